@@ -1,0 +1,108 @@
+//! Memory the library hands to callers for `FreeContextBuffer`.
+//!
+//! Every such block is registered here; `FreeContextBuffer` frees a block only
+//! if it is registered, so a pointer we did not allocate, or one freed twice,
+//! is refused with an error instead of corrupting the heap. Blocks are zeroed
+//! before they are released, since some hold keying material.
+
+use std::alloc::Layout;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use once_cell::sync::Lazy;
+
+use crate::error::SecError;
+use crate::handles::lock;
+
+const ALIGN: usize = 16;
+const SHARDS: usize = 16;
+
+static LIVE: Lazy<[Mutex<HashMap<usize, usize>>; SHARDS]> =
+    Lazy::new(|| core::array::from_fn(|_| Mutex::new(HashMap::new())));
+
+fn shard(addr: usize) -> &'static Mutex<HashMap<usize, usize>> {
+    &LIVE[(addr >> 4) % SHARDS]
+}
+
+/// Allocates `len` zeroed bytes (at least 1) that `FreeContextBuffer` will accept.
+pub fn allocate(len: usize) -> Result<*mut u8, SecError> {
+    let layout = Layout::from_size_align(len.max(1), ALIGN)
+        .map_err(|_| SecError::no_memory("allocation too large"))?;
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) };
+    if p.is_null() {
+        return Err(SecError::no_memory("out of memory"));
+    }
+    lock(shard(p as usize)).insert(p as usize, layout.size());
+    Ok(p)
+}
+
+/// Allocates a copy of `bytes`.
+pub fn allocate_copy(bytes: &[u8]) -> Result<*mut u8, SecError> {
+    let p = allocate(bytes.len())?;
+    // SAFETY: `p` is a fresh allocation of at least `bytes.len()` bytes.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
+    Ok(p)
+}
+
+/// Allocates room for a `T` followed by `extra` bytes, zeroed.
+pub fn allocate_for<T>(extra: usize) -> Result<*mut T, SecError> {
+    const { assert!(core::mem::align_of::<T>() <= ALIGN) };
+    let len = core::mem::size_of::<T>()
+        .checked_add(extra)
+        .ok_or(SecError::no_memory("allocation too large"))?;
+    Ok(allocate(len)?.cast())
+}
+
+/// Frees a block from `allocate`. NULL is accepted and ignored.
+pub fn free(p: *mut u8) -> Result<(), SecError> {
+    if p.is_null() {
+        return Ok(());
+    }
+    let size = lock(shard(p as usize))
+        .remove(&(p as usize))
+        .ok_or(SecError::invalid_handle("not a buffer of this library, or freed twice"))?;
+    // SAFETY: `p` was registered by `allocate` with this size and is removed
+    // from the registry, so it is live and freed exactly once.
+    unsafe {
+        core::ptr::write_bytes(p, 0, size);
+        std::alloc::dealloc(p, Layout::from_size_align_unchecked(size, ALIGN));
+    }
+    Ok(())
+}
+
+/// Whether `p` is a live block of ours.
+pub fn is_live(p: *const u8) -> bool {
+    lock(shard(p as usize)).contains_key(&(p as usize))
+}
+
+/// Number of live blocks (for leak tests).
+pub fn live_count() -> usize {
+    LIVE.iter().map(|m| lock(m).len()).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alloc_and_free_once() {
+        let p = allocate_copy(b"hello").unwrap();
+        assert!(is_live(p));
+        free(p).unwrap();
+        assert!(!is_live(p));
+        assert!(free(p).is_err(), "double free is refused");
+        let mut local = 0u8;
+        assert!(free(&mut local).is_err(), "foreign pointer is refused");
+        free(core::ptr::null_mut()).unwrap();
+    }
+
+    #[test]
+    fn zero_length_blocks_are_distinct() {
+        let a = allocate(0).unwrap();
+        let b = allocate(0).unwrap();
+        assert_ne!(a, b);
+        free(a).unwrap();
+        free(b).unwrap();
+    }
+}

@@ -1,0 +1,403 @@
+//! Credential exports: `AcquireCredentialsHandle`, `FreeCredentialsHandle`,
+//! `QueryCredentialsAttributes(Ex)`, `SetCredentialsAttributes`, `AddCredentials`.
+
+use core::ffi::{c_char, c_void};
+
+use super::attributes::write_attr;
+use super::{ansi_str, credential, read_handle, wide_str, write_opt, Charset, CREDENTIALS};
+use crate::abi::*;
+use crate::certs;
+use crate::entry;
+use crate::error::{SecError, SecResult};
+use crate::packages::{
+    self, AcquireRequest, AuthData, AuthDataFormat, CredentialUse, CryptoSetting, SchannelCredSpec,
+    TlsParameters,
+};
+use crate::unsupported;
+
+/// Most entries we read from any caller array inside credential structs.
+const MAX_ARRAY: usize = 256;
+
+/// "Never expires", as Schannel reports it.
+pub(crate) const NEVER: u64 = 0x7FFF_FFFF_FFFF_FFFF;
+
+/// Reads `count` items of `T` from `p` into a Vec (NULL with count 0 is empty).
+///
+/// # Safety
+/// `p` must be NULL or point to `count` readable `T`s.
+unsafe fn read_array<T: Copy>(p: *const T, count: u32, what: &'static str) -> SecResult<Vec<T>> {
+    let count = count as usize;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if p.is_null() || count > MAX_ARRAY {
+        return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, what));
+    }
+    // SAFETY: `count` readable items per the caller contract.
+    Ok((0..count).map(|i| unsafe { core::ptr::read_unaligned(p.add(i)) }).collect())
+}
+
+/// Reads a `UNICODE_STRING` (length in bytes, not necessarily terminated).
+///
+/// # Safety
+/// `s.Buffer` must point to `s.Length` readable bytes or be NULL.
+unsafe fn unicode_string(s: &UNICODE_STRING) -> SecResult<String> {
+    let units = (s.Length / 2) as usize;
+    if units == 0 {
+        return Ok(String::new());
+    }
+    if s.Buffer.is_null() {
+        return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "UNICODE_STRING without a buffer"));
+    }
+    // SAFETY: `Length` bytes readable per the caller contract.
+    let v: Vec<u16> = (0..units).map(|i| unsafe { core::ptr::read_unaligned(s.Buffer.add(i)) }).collect();
+    String::from_utf16(&v).map_err(|_| SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "invalid UTF-16"))
+}
+
+/// Resolves the certificate contexts of `paCred`.
+fn cert_refs(ptrs: Vec<PCCERT_CONTEXT>) -> SecResult<Vec<certs::CertRef>> {
+    ptrs.into_iter()
+        .map(|p| {
+            certs::context_from_ptr(p)
+                .ok_or(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "paCred holds an unknown certificate context"))
+        })
+        .collect()
+}
+
+fn root_store(h: HCERTSTORE) -> SecResult<Option<certs::StoreRef>> {
+    if h.is_null() {
+        return Ok(None);
+    }
+    certs::store_from_handle(h)
+        .map(Some)
+        .ok_or(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "hRootStore is not a store"))
+}
+
+/// Decodes `SCHANNEL_CRED` (v3/v4) or `SCH_CREDENTIALS` (v5).
+///
+/// # Safety
+/// `p` must be NULL or point to one of those structs with valid inner pointers.
+unsafe fn schannel_auth_data(p: *const c_void) -> SecResult<AuthData> {
+    if p.is_null() {
+        return Ok(AuthData::Default);
+    }
+    // SAFETY: every Schannel credential struct starts with a DWORD version.
+    let version = unsafe { core::ptr::read_unaligned(p.cast::<u32>()) };
+    match version {
+        3 | SCHANNEL_CRED_VERSION => {
+            // SAFETY: the version says this is a SCHANNEL_CRED.
+            let c = unsafe { core::ptr::read_unaligned(p.cast::<SCHANNEL_CRED>()) };
+            // SAFETY: inner arrays per the SCHANNEL_CRED contract.
+            let certs = cert_refs(unsafe { read_array(c.paCred.cast_const(), c.cCreds, "paCred") }?)?;
+            // SAFETY: as above.
+            let algs = unsafe { read_array(c.palgSupportedAlgs.cast_const(), c.cSupportedAlgs, "palgSupportedAlgs") }?;
+            Ok(AuthData::Schannel(SchannelCredSpec {
+                version,
+                cred_format: c.dwCredFormat,
+                certs,
+                root_store: root_store(c.hRootStore)?,
+                supported_algs: algs,
+                enabled_protocols: c.grbitEnabledProtocols,
+                min_cipher_strength: c.dwMinimumCipherStrength,
+                max_cipher_strength: c.dwMaximumCipherStrength,
+                session_lifespan_ms: c.dwSessionLifespan,
+                flags: c.dwFlags,
+                tls_parameters: Vec::new(),
+            }))
+        }
+        SCH_CREDENTIALS_VERSION => {
+            // SAFETY: the version says this is a SCH_CREDENTIALS.
+            let c = unsafe { core::ptr::read_unaligned(p.cast::<SCH_CREDENTIALS>()) };
+            // SAFETY: inner arrays per the SCH_CREDENTIALS contract.
+            let certs = cert_refs(unsafe { read_array(c.paCred.cast_const(), c.cCreds, "paCred") }?)?;
+            // SAFETY: as above.
+            let params = unsafe { read_array(c.pTlsParameters.cast_const(), c.cTlsParameters, "pTlsParameters") }?;
+            let mut tls_parameters = Vec::with_capacity(params.len());
+            for tp in params {
+                // SAFETY: as above, for each TLS_PARAMETERS.
+                let alpn = unsafe { read_array(tp.rgstrAlpnIds.cast_const(), tp.cAlpnIds, "rgstrAlpnIds") }?;
+                // SAFETY: as above.
+                let crypto = unsafe { read_array(tp.pDisabledCrypto.cast_const(), tp.cDisabledCrypto, "pDisabledCrypto") }?;
+                let mut disabled_crypto = Vec::with_capacity(crypto.len());
+                for cs in crypto {
+                    // SAFETY: as above.
+                    let modes = unsafe { read_array(cs.rgstrChainingModes.cast_const(), cs.cChainingModes, "rgstrChainingModes") }?;
+                    disabled_crypto.push(CryptoSetting {
+                        usage: cs.eAlgorithmUsage,
+                        // SAFETY: as above.
+                        algorithm: unsafe { unicode_string(&cs.strCngAlgId) }?,
+                        // SAFETY: as above.
+                        chaining_modes: modes.iter().map(|m| unsafe { unicode_string(m) }).collect::<SecResult<_>>()?,
+                        min_bits: cs.dwMinBitLength,
+                        max_bits: cs.dwMaxBitLength,
+                    });
+                }
+                tls_parameters.push(TlsParameters {
+                    // SAFETY: as above.
+                    alpn_ids: alpn.iter().map(|s| unsafe { unicode_string(s) }).collect::<SecResult<_>>()?,
+                    disabled_protocols: tp.grbitDisabledProtocols,
+                    disabled_crypto,
+                    flags: tp.dwFlags,
+                });
+            }
+            Ok(AuthData::Schannel(SchannelCredSpec {
+                version,
+                cred_format: c.dwCredFormat,
+                certs,
+                root_store: root_store(c.hRootStore)?,
+                supported_algs: Vec::new(),
+                enabled_protocols: 0,
+                min_cipher_strength: 0,
+                max_cipher_strength: 0,
+                session_lifespan_ms: c.dwSessionLifespan,
+                flags: c.dwFlags,
+                tls_parameters,
+            }))
+        }
+        _ => Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "unknown Schannel credential version")),
+    }
+}
+
+/// The shared body of `AcquireCredentialsHandleA/W`.
+///
+/// # Safety
+/// Pointers as the SSPI contract of `AcquireCredentialsHandle` requires.
+unsafe fn acquire(
+    principal: Option<String>,
+    package: Option<String>,
+    use_flags: ULONG,
+    auth: *mut c_void,
+    ph: *mut CredHandle,
+    expiry: *mut TimeStamp,
+) -> SecResult<SECURITY_STATUS> {
+    let name = package.ok_or(SecError::new(SEC_E_SECPKG_NOT_FOUND, "NULL package name"))?;
+    let reg = packages::find(&name).ok_or(SecError::new(SEC_E_SECPKG_NOT_FOUND, "unknown package"))?;
+    if ph.is_null() {
+        return Err(SecError::invalid_handle("NULL phCredential"));
+    }
+    let usage = CredentialUse {
+        inbound: use_flags & SECPKG_CRED_INBOUND != 0,
+        outbound: use_flags & SECPKG_CRED_OUTBOUND != 0,
+    };
+    if !usage.inbound && !usage.outbound {
+        return Err(SecError::new(SEC_E_NO_CREDENTIALS, "fCredentialUse has neither INBOUND nor OUTBOUND"));
+    }
+    let auth = match reg.package.auth_data_format() {
+        // SAFETY: forwarded contract.
+        AuthDataFormat::Schannel => unsafe { schannel_auth_data(auth) }?,
+    };
+    let creds = reg.package.acquire_credentials(AcquireRequest { principal, usage, auth })?;
+    let h = CREDENTIALS.insert(creds)?;
+    // SAFETY: `ph` checked non-null; `expiry` optional.
+    unsafe {
+        core::ptr::write_unaligned(ph, h);
+        write_opt(expiry, TimeStamp::from_u64(NEVER));
+    }
+    Ok(SEC_E_OK)
+}
+
+/// `AcquireCredentialsHandleW`.
+#[no_mangle]
+pub unsafe extern "system" fn AcquireCredentialsHandleW(
+    pszPrincipal: *mut SEC_WCHAR,
+    pszPackage: *mut SEC_WCHAR,
+    fCredentialUse: ULONG,
+    pvLogonId: *mut c_void,
+    pAuthData: *mut c_void,
+    pGetKeyFn: SEC_GET_KEY_FN,
+    pvGetKeyArgument: *mut c_void,
+    phCredential: *mut CredHandle,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    let _ = (pvLogonId, pGetKeyFn, pvGetKeyArgument);
+    entry!("AcquireCredentialsHandleW", [pszPrincipal, pszPackage, fCredentialUse, pAuthData, phCredential], {
+        // SAFETY: strings are NULL or NUL-terminated per the SSPI contract.
+        let (principal, package) = unsafe { (wide_str(pszPrincipal)?, wide_str(pszPackage)?) };
+        // SAFETY: forwarded contract.
+        unsafe { acquire(principal, package, fCredentialUse, pAuthData, phCredential, ptsExpiry) }
+    })
+}
+
+/// `AcquireCredentialsHandleA`.
+#[no_mangle]
+pub unsafe extern "system" fn AcquireCredentialsHandleA(
+    pszPrincipal: *mut SEC_CHAR,
+    pszPackage: *mut SEC_CHAR,
+    fCredentialUse: ULONG,
+    pvLogonId: *mut c_void,
+    pAuthData: *mut c_void,
+    pGetKeyFn: SEC_GET_KEY_FN,
+    pvGetKeyArgument: *mut c_void,
+    phCredential: *mut CredHandle,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    let _ = (pvLogonId, pGetKeyFn, pvGetKeyArgument);
+    entry!("AcquireCredentialsHandleA", [pszPrincipal, pszPackage, fCredentialUse, pAuthData, phCredential], {
+        // SAFETY: strings are NULL or NUL-terminated per the SSPI contract.
+        let (principal, package) =
+            unsafe { (ansi_str(pszPrincipal as *const c_char)?, ansi_str(pszPackage as *const c_char)?) };
+        // SAFETY: forwarded contract.
+        unsafe { acquire(principal, package, fCredentialUse, pAuthData, phCredential, ptsExpiry) }
+    })
+}
+
+/// `FreeCredentialsHandle`: contexts made from the credential keep working.
+#[no_mangle]
+pub unsafe extern "system" fn FreeCredentialsHandle(phCredential: *mut CredHandle) -> SECURITY_STATUS {
+    entry!("FreeCredentialsHandle", [phCredential], {
+        // SAFETY: NULL or a readable handle per the SSPI contract.
+        let h = unsafe { read_handle(phCredential) }?;
+        CREDENTIALS.remove(&h)?;
+        Ok(SEC_E_OK)
+    })
+}
+
+/// Shared body of the `QueryCredentialsAttributes` family.
+///
+/// # Safety
+/// `buf` must be NULL or writable for the attribute's struct (or `cb` bytes).
+unsafe fn query_cred(ph: *mut CredHandle, attr: ULONG, buf: *mut c_void, cb: Option<ULONG>, cs: Charset) -> SecResult<SECURITY_STATUS> {
+    // SAFETY: forwarded contract.
+    let creds = unsafe { credential(ph) }?;
+    if buf.is_null() {
+        return Err(SecError::invalid_parameter("NULL pBuffer"));
+    }
+    let value = creds.query(attr)?;
+    // SAFETY: forwarded contract.
+    unsafe { write_attr(value, buf, cb, cs) }?;
+    Ok(SEC_E_OK)
+}
+
+/// `QueryCredentialsAttributesW`.
+#[no_mangle]
+pub unsafe extern "system" fn QueryCredentialsAttributesW(
+    phCredential: *mut CredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+) -> SECURITY_STATUS {
+    entry!("QueryCredentialsAttributesW", [phCredential, ulAttribute, pBuffer], {
+        // SAFETY: forwarded contract.
+        unsafe { query_cred(phCredential, ulAttribute, pBuffer, None, Charset::Wide) }
+    })
+}
+
+/// `QueryCredentialsAttributesA`.
+#[no_mangle]
+pub unsafe extern "system" fn QueryCredentialsAttributesA(
+    phCredential: *mut CredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+) -> SECURITY_STATUS {
+    entry!("QueryCredentialsAttributesA", [phCredential, ulAttribute, pBuffer], {
+        // SAFETY: forwarded contract.
+        unsafe { query_cred(phCredential, ulAttribute, pBuffer, None, Charset::Ansi) }
+    })
+}
+
+/// `QueryCredentialsAttributesExW`.
+#[no_mangle]
+pub unsafe extern "system" fn QueryCredentialsAttributesExW(
+    phCredential: *mut CredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
+    entry!("QueryCredentialsAttributesExW", [phCredential, ulAttribute, pBuffer, cbBuffer], {
+        // SAFETY: forwarded contract.
+        unsafe { query_cred(phCredential, ulAttribute, pBuffer, Some(cbBuffer), Charset::Wide) }
+    })
+}
+
+/// `QueryCredentialsAttributesExA`.
+#[no_mangle]
+pub unsafe extern "system" fn QueryCredentialsAttributesExA(
+    phCredential: *mut CredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
+    entry!("QueryCredentialsAttributesExA", [phCredential, ulAttribute, pBuffer, cbBuffer], {
+        // SAFETY: forwarded contract.
+        unsafe { query_cred(phCredential, ulAttribute, pBuffer, Some(cbBuffer), Charset::Ansi) }
+    })
+}
+
+/// Shared body of `SetCredentialsAttributesA/W`.
+///
+/// # Safety
+/// `buf` must be NULL or readable for `cb` bytes.
+unsafe fn set_cred(ph: *mut CredHandle, attr: ULONG, buf: *mut c_void, cb: ULONG) -> SecResult<SECURITY_STATUS> {
+    // SAFETY: forwarded contract.
+    let creds = unsafe { credential(ph) }?;
+    if buf.is_null() && cb != 0 {
+        return Err(SecError::invalid_parameter("NULL pBuffer with a length"));
+    }
+    let bytes: &[u8] = if cb == 0 {
+        &[]
+    } else {
+        // SAFETY: `cb` readable bytes per the caller contract.
+        unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), cb as usize) }
+    };
+    creds.set(attr, bytes)?;
+    Ok(SEC_E_OK)
+}
+
+/// `SetCredentialsAttributesW`.
+#[no_mangle]
+pub unsafe extern "system" fn SetCredentialsAttributesW(
+    phCredential: *mut CredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
+    entry!("SetCredentialsAttributesW", [phCredential, ulAttribute, pBuffer, cbBuffer], {
+        // SAFETY: forwarded contract.
+        unsafe { set_cred(phCredential, ulAttribute, pBuffer, cbBuffer) }
+    })
+}
+
+/// `SetCredentialsAttributesA`.
+#[no_mangle]
+pub unsafe extern "system" fn SetCredentialsAttributesA(
+    phCredential: *mut CredHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+    cbBuffer: ULONG,
+) -> SECURITY_STATUS {
+    entry!("SetCredentialsAttributesA", [phCredential, ulAttribute, pBuffer, cbBuffer], {
+        // SAFETY: forwarded contract.
+        unsafe { set_cred(phCredential, ulAttribute, pBuffer, cbBuffer) }
+    })
+}
+
+/// `AddCredentialsW`: not supported by Schannel either.
+#[no_mangle]
+pub unsafe extern "system" fn AddCredentialsW(
+    hCredentials: *mut CredHandle,
+    pszPrincipal: *mut SEC_WCHAR,
+    pszPackage: *mut SEC_WCHAR,
+    fCredentialUse: ULONG,
+    pAuthData: *mut c_void,
+    pGetKeyFn: SEC_GET_KEY_FN,
+    pvGetKeyArgument: *mut c_void,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    let _ = (pszPrincipal, pszPackage, fCredentialUse, pAuthData, pGetKeyFn, pvGetKeyArgument, ptsExpiry);
+    unsupported!("AddCredentialsW", [hCredentials])
+}
+
+/// `AddCredentialsA`: not supported by Schannel either.
+#[no_mangle]
+pub unsafe extern "system" fn AddCredentialsA(
+    hCredentials: *mut CredHandle,
+    pszPrincipal: *mut SEC_CHAR,
+    pszPackage: *mut SEC_CHAR,
+    fCredentialUse: ULONG,
+    pAuthData: *mut c_void,
+    pGetKeyFn: SEC_GET_KEY_FN,
+    pvGetKeyArgument: *mut c_void,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    let _ = (pszPrincipal, pszPackage, fCredentialUse, pAuthData, pGetKeyFn, pvGetKeyArgument, ptsExpiry);
+    unsupported!("AddCredentialsA", [hCredentials])
+}

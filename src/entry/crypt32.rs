@@ -1,0 +1,1 @@
+//! The crypt32 exports SSPI programs need (certificate contexts and stores).
