@@ -26,8 +26,7 @@ fn shard(addr: usize) -> &'static Mutex<HashMap<usize, usize>> {
 
 /// Allocates `len` zeroed bytes (at least 1) that `FreeContextBuffer` will accept.
 pub fn allocate(len: usize) -> Result<*mut u8, SecError> {
-    let layout = Layout::from_size_align(len.max(1), ALIGN)
-        .map_err(|_| SecError::no_memory("allocation too large"))?;
+    let layout = Layout::from_size_align(len.max(1), ALIGN).map_err(|_| SecError::no_memory("allocation too large"))?;
     // SAFETY: the layout has a non-zero size.
     let p = unsafe { std::alloc::alloc_zeroed(layout) };
     if p.is_null() {
@@ -48,9 +47,7 @@ pub fn allocate_copy(bytes: &[u8]) -> Result<*mut u8, SecError> {
 /// Allocates room for a `T` followed by `extra` bytes, zeroed.
 pub fn allocate_for<T>(extra: usize) -> Result<*mut T, SecError> {
     const { assert!(core::mem::align_of::<T>() <= ALIGN) };
-    let len = core::mem::size_of::<T>()
-        .checked_add(extra)
-        .ok_or(SecError::no_memory("allocation too large"))?;
+    let len = core::mem::size_of::<T>().checked_add(extra).ok_or(SecError::no_memory("allocation too large"))?;
     Ok(allocate(len)?.cast())
 }
 

@@ -68,10 +68,7 @@ impl<T: ?Sized> HandleTable<T> {
     }
 
     fn encode(&self, index: usize, generation: u32) -> SecHandle {
-        SecHandle {
-            dwLower: index + 1,
-            dwUpper: ((self.kind as usize) << 32) | generation as usize,
-        }
+        SecHandle { dwLower: index + 1, dwUpper: ((self.kind as usize) << 32) | generation as usize }
     }
 
     fn decode(&self, h: &SecHandle) -> Option<(usize, u32)> {
@@ -95,9 +92,7 @@ impl<T: ?Sized> HandleTable<T> {
                 }
                 let c = i >> CHUNK_BITS;
                 if self.chunks[c].load(Ordering::Acquire).is_null() {
-                    let slots = (0..CHUNK_SIZE)
-                        .map(|_| Mutex::new(Slot { generation: 1, value: None }))
-                        .collect();
+                    let slots = (0..CHUNK_SIZE).map(|_| Mutex::new(Slot { generation: 1, value: None })).collect();
                     let chunk = Box::into_raw(Box::new(Chunk { slots }));
                     // Only the holder of `free` allocates chunks, so a plain
                     // store cannot race with another allocation.

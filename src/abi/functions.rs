@@ -4,8 +4,8 @@
 use core::ffi::c_void;
 
 use super::types::{
-    CredHandle, CtxtHandle, SecBuffer, SecBufferDesc, SecPkgInfoA, SecPkgInfoW, HANDLE,
-    SECURITY_STATUS, SEC_CHAR, SEC_GET_KEY_FN, SEC_WCHAR, TimeStamp, ULONG,
+    CredHandle, CtxtHandle, SecBuffer, SecBufferDesc, SecPkgInfoA, SecPkgInfoW, TimeStamp, HANDLE, SECURITY_STATUS,
+    SEC_CHAR, SEC_GET_KEY_FN, SEC_WCHAR, ULONG,
 };
 
 pub type ACQUIRE_CREDENTIALS_HANDLE_FN_W = Option<
@@ -34,8 +34,7 @@ pub type ACQUIRE_CREDENTIALS_HANDLE_FN_A = Option<
         *mut TimeStamp,
     ) -> SECURITY_STATUS,
 >;
-pub type FREE_CREDENTIALS_HANDLE_FN =
-    Option<unsafe extern "system" fn(*mut CredHandle) -> SECURITY_STATUS>;
+pub type FREE_CREDENTIALS_HANDLE_FN = Option<unsafe extern "system" fn(*mut CredHandle) -> SECURITY_STATUS>;
 pub type ADD_CREDENTIALS_FN_W = Option<
     unsafe extern "system" fn(
         *mut CredHandle,
@@ -107,71 +106,46 @@ pub type ACCEPT_SECURITY_CONTEXT_FN = Option<
 >;
 pub type COMPLETE_AUTH_TOKEN_FN =
     Option<unsafe extern "system" fn(*mut CtxtHandle, *mut SecBufferDesc) -> SECURITY_STATUS>;
-pub type IMPERSONATE_SECURITY_CONTEXT_FN =
-    Option<unsafe extern "system" fn(*mut CtxtHandle) -> SECURITY_STATUS>;
-pub type REVERT_SECURITY_CONTEXT_FN =
-    Option<unsafe extern "system" fn(*mut CtxtHandle) -> SECURITY_STATUS>;
+pub type IMPERSONATE_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(*mut CtxtHandle) -> SECURITY_STATUS>;
+pub type REVERT_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(*mut CtxtHandle) -> SECURITY_STATUS>;
 pub type QUERY_SECURITY_CONTEXT_TOKEN_FN =
     Option<unsafe extern "system" fn(*mut CtxtHandle, *mut HANDLE) -> SECURITY_STATUS>;
-pub type DELETE_SECURITY_CONTEXT_FN =
-    Option<unsafe extern "system" fn(*mut CtxtHandle) -> SECURITY_STATUS>;
+pub type DELETE_SECURITY_CONTEXT_FN = Option<unsafe extern "system" fn(*mut CtxtHandle) -> SECURITY_STATUS>;
 pub type APPLY_CONTROL_TOKEN_FN =
     Option<unsafe extern "system" fn(*mut CtxtHandle, *mut SecBufferDesc) -> SECURITY_STATUS>;
 pub type QUERY_CONTEXT_ATTRIBUTES_FN_W =
     Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
 pub type QUERY_CONTEXT_ATTRIBUTES_FN_A =
     Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
-pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_W = Option<
-    unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
-pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_A = Option<
-    unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
-pub type SET_CONTEXT_ATTRIBUTES_FN_W = Option<
-    unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
-pub type SET_CONTEXT_ATTRIBUTES_FN_A = Option<
-    unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
+pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_W =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_A =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CONTEXT_ATTRIBUTES_FN_W =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CONTEXT_ATTRIBUTES_FN_A =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
 pub type QUERY_CREDENTIALS_ATTRIBUTES_FN_W =
     Option<unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
 pub type QUERY_CREDENTIALS_ATTRIBUTES_FN_A =
     Option<unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
-pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W = Option<
-    unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
-pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A = Option<
-    unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
-pub type SET_CREDENTIALS_ATTRIBUTES_FN_W = Option<
-    unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
-pub type SET_CREDENTIALS_ATTRIBUTES_FN_A = Option<
-    unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS,
->;
+pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W =
+    Option<unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A =
+    Option<unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CREDENTIALS_ATTRIBUTES_FN_W =
+    Option<unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CREDENTIALS_ATTRIBUTES_FN_A =
+    Option<unsafe extern "system" fn(*mut CredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
 pub type FREE_CONTEXT_BUFFER_FN = Option<unsafe extern "system" fn(*mut c_void) -> SECURITY_STATUS>;
-pub type MAKE_SIGNATURE_FN = Option<
-    unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut SecBufferDesc, ULONG) -> SECURITY_STATUS,
->;
-pub type VERIFY_SIGNATURE_FN = Option<
-    unsafe extern "system" fn(
-        *mut CtxtHandle,
-        *mut SecBufferDesc,
-        ULONG,
-        *mut ULONG,
-    ) -> SECURITY_STATUS,
->;
-pub type ENCRYPT_MESSAGE_FN = Option<
-    unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut SecBufferDesc, ULONG) -> SECURITY_STATUS,
->;
-pub type DECRYPT_MESSAGE_FN = Option<
-    unsafe extern "system" fn(
-        *mut CtxtHandle,
-        *mut SecBufferDesc,
-        ULONG,
-        *mut ULONG,
-    ) -> SECURITY_STATUS,
->;
+pub type MAKE_SIGNATURE_FN =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut SecBufferDesc, ULONG) -> SECURITY_STATUS>;
+pub type VERIFY_SIGNATURE_FN =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, *mut SecBufferDesc, ULONG, *mut ULONG) -> SECURITY_STATUS>;
+pub type ENCRYPT_MESSAGE_FN =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut SecBufferDesc, ULONG) -> SECURITY_STATUS>;
+pub type DECRYPT_MESSAGE_FN =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, *mut SecBufferDesc, ULONG, *mut ULONG) -> SECURITY_STATUS>;
 pub type ENUMERATE_SECURITY_PACKAGES_FN_W =
     Option<unsafe extern "system" fn(*mut ULONG, *mut *mut SecPkgInfoW) -> SECURITY_STATUS>;
 pub type ENUMERATE_SECURITY_PACKAGES_FN_A =
@@ -180,30 +154,12 @@ pub type QUERY_SECURITY_PACKAGE_INFO_FN_W =
     Option<unsafe extern "system" fn(*mut SEC_WCHAR, *mut *mut SecPkgInfoW) -> SECURITY_STATUS>;
 pub type QUERY_SECURITY_PACKAGE_INFO_FN_A =
     Option<unsafe extern "system" fn(*mut SEC_CHAR, *mut *mut SecPkgInfoA) -> SECURITY_STATUS>;
-pub type EXPORT_SECURITY_CONTEXT_FN = Option<
-    unsafe extern "system" fn(
-        *mut CtxtHandle,
-        ULONG,
-        *mut SecBuffer,
-        *mut *mut c_void,
-    ) -> SECURITY_STATUS,
->;
-pub type IMPORT_SECURITY_CONTEXT_FN_W = Option<
-    unsafe extern "system" fn(
-        *mut SEC_WCHAR,
-        *mut SecBuffer,
-        *mut c_void,
-        *mut CtxtHandle,
-    ) -> SECURITY_STATUS,
->;
-pub type IMPORT_SECURITY_CONTEXT_FN_A = Option<
-    unsafe extern "system" fn(
-        *mut SEC_CHAR,
-        *mut SecBuffer,
-        *mut c_void,
-        *mut CtxtHandle,
-    ) -> SECURITY_STATUS,
->;
+pub type EXPORT_SECURITY_CONTEXT_FN =
+    Option<unsafe extern "system" fn(*mut CtxtHandle, ULONG, *mut SecBuffer, *mut *mut c_void) -> SECURITY_STATUS>;
+pub type IMPORT_SECURITY_CONTEXT_FN_W =
+    Option<unsafe extern "system" fn(*mut SEC_WCHAR, *mut SecBuffer, *mut c_void, *mut CtxtHandle) -> SECURITY_STATUS>;
+pub type IMPORT_SECURITY_CONTEXT_FN_A =
+    Option<unsafe extern "system" fn(*mut SEC_CHAR, *mut SecBuffer, *mut c_void, *mut CtxtHandle) -> SECURITY_STATUS>;
 
 /// `SecurityFunctionTableW`, up to `QueryCredentialsAttributesExW`
 /// (`SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5`).
@@ -289,12 +245,9 @@ pub struct SecurityFunctionTableA {
 }
 
 /// `INIT_SECURITY_INTERFACE_W`: the type of `InitSecurityInterfaceW`, for `dlsym` users.
-pub type INIT_SECURITY_INTERFACE_W =
-    Option<unsafe extern "system" fn() -> *mut SecurityFunctionTableW>;
+pub type INIT_SECURITY_INTERFACE_W = Option<unsafe extern "system" fn() -> *mut SecurityFunctionTableW>;
 /// `INIT_SECURITY_INTERFACE_A`.
-pub type INIT_SECURITY_INTERFACE_A =
-    Option<unsafe extern "system" fn() -> *mut SecurityFunctionTableA>;
-
+pub type INIT_SECURITY_INTERFACE_A = Option<unsafe extern "system" fn() -> *mut SecurityFunctionTableA>;
 
 const _: () = {
     use core::mem::{offset_of, size_of};

@@ -178,7 +178,13 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
 ///
 /// # Safety
 /// Pointers as the SSPI contract requires.
-unsafe fn query(ph: *mut CtxtHandle, attr: ULONG, buf: *mut c_void, cb: Option<ULONG>, cs: Charset) -> SecResult<SECURITY_STATUS> {
+unsafe fn query(
+    ph: *mut CtxtHandle,
+    attr: ULONG,
+    buf: *mut c_void,
+    cb: Option<ULONG>,
+    cs: Charset,
+) -> SecResult<SECURITY_STATUS> {
     // SAFETY: forwarded contract.
     let ctx = unsafe { context(ph) }?;
     if buf.is_null() {
@@ -192,7 +198,11 @@ unsafe fn query(ph: *mut CtxtHandle, attr: ULONG, buf: *mut c_void, cb: Option<U
 
 /// `QueryContextAttributesW`.
 #[no_mangle]
-pub unsafe extern "system" fn QueryContextAttributesW(phContext: *mut CtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+pub unsafe extern "system" fn QueryContextAttributesW(
+    phContext: *mut CtxtHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+) -> SECURITY_STATUS {
     entry!("QueryContextAttributesW", [phContext, ulAttribute, pBuffer], {
         // SAFETY: forwarded contract.
         unsafe { query(phContext, ulAttribute, pBuffer, None, Charset::Wide) }
@@ -201,7 +211,11 @@ pub unsafe extern "system" fn QueryContextAttributesW(phContext: *mut CtxtHandle
 
 /// `QueryContextAttributesA`.
 #[no_mangle]
-pub unsafe extern "system" fn QueryContextAttributesA(phContext: *mut CtxtHandle, ulAttribute: ULONG, pBuffer: *mut c_void) -> SECURITY_STATUS {
+pub unsafe extern "system" fn QueryContextAttributesA(
+    phContext: *mut CtxtHandle,
+    ulAttribute: ULONG,
+    pBuffer: *mut c_void,
+) -> SECURITY_STATUS {
     entry!("QueryContextAttributesA", [phContext, ulAttribute, pBuffer], {
         // SAFETY: forwarded contract.
         unsafe { query(phContext, ulAttribute, pBuffer, None, Charset::Ansi) }

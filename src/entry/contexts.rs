@@ -57,7 +57,8 @@ unsafe fn step(
     let mut input = unsafe { BufferDesc::from_raw(input) }?;
     // SAFETY: as above.
     let mut output = unsafe { BufferDesc::from_raw(output) }?;
-    let result = ctx.step(StepIo { flags: req, target: target.as_deref(), input: input.as_mut(), output: output.as_mut() })?;
+    let result =
+        ctx.step(StepIo { flags: req, target: target.as_deref(), input: input.as_mut(), output: output.as_mut() })?;
     let handle = match existing {
         Some((h, _)) => h,
         None => {
@@ -97,14 +98,29 @@ pub unsafe extern "system" fn InitializeSecurityContextW(
     ptsExpiry: *mut TimeStamp,
 ) -> SECURITY_STATUS {
     let _ = (Reserved1, TargetDataRep, Reserved2);
-    entry!("InitializeSecurityContextW", [phCredential, phContext, pszTargetName, fContextReq, pInput, phNewContext, pOutput], {
-        // SAFETY: NULL or NUL-terminated per the SSPI contract.
-        let target = unsafe { wide_str(pszTargetName) }?;
-        // SAFETY: forwarded contract.
-        unsafe {
-            step(Side::Client, phCredential, phContext, target, fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry)
+    entry!(
+        "InitializeSecurityContextW",
+        [phCredential, phContext, pszTargetName, fContextReq, pInput, phNewContext, pOutput],
+        {
+            // SAFETY: NULL or NUL-terminated per the SSPI contract.
+            let target = unsafe { wide_str(pszTargetName) }?;
+            // SAFETY: forwarded contract.
+            unsafe {
+                step(
+                    Side::Client,
+                    phCredential,
+                    phContext,
+                    target,
+                    fContextReq,
+                    pInput,
+                    phNewContext,
+                    pOutput,
+                    pfContextAttr,
+                    ptsExpiry,
+                )
+            }
         }
-    })
+    )
 }
 
 /// `InitializeSecurityContextA`.
@@ -124,14 +140,29 @@ pub unsafe extern "system" fn InitializeSecurityContextA(
     ptsExpiry: *mut TimeStamp,
 ) -> SECURITY_STATUS {
     let _ = (Reserved1, TargetDataRep, Reserved2);
-    entry!("InitializeSecurityContextA", [phCredential, phContext, pszTargetName, fContextReq, pInput, phNewContext, pOutput], {
-        // SAFETY: NULL or NUL-terminated per the SSPI contract.
-        let target = unsafe { ansi_str(pszTargetName as *const c_char) }?;
-        // SAFETY: forwarded contract.
-        unsafe {
-            step(Side::Client, phCredential, phContext, target, fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry)
+    entry!(
+        "InitializeSecurityContextA",
+        [phCredential, phContext, pszTargetName, fContextReq, pInput, phNewContext, pOutput],
+        {
+            // SAFETY: NULL or NUL-terminated per the SSPI contract.
+            let target = unsafe { ansi_str(pszTargetName as *const c_char) }?;
+            // SAFETY: forwarded contract.
+            unsafe {
+                step(
+                    Side::Client,
+                    phCredential,
+                    phContext,
+                    target,
+                    fContextReq,
+                    pInput,
+                    phNewContext,
+                    pOutput,
+                    pfContextAttr,
+                    ptsExpiry,
+                )
+            }
         }
-    })
+    )
 }
 
 /// `AcceptSecurityContext`.
@@ -151,7 +182,18 @@ pub unsafe extern "system" fn AcceptSecurityContext(
     entry!("AcceptSecurityContext", [phCredential, phContext, pInput, fContextReq, phNewContext, pOutput], {
         // SAFETY: forwarded contract.
         unsafe {
-            step(Side::Server, phCredential, phContext, None, fContextReq, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry)
+            step(
+                Side::Server,
+                phCredential,
+                phContext,
+                None,
+                fContextReq,
+                pInput,
+                phNewContext,
+                pOutput,
+                pfContextAttr,
+                ptsExpiry,
+            )
         }
     })
 }
@@ -170,7 +212,10 @@ pub unsafe extern "system" fn DeleteSecurityContext(phContext: *mut CtxtHandle) 
 
 /// `ApplyControlToken`: exactly one `SECBUFFER_TOKEN` buffer.
 #[no_mangle]
-pub unsafe extern "system" fn ApplyControlToken(phContext: *mut CtxtHandle, pInput: *mut SecBufferDesc) -> SECURITY_STATUS {
+pub unsafe extern "system" fn ApplyControlToken(
+    phContext: *mut CtxtHandle,
+    pInput: *mut SecBufferDesc,
+) -> SECURITY_STATUS {
     entry!("ApplyControlToken", [phContext, pInput], {
         // SAFETY: forwarded contract.
         let ctx = unsafe { context(phContext) }?;
@@ -186,7 +231,10 @@ pub unsafe extern "system" fn ApplyControlToken(phContext: *mut CtxtHandle, pInp
 
 /// `CompleteAuthToken`: no package of ours returns `SEC_I_COMPLETE_NEEDED`.
 #[no_mangle]
-pub unsafe extern "system" fn CompleteAuthToken(phContext: *mut CtxtHandle, pToken: *mut SecBufferDesc) -> SECURITY_STATUS {
+pub unsafe extern "system" fn CompleteAuthToken(
+    phContext: *mut CtxtHandle,
+    pToken: *mut SecBufferDesc,
+) -> SECURITY_STATUS {
     entry!("CompleteAuthToken", [phContext, pToken], {
         // SAFETY: forwarded contract.
         unsafe { context(phContext) }?;
@@ -216,7 +264,10 @@ pub unsafe extern "system" fn RevertSecurityContext(phContext: *mut CtxtHandle) 
 
 /// `QuerySecurityContextToken`.
 #[no_mangle]
-pub unsafe extern "system" fn QuerySecurityContextToken(phContext: *mut CtxtHandle, Token: *mut HANDLE) -> SECURITY_STATUS {
+pub unsafe extern "system" fn QuerySecurityContextToken(
+    phContext: *mut CtxtHandle,
+    Token: *mut HANDLE,
+) -> SECURITY_STATUS {
     entry!("QuerySecurityContextToken", [phContext, Token], {
         // SAFETY: forwarded contract.
         unsafe { context(phContext) }?;

@@ -10,8 +10,7 @@ use crate::certs;
 use crate::entry;
 use crate::error::{SecError, SecResult};
 use crate::packages::{
-    self, AcquireRequest, AuthData, AuthDataFormat, CredentialUse, CryptoSetting, SchannelCredSpec,
-    TlsParameters,
+    self, AcquireRequest, AuthData, AuthDataFormat, CredentialUse, CryptoSetting, SchannelCredSpec, TlsParameters,
 };
 use crate::unsupported;
 
@@ -68,9 +67,7 @@ fn root_store(h: HCERTSTORE) -> SecResult<Option<certs::StoreRef>> {
     if h.is_null() {
         return Ok(None);
     }
-    certs::store_from_handle(h)
-        .map(Some)
-        .ok_or(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "hRootStore is not a store"))
+    certs::store_from_handle(h).map(Some).ok_or(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "hRootStore is not a store"))
 }
 
 /// Decodes `SCHANNEL_CRED` (v3/v4) or `SCH_CREDENTIALS` (v5).
@@ -117,11 +114,14 @@ unsafe fn schannel_auth_data(p: *const c_void) -> SecResult<AuthData> {
                 // SAFETY: as above, for each TLS_PARAMETERS.
                 let alpn = unsafe { read_array(tp.rgstrAlpnIds.cast_const(), tp.cAlpnIds, "rgstrAlpnIds") }?;
                 // SAFETY: as above.
-                let crypto = unsafe { read_array(tp.pDisabledCrypto.cast_const(), tp.cDisabledCrypto, "pDisabledCrypto") }?;
+                let crypto =
+                    unsafe { read_array(tp.pDisabledCrypto.cast_const(), tp.cDisabledCrypto, "pDisabledCrypto") }?;
                 let mut disabled_crypto = Vec::with_capacity(crypto.len());
                 for cs in crypto {
                     // SAFETY: as above.
-                    let modes = unsafe { read_array(cs.rgstrChainingModes.cast_const(), cs.cChainingModes, "rgstrChainingModes") }?;
+                    let modes = unsafe {
+                        read_array(cs.rgstrChainingModes.cast_const(), cs.cChainingModes, "rgstrChainingModes")
+                    }?;
                     disabled_crypto.push(CryptoSetting {
                         usage: cs.eAlgorithmUsage,
                         // SAFETY: as above.
@@ -256,7 +256,13 @@ pub unsafe extern "system" fn FreeCredentialsHandle(phCredential: *mut CredHandl
 ///
 /// # Safety
 /// `buf` must be NULL or writable for the attribute's struct (or `cb` bytes).
-unsafe fn query_cred(ph: *mut CredHandle, attr: ULONG, buf: *mut c_void, cb: Option<ULONG>, cs: Charset) -> SecResult<SECURITY_STATUS> {
+unsafe fn query_cred(
+    ph: *mut CredHandle,
+    attr: ULONG,
+    buf: *mut c_void,
+    cb: Option<ULONG>,
+    cs: Charset,
+) -> SecResult<SECURITY_STATUS> {
     // SAFETY: forwarded contract.
     let creds = unsafe { credential(ph) }?;
     if buf.is_null() {

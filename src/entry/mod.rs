@@ -28,11 +28,9 @@ use crate::handles::{HandleKind, HandleTable};
 use crate::packages::{Credentials, SecurityContext};
 
 /// Live credential handles.
-pub static CREDENTIALS: Lazy<HandleTable<dyn Credentials>> =
-    Lazy::new(|| HandleTable::new(HandleKind::Credential));
+pub static CREDENTIALS: Lazy<HandleTable<dyn Credentials>> = Lazy::new(|| HandleTable::new(HandleKind::Credential));
 /// Live context handles.
-pub static CONTEXTS: Lazy<HandleTable<dyn SecurityContext>> =
-    Lazy::new(|| HandleTable::new(HandleKind::Context));
+pub static CONTEXTS: Lazy<HandleTable<dyn SecurityContext>> = Lazy::new(|| HandleTable::new(HandleKind::Context));
 
 /// Tracing verbosity from `SSPI_RUSTLS_LOG` (`off`, `error`, `debug`, `trace`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -44,14 +42,13 @@ pub enum LogLevel {
 }
 
 /// The level, read once.
-pub static LOG_LEVEL: Lazy<LogLevel> = Lazy::new(|| {
-    match std::env::var("SSPI_RUSTLS_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
+pub static LOG_LEVEL: Lazy<LogLevel> =
+    Lazy::new(|| match std::env::var("SSPI_RUSTLS_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
         "error" | "warn" => LogLevel::Error,
         "debug" | "info" | "1" => LogLevel::Debug,
         "trace" => LogLevel::Trace,
         _ => LogLevel::Off,
-    }
-});
+    });
 
 /// Writes one trace line to stderr when `level` is enabled.
 pub fn log(level: LogLevel, msg: impl FnOnce() -> String) {

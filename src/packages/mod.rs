@@ -171,11 +171,20 @@ pub enum Attr {
     /// `SecPkgContext_ClientSpecifiedTarget`.
     ClientSpecifiedTarget(String),
     /// `SecPkgContext_KeyInfoA/W`.
-    KeyInfo { signature_name: String, encrypt_name: String, key_size: ULONG, signature_alg: ULONG, encrypt_alg: ULONG },
+    KeyInfo {
+        signature_name: String,
+        encrypt_name: String,
+        key_size: ULONG,
+        signature_alg: ULONG,
+        encrypt_alg: ULONG,
+    },
     /// `SecPkgContext_PackageInfoA/W`, for the package of the given name.
     PackageInfo(&'static str),
     /// `SecPkgContext_NegotiationInfoA/W`.
-    NegotiationInfo { package: &'static str, state: ULONG },
+    NegotiationInfo {
+        package: &'static str,
+        state: ULONG,
+    },
     /// A certificate context handed out with a new reference (`PCCERT_CONTEXT`).
     CertContext(CertRef),
     /// `SecPkgContext_IssuerListInfoEx`: DER names.

@@ -15,7 +15,9 @@ use super::suites::{SuiteInfo, SuitePolicy, CALG_ECDH_EPHEM, CALG_ECDSA, CALG_RS
 use crate::abi::*;
 use crate::certs::{CertRef, StoreRef};
 use crate::error::{SecError, SecResult};
-use crate::packages::{AcquireRequest, Attr, AuthData, CredentialUse, Credentials, SchannelCredSpec, SecurityContext, Side};
+use crate::packages::{
+    AcquireRequest, Attr, AuthData, CredentialUse, Credentials, SchannelCredSpec, SecurityContext, Side,
+};
 
 /// Resolved Schannel credential.
 pub struct SchannelCredentials {
@@ -83,7 +85,10 @@ pub(crate) fn resolve_versions(spec: &SchannelCredSpec, usage: CredentialUse) ->
         }
     }
     if !tls12 && !tls13 {
-        return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "no protocol this library supports (TLS 1.2, TLS 1.3) is enabled for this direction"));
+        return Err(SecError::new(
+            SEC_E_ALGORITHM_MISMATCH,
+            "no protocol this library supports (TLS 1.2, TLS 1.3) is enabled for this direction",
+        ));
     }
     Ok((tls12, tls13))
 }
@@ -107,7 +112,10 @@ fn resolve_suites(spec: &SchannelCredSpec, tls12: bool, tls13: bool) -> SecResul
         .filter(|s| if SuiteInfo::of(*s).tls13 { tls13 } else { tls12 })
         .collect();
     if suites.is_empty() {
-        return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "the credential's algorithm restrictions leave no cipher suite"));
+        return Err(SecError::new(
+            SEC_E_ALGORITHM_MISMATCH,
+            "the credential's algorithm restrictions leave no cipher suite",
+        ));
     }
     Ok(suites)
 }
@@ -115,9 +123,7 @@ fn resolve_suites(spec: &SchannelCredSpec, tls12: bool, tls13: bool) -> SecResul
 /// Builds the rustls signing identity of `cert`: its chain from its store and
 /// its private key, which must match the certificate.
 pub(crate) fn certified_key(cert: &CertRef, send_root: bool) -> SecResult<Arc<CertifiedKey>> {
-    let key = cert
-        .private_key()
-        .ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "the certificate has no private key"))?;
+    let key = cert.private_key().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "the certificate has no private key"))?;
     let signer = rustls::crypto::ring::sign::any_supported_type(&key)
         .map_err(|_| SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "unsupported private key type"))?;
     let chain = cert.chain(send_root);
@@ -209,14 +215,17 @@ impl Credentials for SchannelCredentials {
 
     fn query(&self, attribute: ULONG) -> SecResult<Attr> {
         match attribute {
-            SECPKG_ATTR_SUPPORTED_PROTOCOLS => {
-                Ok(Attr::SupportedProtocols(SecPkgCred_SupportedProtocols { grbitProtocol: self.supported_protocols() }))
-            }
+            SECPKG_ATTR_SUPPORTED_PROTOCOLS => Ok(Attr::SupportedProtocols(SecPkgCred_SupportedProtocols {
+                grbitProtocol: self.supported_protocols(),
+            })),
             SECPKG_ATTR_CIPHER_STRENGTHS => {
                 let bits = self.suites.iter().map(|s| SuiteInfo::of(*s).cipher_bits());
                 let min = bits.clone().min().unwrap_or(0);
                 let max = bits.max().unwrap_or(0);
-                Ok(Attr::CipherStrengths(SecPkgCred_CipherStrengths { dwMinimumCipherStrength: min, dwMaximumCipherStrength: max }))
+                Ok(Attr::CipherStrengths(SecPkgCred_CipherStrengths {
+                    dwMinimumCipherStrength: min,
+                    dwMaximumCipherStrength: max,
+                }))
             }
             SECPKG_ATTR_SUPPORTED_ALGS => Ok(Attr::SupportedAlgs(self.supported_algs())),
             _ => Err(SecError::unsupported("credential attribute not supported")),
@@ -251,7 +260,10 @@ mod tests {
             assert_eq!(resolve_versions(&spec(bits), out()).unwrap_err().status, SEC_E_ALGORITHM_MISMATCH, "{bits:#x}");
         }
         assert_eq!(resolve_versions(&spec(SP_PROT_TLS1_2), out()).unwrap(), (true, false));
-        assert_eq!(resolve_versions(&spec(SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_0_CLIENT), out()).unwrap(), (false, true));
+        assert_eq!(
+            resolve_versions(&spec(SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_0_CLIENT), out()).unwrap(),
+            (false, true)
+        );
     }
 
     #[test]
@@ -266,7 +278,8 @@ mod tests {
 
     #[test]
     fn outbound_defaults_and_query() {
-        let c = SchannelCredentials::new(AcquireRequest { principal: None, usage: out(), auth: AuthData::Default }).unwrap();
+        let c = SchannelCredentials::new(AcquireRequest { principal: None, usage: out(), auth: AuthData::Default })
+            .unwrap();
         match c.query(SECPKG_ATTR_SUPPORTED_PROTOCOLS).unwrap() {
             Attr::SupportedProtocols(p) => assert_eq!(p.grbitProtocol, SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT),
             other => panic!("{other:?}"),

@@ -55,19 +55,14 @@ impl SuiteInfo {
             CipherSuite::TLS13_CHACHA20_POLY1305_SHA256 => (Bulk::ChaCha20Poly1305, 256, SigKind::Any, true),
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => (Bulk::Aes128Gcm, 256, SigKind::Ecdsa, false),
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => (Bulk::Aes256Gcm, 384, SigKind::Ecdsa, false),
-            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => (Bulk::ChaCha20Poly1305, 256, SigKind::Ecdsa, false),
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
+                (Bulk::ChaCha20Poly1305, 256, SigKind::Ecdsa, false)
+            }
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => (Bulk::Aes128Gcm, 256, SigKind::Rsa, false),
             CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => (Bulk::Aes256Gcm, 384, SigKind::Rsa, false),
             _ => (Bulk::ChaCha20Poly1305, 256, SigKind::Rsa, false),
         };
-        SuiteInfo {
-            id: u16::from(cs),
-            name: cs.as_str().unwrap_or("TLS_UNKNOWN"),
-            bulk,
-            hash_bits,
-            sig,
-            tls13,
-        }
+        SuiteInfo { id: u16::from(cs), name: cs.as_str().unwrap_or("TLS_UNKNOWN"), bulk, hash_bits, sig, tls13 }
     }
 
     pub fn cipher_alg(&self) -> ALG_ID {
@@ -167,7 +162,8 @@ impl SuitePolicy {
             return false;
         }
         if !self.algs.is_empty() {
-            let cipher_listed = self.algs.iter().any(|&a| a == s.cipher_alg() || (a == CALG_AES && s.cipher_alg() != 0));
+            let cipher_listed =
+                self.algs.iter().any(|&a| a == s.cipher_alg() || (a == CALG_AES && s.cipher_alg() != 0));
             if !cipher_listed {
                 return false;
             }
@@ -222,7 +218,13 @@ mod tests {
     #[test]
     fn crypto_settings_disable_aes128_by_bits() {
         let p = SuitePolicy {
-            disabled: vec![CryptoSetting { usage: 2, algorithm: "AES".into(), min_bits: 128, max_bits: 128, ..Default::default() }],
+            disabled: vec![CryptoSetting {
+                usage: 2,
+                algorithm: "AES".into(),
+                min_bits: 128,
+                max_bits: 128,
+                ..Default::default()
+            }],
             ..Default::default()
         };
         assert!(p.filter(&all()).iter().all(|s| SuiteInfo::of(*s).bulk != Bulk::Aes128Gcm));
