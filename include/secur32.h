@@ -2094,6 +2094,16 @@ typedef struct SecPkgContext_KeyingMaterial {
 
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 5
 
+#define SECPKG_NEGOTIATION_COMPLETE 0
+
+#define SECPKG_NEGOTIATION_OPTIMISTIC 1
+
+#define SECPKG_NEGOTIATION_IN_PROGRESS 2
+
+#define SECPKG_NEGOTIATION_DIRECT 3
+
+#define SECPKG_NEGOTIATION_TRY_MULTICRED 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -211,6 +211,37 @@ impl<'a> BufferDesc<'a> {
         }))
     }
 
+    /// If buffers `idx` follow each other in memory in that order (each
+    /// starting where the previous ends), all of them as one writable slice.
+    pub fn contiguous_mut(&mut self, idx: &[usize]) -> Result<Option<&mut [u8]>, SecError> {
+        let mut start = None;
+        let mut end = 0usize;
+        for &i in idx {
+            if self.is_readonly(i) {
+                return Err(SecError::invalid_token("SecBuffer is read-only"));
+            }
+            let r = self.checked_region(i)?;
+            if r.addr == 0 {
+                return Ok(None);
+            }
+            match start {
+                None => start = Some(r.addr),
+                Some(_) if r.addr != end => return Ok(None),
+                Some(_) => {}
+            }
+            end = r.end();
+        }
+        let Some(start) = start else { return Ok(None) };
+        let joined = Region { addr: start, len: end - start };
+        if joined.overlaps(&self.array) {
+            return Err(SecError::invalid_token("SecBuffer overlaps the SecBuffer array"));
+        }
+        // SAFETY: the span is the union of adjacent, individually valid caller
+        // buffers (per `from_raw`), disjoint from the SecBuffer array, and the
+        // borrow is tied to `&mut self`.
+        Ok(Some(unsafe { core::slice::from_raw_parts_mut(start as *mut u8, joined.len) }))
+    }
+
     /// Points buffer `i` at `region` (of some buffer of this view) with type `ty`.
     pub fn set(&mut self, i: usize, ty: ULONG, region: Region) {
         let b = &mut self.bufs[i];
@@ -279,6 +310,7 @@ mod tests {
     #[test]
     fn null_desc_is_none() {
         // SAFETY: NULL is allowed.
+        // SAFETY: d describes live memory (or a NULL array, which is refused).
         assert!(unsafe { BufferDesc::from_raw(core::ptr::null_mut()) }.unwrap().is_none());
     }
 
@@ -292,12 +324,15 @@ mod tests {
         assert_eq!(unsafe { BufferDesc::from_raw(&mut d) }.err().unwrap().status, abi::SEC_E_INVALID_TOKEN);
         let mut d = desc(&mut bufs);
         d.cBuffers = 0;
+        // SAFETY: d describes live memory (or a NULL array, which is refused).
         assert!(unsafe { BufferDesc::from_raw(&mut d) }.is_err());
         let mut d = desc(&mut bufs);
         d.pBuffers = core::ptr::null_mut();
+        // SAFETY: d describes live memory (or a NULL array, which is refused).
         assert!(unsafe { BufferDesc::from_raw(&mut d) }.is_err());
         let mut bad = [SecBuffer { cbBuffer: 4, BufferType: 0x7777, pvBuffer: core::ptr::null_mut() }];
         let mut d = desc(&mut bad);
+        // SAFETY: d describes live memory (or a NULL array, which is refused).
         assert!(unsafe { BufferDesc::from_raw(&mut d) }.is_err());
     }
 
@@ -326,7 +361,6 @@ mod tests {
         v.set(1, abi::SECBUFFER_EXTRA, r);
         assert_eq!(v.buffer_type(1), abi::SECBUFFER_EXTRA);
         assert!(v.original(0).sub(3, 2).is_none());
-        drop(v);
         assert_eq!(bufs[1].cbBuffer, 2);
         assert_eq!(bufs[1].pvBuffer as usize, mem.as_ptr() as usize + 1);
         assert_eq!(mem[0], 9);
@@ -358,7 +392,6 @@ mod tests {
         v.write_output(0, b"ab", false).unwrap();
         v.write_output(0, b"xyz", true).unwrap();
         let p = v.bufs[0].pvBuffer as *mut u8;
-        drop(v);
         assert_eq!(bufs[0].cbBuffer, 3);
         assert!(alloc::is_live(p));
         alloc::free(p).unwrap();

@@ -51,7 +51,7 @@ unsafe fn put<T>(buf: *mut c_void, v: T) {
 
 /// Allocates an array of `items` for `FreeContextBuffer`.
 fn alloc_array<T: Copy>(items: &[T]) -> SecResult<*mut T> {
-    let p = alloc::allocate(size_of::<T>() * items.len())?.cast::<T>();
+    let p = alloc::allocate(core::mem::size_of_val(items))?.cast::<T>();
     for (i, item) in items.iter().enumerate() {
         // SAFETY: `p` has room for `items.len()` values of T.
         unsafe { core::ptr::write_unaligned(p.add(i), *item) };
@@ -72,8 +72,9 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
             return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "cbBuffer smaller than the attribute"));
         }
     }
-    // SAFETY (all `put`s below): `buf` is writable for the attribute's struct
-    // per the caller contract.
+    // SAFETY: `buf` is writable for the attribute's struct per the caller
+    // contract (checked non-null, and against `cb` when given); every block
+    // written through is freshly allocated with the size used.
     unsafe {
         match value {
             Attr::Sizes(v) => put(buf, v),

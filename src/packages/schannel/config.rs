@@ -1,4 +1,292 @@
-//! rustls configurations built from a credential.
+//! rustls configurations built from a credential, and the per-context hooks
+//! rustls calls back into (certificate resolvers, key log).
+//!
+//! What a credential fixes (versions, suites, identity, trust, session
+//! caches) is built once per credential; what a context chooses (ALPN, SNI,
+//! how to verify, whether to resume) is set on a clone per context.
 
-/// The configs and caches a credential shares with its contexts.
-pub struct CredentialConfigs {}
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use once_cell::sync::Lazy;
+use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, ResolvesClientCert, Resumption};
+use rustls::pki_types::ServerName;
+use rustls::server::{ClientHello, NoServerSessionStorage, ResolvesServerCert, ServerSessionMemoryCache};
+use rustls::sign::CertifiedKey;
+use rustls::version::{TLS12, TLS13};
+use rustls::{ClientConfig, KeyLog, KeyLogFile, ServerConfig, SignatureScheme, SupportedProtocolVersion};
+
+use super::credentials::SchannelCredentials;
+use super::validation::{client_verifier, roots_from_store, ServerCheck, ServerVerifier, SYSTEM_ROOTS};
+use crate::abi::*;
+use crate::error::{SecError, SecResult};
+
+/// `SSLKEYLOGFILE` support, only when the variable is set (as OpenSSL and rustls do).
+static KEY_LOG_FILE: Lazy<Option<Arc<KeyLogFile>>> =
+    Lazy::new(|| std::env::var_os("SSLKEYLOGFILE").map(|_| Arc::new(KeyLogFile::new())));
+
+/// Secrets a context keeps for RFC 5705 / RFC 8446 exporters. Zeroed on drop.
+#[derive(Default)]
+pub struct CapturedSecrets {
+    pub client_random: Vec<u8>,
+    /// TLS 1.3 `exporter_master_secret`.
+    pub exporter: Vec<u8>,
+    /// TLS 1.2 master secret.
+    pub master: Vec<u8>,
+}
+
+impl Drop for CapturedSecrets {
+    fn drop(&mut self) {
+        for v in [&mut self.exporter, &mut self.master] {
+            v.iter_mut().for_each(|b| *b = 0);
+        }
+    }
+}
+
+/// A per-context key log: keeps the exporter secrets, and forwards to
+/// `SSLKEYLOGFILE` when that is set. Never prints anything.
+#[derive(Default)]
+pub struct CaptureKeyLog {
+    pub secrets: Mutex<CapturedSecrets>,
+}
+
+impl core::fmt::Debug for CaptureKeyLog {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CaptureKeyLog")
+    }
+}
+
+impl KeyLog for CaptureKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        if let Some(f) = KEY_LOG_FILE.as_ref() {
+            f.log(label, client_random, secret);
+        }
+        let mut s = crate::handles::lock(&self.secrets);
+        match label {
+            "EXPORTER_SECRET" => s.exporter = secret.to_vec(),
+            "CLIENT_RANDOM" => s.master = secret.to_vec(),
+            _ => return,
+        }
+        s.client_random = client_random.to_vec();
+    }
+
+    fn will_log(&self, label: &str) -> bool {
+        KEY_LOG_FILE.is_some() || label == "EXPORTER_SECRET" || label == "CLIENT_RANDOM"
+    }
+}
+
+/// What rustls tells a context through callbacks during its handshake.
+#[derive(Debug, Default)]
+pub struct Hooks {
+    pub key_log: Arc<CaptureKeyLog>,
+    /// Client: the server asked for a certificate.
+    pub cert_requested: AtomicBool,
+    /// Client: a certificate was sent.
+    pub cert_sent: AtomicBool,
+    /// Client: the CAs the server accepts (DER names), from CertificateRequest.
+    pub issuers: Mutex<Vec<Vec<u8>>>,
+    /// Server: the SNI the client sent.
+    pub sni: Mutex<Option<String>>,
+}
+
+thread_local! {
+    /// The hooks of the context whose handshake this thread is driving.
+    /// rustls calls resolvers synchronously from `process_tls_records`, so
+    /// the resolvers can be shared per credential (rustls resumes a session
+    /// only with the same resolver and verifier objects) and still report to
+    /// the right context.
+    static CURRENT: RefCell<Option<Arc<Hooks>>> = const { RefCell::new(None) };
+}
+
+/// Makes `hooks` the current context's for the guard's lifetime.
+pub fn enter(hooks: &Arc<Hooks>) -> HooksGuard {
+    CURRENT.with(|c| *c.borrow_mut() = Some(Arc::clone(hooks)));
+    HooksGuard(())
+}
+
+/// Clears the current hooks on drop.
+pub struct HooksGuard(());
+
+impl Drop for HooksGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+fn with_current(f: impl FnOnce(&Hooks)) {
+    CURRENT.with(|c| {
+        if let Some(h) = c.borrow().as_ref() {
+            f(h)
+        }
+    })
+}
+
+/// A credential's client-certificate resolver.
+#[derive(Debug)]
+struct ClientCert {
+    key: Option<Arc<CertifiedKey>>,
+}
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(&self, root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        let key = self.key.as_ref().filter(|k| k.key.choose_scheme(sigschemes).is_some());
+        with_current(|h| {
+            h.cert_requested.store(true, Ordering::Relaxed);
+            *crate::handles::lock(&h.issuers) = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
+            if key.is_some() {
+                h.cert_sent.store(true, Ordering::Relaxed);
+            }
+        });
+        key.cloned()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.key.is_some()
+    }
+}
+
+/// A credential's server-certificate resolver: one identity; the SNI is noted.
+#[derive(Debug)]
+struct ServerCert {
+    key: Arc<CertifiedKey>,
+}
+
+impl ResolvesServerCert for ServerCert {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        with_current(|h| *crate::handles::lock(&h.sni) = hello.server_name().map(str::to_owned));
+        Some(Arc::clone(&self.key))
+    }
+}
+
+/// What a credential builds once and shares with its contexts.
+pub struct CredentialConfigs {
+    client: Option<ClientConfig>,
+    verifiers: Vec<(ServerCheck, Arc<ServerVerifier>)>,
+    /// Server configs without and with a client-certificate request.
+    server: Option<(ServerConfig, ServerConfig)>,
+    pub client_sessions: Arc<ClientSessionMemoryCache>,
+}
+
+fn versions(creds: &SchannelCredentials) -> Vec<&'static SupportedProtocolVersion> {
+    let mut v = Vec::new();
+    if creds.tls13 {
+        v.push(&TLS13);
+    }
+    if creds.tls12 {
+        v.push(&TLS12);
+    }
+    v
+}
+
+fn config_error(_: rustls::Error) -> SecError {
+    SecError::new(SEC_E_ALGORITHM_MISMATCH, "no usable protocol/suite combination")
+}
+
+impl CredentialConfigs {
+    pub fn build(creds: &SchannelCredentials) -> SecResult<Self> {
+        let provider = creds.provider();
+        let versions = versions(creds);
+        let reconnects = creds.flags & SCH_CRED_DISABLE_RECONNECTS == 0;
+        let client_sessions = Arc::new(ClientSessionMemoryCache::new(256));
+
+        let mut verifiers = Vec::new();
+        let client = if creds.usage.outbound {
+            for check in [ServerCheck::Full, ServerCheck::NoName, ServerCheck::Manual] {
+                verifiers.push((check, ServerVerifier::new(Arc::clone(&SYSTEM_ROOTS), Arc::clone(&provider), check)));
+            }
+            let mut c = ClientConfig::builder_with_provider(Arc::clone(&provider))
+                .with_protocol_versions(&versions)
+                .map_err(config_error)?
+                .dangerous()
+                .with_custom_certificate_verifier(verifiers[0].1.clone())
+                .with_client_cert_resolver(Arc::new(ClientCert { key: creds.certified_key.clone() }));
+            c.enable_secret_extraction = true;
+            c.resumption = if reconnects {
+                Resumption::store(client_sessions.clone() as Arc<dyn ClientSessionStore>)
+            } else {
+                Resumption::disabled()
+            };
+            Some(c)
+        } else {
+            None
+        };
+
+        let server = match (&creds.certified_key, creds.usage.inbound) {
+            (Some(key), true) => {
+                let roots = match &creds.root_store {
+                    Some(store) => roots_from_store(store),
+                    None => Arc::clone(&SYSTEM_ROOTS),
+                };
+                let build = |mutual: bool| -> SecResult<ServerConfig> {
+                    let b = ServerConfig::builder_with_provider(Arc::clone(&provider))
+                        .with_protocol_versions(&versions)
+                        .map_err(config_error)?;
+                    let b = if mutual {
+                        b.with_client_cert_verifier(client_verifier(Arc::clone(&roots), Arc::clone(&provider)))
+                    } else {
+                        b.with_no_client_auth()
+                    };
+                    let mut c = b.with_cert_resolver(Arc::new(ServerCert { key: Arc::clone(key) }));
+                    c.enable_secret_extraction = true;
+                    if reconnects {
+                        c.session_storage = ServerSessionMemoryCache::new(1024);
+                        c.ticketer = rustls::crypto::ring::Ticketer::new()
+                            .map_err(|_| SecError::internal("cannot create a session ticketer"))?;
+                    } else {
+                        c.session_storage = Arc::new(NoServerSessionStorage {});
+                        c.send_tls13_tickets = 0;
+                    }
+                    Ok(c)
+                };
+                let plain = build(false)?;
+                let mut mutual = build(true)?;
+                // Both share one session cache and ticket key, so either resumes the other.
+                mutual.session_storage = Arc::clone(&plain.session_storage);
+                mutual.ticketer = Arc::clone(&plain.ticketer);
+                Some((plain, mutual))
+            }
+            _ => None,
+        };
+        Ok(Self { client, verifiers, server, client_sessions })
+    }
+
+    /// A client config for one context.
+    pub fn client_config(
+        &self,
+        check: ServerCheck,
+        alpn: Vec<Vec<u8>>,
+        sni: bool,
+        resume: bool,
+        hooks: &Arc<Hooks>,
+    ) -> SecResult<Arc<ClientConfig>> {
+        let base = self.client.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "not an outbound credential"))?;
+        let mut c = base.clone();
+        if let Some((_, v)) = self.verifiers.iter().find(|(k, _)| *k == check) {
+            c.dangerous().set_certificate_verifier(v.clone());
+        }
+        c.alpn_protocols = alpn;
+        c.enable_sni = sni;
+        c.key_log = hooks.key_log.clone();
+        if !resume {
+            c.resumption = Resumption::disabled();
+        }
+        Ok(Arc::new(c))
+    }
+
+    /// A server config for one context.
+    pub fn server_config(&self, mutual: bool, alpn: Vec<Vec<u8>>, hooks: &Arc<Hooks>) -> SecResult<Arc<ServerConfig>> {
+        let (plain, with_auth) =
+            self.server.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "not an inbound credential"))?;
+        let mut c = if mutual { with_auth.clone() } else { plain.clone() };
+        c.alpn_protocols = alpn;
+        c.key_log = hooks.key_log.clone();
+        Ok(Arc::new(c))
+    }
+
+    /// Forgets cached sessions for `name` (`SSL_SESSION_DISABLE_RECONNECTS`).
+    pub fn forget_sessions(&self, name: &ServerName<'static>) {
+        self.client_sessions.remove_tls12_session(name);
+        while self.client_sessions.take_tls13_ticket(name).is_some() {}
+    }
+}

@@ -107,7 +107,7 @@ fn resolve_suites(spec: &SchannelCredSpec, tls12: bool, tls13: bool) -> SecResul
             .collect(),
     };
     let suites: Vec<_> = policy
-        .filter(&rustls::crypto::ring::DEFAULT_CIPHER_SUITES)
+        .filter(rustls::crypto::ring::DEFAULT_CIPHER_SUITES)
         .into_iter()
         .filter(|s| if SuiteInfo::of(*s).tls13 { tls13 } else { tls12 })
         .collect();
@@ -210,7 +210,7 @@ impl Credentials for SchannelCredentials {
         if !allowed {
             return Err(SecError::new(SEC_E_NO_CREDENTIALS, "credential is not for this direction"));
         }
-        super::context::SchannelContext::new(me, side)
+        super::context::SchannelContext::create(me, side)
     }
 
     fn query(&self, attribute: ULONG) -> SecResult<Attr> {

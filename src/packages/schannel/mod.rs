@@ -4,10 +4,19 @@
 //!   certificates, trust, session caches; `QueryCredentialsAttributes`.
 //! * `context`: the context state machine behind a `CtxtHandle`.
 
+mod alpn;
+mod attributes;
+mod certinfo;
 mod config;
 mod context;
 mod credentials;
+mod errors;
+mod established;
+mod exporter;
+mod handshake;
+mod records;
 mod suites;
+mod validation;
 
 use std::sync::Arc;
 

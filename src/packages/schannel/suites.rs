@@ -100,16 +100,6 @@ impl SuiteInfo {
             "SHA256"
         }
     }
-    /// AEAD record overhead beyond the 5-byte header: (extra header, trailer).
-    pub fn record_overhead(&self) -> (u32, u32) {
-        match (self.tls13, self.bulk) {
-            // Inner content type + tag.
-            (true, _) => (0, 17),
-            // Explicit nonce + tag.
-            (false, Bulk::Aes128Gcm | Bulk::Aes256Gcm) => (8, 16),
-            (false, Bulk::ChaCha20Poly1305) => (0, 16),
-        }
-    }
 }
 
 /// Whether a `CRYPTO_SETTINGS` entry disables `s`.
@@ -191,7 +181,6 @@ mod tests {
         assert_eq!(s.id, 0x1301);
         assert_eq!(s.name, "TLS13_AES_128_GCM_SHA256");
         assert_eq!(s.cipher_alg(), CALG_AES_128);
-        assert_eq!(s.record_overhead(), (0, 17));
     }
 
     #[test]

@@ -1,0 +1,584 @@
+//! The token loop: `InitializeSecurityContext` / `AcceptSecurityContext`
+//! driving a rustls unbuffered connection.
+//!
+//! Input is taken record by record. A token cut anywhere (inside a header or
+//! a body) is `SEC_E_INCOMPLETE_MESSAGE` with a `SECBUFFER_MISSING` count and
+//! nothing consumed; whole records are copied into the connection's own input
+//! buffer and fed to rustls, so that rustls' handling of handshake messages
+//! spread over records never depends on the caller's buffer; bytes after the
+//! record that completes the handshake (application data, a ticket) are left
+//! to the caller as `SECBUFFER_EXTRA`. Output accumulates in `pending` and is
+//! handed out only when it fits, so a too-small caller buffer loses nothing.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use rustls::client::UnbufferedClientConnection;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::server::UnbufferedServerConnection;
+use rustls::unbuffered::{ConnectionState, EncodeError, UnbufferedStatus};
+use rustls::{HandshakeKind, ProtocolVersion, SupportedCipherSuite};
+
+use super::config::Hooks;
+use super::credentials::SchannelCredentials;
+use super::records::{self, Frame, CT_ALERT, CT_HANDSHAKE, HEADER_LEN};
+use super::validation::ServerCheck;
+use super::{alpn, errors};
+use crate::abi::*;
+use crate::buffers::BufferDesc;
+use crate::error::{SecError, SecResult};
+use crate::packages::Side;
+
+/// Largest handshake record we accept (TLS 1.2's ciphertext bound covers all).
+const MAX_RECORD: usize = records::MAX_PLAINTEXT + 2048;
+
+enum Conn {
+    Client(UnbufferedClientConnection),
+    Server(UnbufferedServerConnection),
+}
+
+/// What happened to the handshake in one drive of rustls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    NeedMore,
+    Complete,
+}
+
+/// Facts about the finished handshake, taken before rustls' connection is
+/// turned into record-layer keys.
+#[derive(Clone, Debug)]
+pub struct Negotiated {
+    pub version: ProtocolVersion,
+    pub suite: SupportedCipherSuite,
+    pub alpn: Option<Vec<u8>>,
+    pub peer_certs: Vec<CertificateDer<'static>>,
+    pub resumed: bool,
+    pub kx_group: Option<rustls::NamedGroup>,
+    pub server_random: Vec<u8>,
+    pub session_id: Vec<u8>,
+    pub sni: Option<String>,
+    pub target: Option<String>,
+}
+
+/// The result of a finished handshake: facts, secrets and rustls' kernel
+/// connection (which handles tickets and key updates from here on).
+pub struct Finished {
+    pub negotiated: Negotiated,
+    pub secrets: rustls::ExtractedSecrets,
+    pub kernel: Kernel,
+}
+
+/// rustls' post-handshake state for either side.
+pub enum Kernel {
+    Client(rustls::kernel::KernelConnection<rustls::client::ClientConnectionData>),
+    Server(rustls::kernel::KernelConnection<rustls::server::ServerConnectionData>),
+}
+
+/// A handshake in progress.
+pub struct Handshake {
+    side: Side,
+    conn: Option<Conn>,
+    /// Whole records given to rustls and not yet discarded by it.
+    inbuf: Vec<u8>,
+    /// Output not yet handed to the caller.
+    pub pending: Vec<u8>,
+    pub hooks: Arc<Hooks>,
+    /// Input consumed by a call whose output did not fit; a retry repeats it.
+    retry_prefix: Vec<u8>,
+    /// Server → client handshake bytes, until the ServerHello is parsed.
+    server_flight: Vec<u8>,
+    server_random: Vec<u8>,
+    session_id: Vec<u8>,
+    incomplete_creds_reported: bool,
+    /// rustls is done; we may still owe the caller a final step.
+    done: bool,
+    pub target: Option<String>,
+    pub manual_validation: bool,
+}
+
+/// What one step returns to the context.
+pub enum StepOutcome {
+    /// `SEC_I_CONTINUE_NEEDED`, `SEC_E_INCOMPLETE_MESSAGE`, `SEC_I_INCOMPLETE_CREDENTIALS`.
+    InProgress(SECURITY_STATUS),
+    /// `SEC_E_OK`: the handshake is finished.
+    Complete(Box<Finished>),
+}
+
+fn first_of(desc: &Option<&mut BufferDesc<'_>>, ty: ULONG) -> Option<usize> {
+    desc.as_ref().and_then(|d| d.find(ty))
+}
+
+/// Encodes every pending TLS record of `$state` into `$out`, driving the
+/// connection until it blocks, completes or fails. A macro because rustls'
+/// client and server connections have the same API on different types.
+macro_rules! drive {
+    ($conn:expr, $inbuf:expr, $out:expr) => {{
+        let conn = $conn;
+        let inbuf: &mut Vec<u8> = $inbuf;
+        let out: &mut Vec<u8> = $out;
+        loop {
+            let UnbufferedStatus { discard, state } = conn.process_tls_records(inbuf);
+            let step: Result<Option<Progress>, rustls::Error> = match state {
+                Ok(ConnectionState::EncodeTlsData(mut e)) => {
+                    let start = out.len();
+                    out.resize(start + 2048, 0);
+                    loop {
+                        match e.encode(&mut out[start..]) {
+                            Ok(n) => {
+                                out.truncate(start + n);
+                                break;
+                            }
+                            Err(EncodeError::InsufficientSize(s)) => out.resize(start + s.required_size, 0),
+                            Err(_) => {
+                                out.truncate(start);
+                                break;
+                            }
+                        }
+                    }
+                    Ok(None)
+                }
+                Ok(ConnectionState::TransmitTlsData(t)) => {
+                    t.done();
+                    Ok(None)
+                }
+                Ok(ConnectionState::BlockedHandshake) => Ok(Some(Progress::NeedMore)),
+                Ok(ConnectionState::WriteTraffic(_)) => Ok(Some(Progress::Complete)),
+                Ok(ConnectionState::PeerClosed) | Ok(ConnectionState::Closed) => {
+                    Err(rustls::Error::AlertReceived(rustls::AlertDescription::CloseNotify))
+                }
+                Ok(_) => Err(rustls::Error::General("unexpected data during the handshake".into())),
+                Err(e) => Err(e),
+            };
+            inbuf.drain(..discard);
+            match step {
+                Ok(None) => continue,
+                Ok(Some(p)) => break Ok(p),
+                Err(e) => {
+                    // rustls queued its alert: collect it (and anything else
+                    // pending). The same buffer goes back in, as rustls'
+                    // deframer expects.
+                    loop {
+                        let UnbufferedStatus { discard, state } = conn.process_tls_records(inbuf);
+                        let more = match state {
+                            Ok(ConnectionState::EncodeTlsData(mut enc)) => {
+                                let start = out.len();
+                                out.resize(start + 512, 0);
+                                match enc.encode(&mut out[start..]) {
+                                    Ok(n) => out.truncate(start + n),
+                                    Err(_) => out.truncate(start),
+                                }
+                                true
+                            }
+                            Ok(ConnectionState::TransmitTlsData(t)) => {
+                                t.done();
+                                true
+                            }
+                            _ => false,
+                        };
+                        inbuf.drain(..discard);
+                        if !more {
+                            break;
+                        }
+                    }
+                    break Err(e);
+                }
+            }
+        }
+    }};
+}
+
+impl Handshake {
+    pub fn new(side: Side) -> Self {
+        Self {
+            side,
+            conn: None,
+            inbuf: Vec::new(),
+            pending: Vec::new(),
+            hooks: Arc::new(Hooks::default()),
+            retry_prefix: Vec::new(),
+            server_flight: Vec::new(),
+            server_random: Vec::new(),
+            session_id: Vec::new(),
+            incomplete_creds_reported: false,
+            done: false,
+            target: None,
+            manual_validation: false,
+        }
+    }
+
+    /// Creates the rustls connection on the first call.
+    fn start(
+        &mut self,
+        creds: &SchannelCredentials,
+        flags: ULONG,
+        target: Option<&str>,
+        alpn_ids: Vec<Vec<u8>>,
+        resume: bool,
+    ) -> SecResult<()> {
+        let configs = creds.lazy.get_or_try_init(|| super::config::CredentialConfigs::build(creds))?;
+        let conn = match self.side {
+            Side::Client => {
+                let target = target.filter(|t| !t.is_empty());
+                self.manual_validation =
+                    creds.flags & SCH_CRED_MANUAL_CRED_VALIDATION != 0 || flags & ISC_REQ_MANUAL_CRED_VALIDATION != 0;
+                let check = if self.manual_validation {
+                    ServerCheck::Manual
+                } else if creds.flags & SCH_CRED_NO_SERVERNAME_CHECK != 0 || target.is_none() {
+                    ServerCheck::NoName
+                } else {
+                    ServerCheck::Full
+                };
+                let name = match target {
+                    Some(t) => ServerName::try_from(t.to_owned()).map_err(|_| {
+                        SecError::new(SEC_E_TARGET_UNKNOWN, "target name is neither a host name nor an IP address")
+                    })?,
+                    // No SNI, no name check; rustls still wants a name for its session cache.
+                    None => ServerName::try_from("sspi-rustls.invalid").expect("static name"),
+                };
+                let sni = target.is_some() && matches!(name, ServerName::DnsName(_));
+                self.target = target.map(str::to_owned);
+                let config = configs.client_config(check, alpn_ids, sni, resume && target.is_some(), &self.hooks)?;
+                Conn::Client(UnbufferedClientConnection::new(config, name).map_err(|e| errors::from_rustls(&e))?)
+            }
+            Side::Server => {
+                let mutual = flags & ASC_REQ_MUTUAL_AUTH != 0;
+                let config = configs.server_config(mutual, alpn_ids, &self.hooks)?;
+                Conn::Server(UnbufferedServerConnection::new(config).map_err(|e| errors::from_rustls(&e))?)
+            }
+        };
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    fn drive(&mut self) -> Result<Progress, rustls::Error> {
+        let before = self.pending.len();
+        let _current = super::config::enter(&self.hooks);
+        let r = match self.conn.as_mut() {
+            Some(Conn::Client(c)) => drive!(c, &mut self.inbuf, &mut self.pending),
+            Some(Conn::Server(c)) => drive!(c, &mut self.inbuf, &mut self.pending),
+            None => Err(rustls::Error::HandshakeNotComplete),
+        };
+        if self.side == Side::Server && self.server_random.is_empty() {
+            let out = self.pending[before..].to_vec();
+            self.note_server_records(&out);
+        }
+        r
+    }
+
+    /// Collects server → client plaintext handshake bytes until the
+    /// ServerHello (random and session id) can be read.
+    fn note_server_records(&mut self, mut bytes: &[u8]) {
+        while self.server_random.is_empty() && bytes.len() >= HEADER_LEN {
+            let len = u16::from_be_bytes([bytes[3], bytes[4]]) as usize;
+            let Some(body) = bytes.get(HEADER_LEN..HEADER_LEN + len) else { return };
+            if bytes[0] == CT_HANDSHAKE {
+                self.server_flight.extend_from_slice(body);
+                self.parse_server_hello();
+            }
+            bytes = &bytes[HEADER_LEN + len..];
+        }
+    }
+
+    fn parse_server_hello(&mut self) {
+        let f = &self.server_flight;
+        if f.len() < 4 || f[0] != 2 {
+            if f.len() >= 4 {
+                // Not a ServerHello first: give up quietly (nothing depends on it but attributes).
+                self.server_random = vec![0; 32];
+            }
+            return;
+        }
+        let len = u32::from_be_bytes([0, f[1], f[2], f[3]]) as usize;
+        let Some(body) = f.get(4..4 + len) else { return };
+        // legacy_version(2) random(32) session_id<0..32>
+        if body.len() >= 35 {
+            let sid_len = (body[34] as usize).min(32);
+            if let Some(sid) = body.get(35..35 + sid_len) {
+                self.server_random = body[2..34].to_vec();
+                self.session_id = sid.to_vec();
+            }
+        }
+        self.server_flight = Vec::new();
+    }
+
+    /// One call of the token loop.
+    pub fn step(
+        &mut self,
+        creds: &SchannelCredentials,
+        flags: ULONG,
+        target: Option<&str>,
+        resume: bool,
+        mut input: Option<&mut BufferDesc<'_>>,
+        mut output: Option<&mut BufferDesc<'_>>,
+    ) -> SecResult<StepOutcome> {
+        let allocate = flags & ISC_REQ_ALLOCATE_MEMORY != 0;
+        let extended = match self.side {
+            Side::Client => flags & ISC_REQ_EXTENDED_ERROR != 0,
+            Side::Server => flags & ASC_REQ_EXTENDED_ERROR != 0,
+        };
+        if self.side == Side::Client && flags & (ISC_REQ_DELEGATE | ISC_REQ_PROMPT_FOR_CREDS) != 0 {
+            return Err(SecError::unsupported(
+                "ISC_REQ_DELEGATE and ISC_REQ_PROMPT_FOR_CREDS are not supported by Schannel",
+            ));
+        }
+
+        // The input token and the first EMPTY buffer (for EXTRA / MISSING).
+        let token_idx = first_of(&input, SECBUFFER_TOKEN);
+        let token: Vec<u8> = match (&input, token_idx) {
+            (Some(d), Some(i)) => d.bytes(i)?.to_vec(),
+            _ => Vec::new(),
+        };
+
+        if self.conn.is_none() {
+            let alpn_ids = match (&input, first_of(&input, SECBUFFER_APPLICATION_PROTOCOLS)) {
+                (Some(d), Some(i)) => alpn::parse(d.bytes(i)?)?,
+                _ => Vec::new(),
+            };
+            if self.side == Side::Server {
+                // Don't start (or create a context) until a whole first record is here.
+                let first = match records::frame(&token, MAX_RECORD) {
+                    Ok(f) => f,
+                    Err(e) => return Err(self.fail(e, output.as_deref_mut(), extended, allocate)),
+                };
+                if let Frame::Incomplete(missing) = first {
+                    mark_missing(input.as_deref_mut(), token_idx, missing);
+                    return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
+                }
+            }
+            self.start(creds, flags, target, alpn_ids, resume)?;
+            if self.side == Side::Client {
+                self.drive().map_err(|e| errors::from_rustls(&e))?;
+            }
+        }
+
+        // A retry of a call whose output did not fit: its input was consumed already.
+        let mut consumed = 0;
+        if !self.retry_prefix.is_empty() && token.starts_with(&self.retry_prefix) {
+            consumed = self.retry_prefix.len();
+        }
+        self.retry_prefix.clear();
+
+        // Feed whole records until rustls blocks with nothing left or finishes.
+        let mut missing = None;
+        let mut failure = None;
+        while !self.done && consumed < token.len() {
+            match records::frame(&token[consumed..], MAX_RECORD) {
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+                Ok(Frame::Incomplete(n)) => {
+                    missing = Some(n);
+                    break;
+                }
+                Ok(Frame::Complete { len, .. }) => {
+                    let rec = &token[consumed..consumed + HEADER_LEN + len];
+                    consumed += HEADER_LEN + len;
+                    if self.side == Side::Client && self.server_random.is_empty() {
+                        self.note_server_records(rec);
+                    }
+                    self.inbuf.extend_from_slice(rec);
+                    match self.drive() {
+                        Ok(Progress::Complete) => self.done = true,
+                        Ok(Progress::NeedMore) => {}
+                        Err(e) => {
+                            failure = Some(errors::from_rustls(&e));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(e) = failure {
+            return Err(self.fail(e, output.as_deref_mut(), extended, allocate));
+        }
+        if consumed == 0 && !token.is_empty() {
+            // Nothing whole arrived: consume nothing, say how much is missing.
+            if let Some(n) = missing {
+                mark_missing(input.as_deref_mut(), token_idx, n);
+                return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
+            }
+        }
+        if token.is_empty() && !self.done && self.pending.is_empty() {
+            // Nothing to do without input from the peer.
+            mark_missing(input.as_deref_mut(), token_idx, HEADER_LEN);
+            return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
+        }
+        let extra = token.len() - consumed;
+
+        // A client asked for a certificate it does not have is told so once
+        // (SEC_I_INCOMPLETE_CREDENTIALS); its answer waits for the next call.
+        let incomplete_creds = self.side == Side::Client
+            && self.hooks.cert_requested.load(Ordering::Relaxed)
+            && !self.hooks.cert_sent.load(Ordering::Relaxed)
+            && !self.incomplete_creds_reported;
+        if incomplete_creds {
+            self.incomplete_creds_reported = true;
+            mark_extra(input.as_deref_mut(), token_idx, extra);
+            clear_output(output.as_deref_mut(), allocate);
+            return Ok(StepOutcome::InProgress(SEC_I_INCOMPLETE_CREDENTIALS));
+        }
+
+        // Hand out the output, or keep it (and the fact the input was consumed).
+        if let Err(e) = flush(&mut self.pending, output, allocate) {
+            self.retry_prefix = token[..consumed].to_vec();
+            return Err(e);
+        }
+        mark_extra(input, token_idx, extra);
+
+        if !self.done {
+            return Ok(StepOutcome::InProgress(SEC_I_CONTINUE_NEEDED));
+        }
+        Ok(StepOutcome::Complete(Box::new(self.finish()?)))
+    }
+
+    /// Turns a failure into the caller's error, placing the alert rustls
+    /// queued (or the one `e` names) where the caller asked for it.
+    fn fail(
+        &mut self,
+        mut e: SecError,
+        output: Option<&mut BufferDesc<'_>>,
+        extended: bool,
+        allocate: bool,
+    ) -> SecError {
+        if self.pending.is_empty() {
+            if let Some(a) = e.alert {
+                self.pending.extend_from_slice(&records::plain_alert(2, a));
+            }
+        }
+        // The alert is the last record of what rustls produced.
+        let alert = last_alert_record(&self.pending);
+        if let Some(rec) = alert {
+            if rec.len() == 7 && rec[0] == CT_ALERT {
+                e.alert = Some(rec[6]);
+            }
+            if let Some(out) = output {
+                if let Some(i) = out.find(SECBUFFER_ALERT) {
+                    let _ = out.write_output(i, rec, allocate);
+                }
+                if extended {
+                    if let Some(i) = out.find(SECBUFFER_TOKEN) {
+                        let all = core::mem::take(&mut self.pending);
+                        let _ = out.write_output(i, &all, allocate);
+                    }
+                }
+            }
+        }
+        e
+    }
+
+    /// Takes the facts and the keys of the finished handshake.
+    fn finish(&mut self) -> SecResult<Finished> {
+        let conn = self.conn.take().ok_or(SecError::internal("no connection"))?;
+        macro_rules! facts {
+            ($c:expr) => {{
+                let c = &$c;
+                Negotiated {
+                    version: c.protocol_version().ok_or(SecError::internal("no version"))?,
+                    suite: c.negotiated_cipher_suite().ok_or(SecError::internal("no suite"))?,
+                    alpn: c.alpn_protocol().map(<[u8]>::to_vec),
+                    peer_certs: c
+                        .peer_certificates()
+                        .map(|p| p.iter().map(|c| c.clone().into_owned()).collect())
+                        .unwrap_or_default(),
+                    resumed: c.handshake_kind() == Some(HandshakeKind::Resumed),
+                    kx_group: c.negotiated_key_exchange_group().map(|g| g.name()),
+                    server_random: self.server_random.clone(),
+                    session_id: self.session_id.clone(),
+                    sni: crate::handles::lock(&self.hooks.sni).clone(),
+                    target: self.target.clone(),
+                }
+            }};
+        }
+        let rustls_err = |e: rustls::Error| errors::from_rustls(&e);
+        Ok(match conn {
+            Conn::Client(c) => {
+                let negotiated = facts!(c);
+                let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
+                Finished { negotiated, secrets, kernel: Kernel::Client(kernel) }
+            }
+            Conn::Server(c) => {
+                let negotiated = facts!(c);
+                let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
+                Finished { negotiated, secrets, kernel: Kernel::Server(kernel) }
+            }
+        })
+    }
+}
+
+/// The last whole record of `bytes`, if `bytes` is a sequence of records.
+fn last_alert_record(bytes: &[u8]) -> Option<&[u8]> {
+    let mut rest = bytes;
+    let mut last = None;
+    while rest.len() >= HEADER_LEN {
+        let n = HEADER_LEN + u16::from_be_bytes([rest[3], rest[4]]) as usize;
+        let rec = rest.get(..n)?;
+        last = Some(rec);
+        rest = &rest[n..];
+    }
+    last
+}
+
+/// The first EMPTY input buffer after the token (or any EMPTY one).
+fn spare(desc: &BufferDesc<'_>, token_idx: Option<usize>) -> Option<usize> {
+    token_idx
+        .and_then(|t| desc.find_after(SECBUFFER_EMPTY, t))
+        .or_else(|| desc.find(SECBUFFER_EMPTY))
+        .or_else(|| desc.find(SECBUFFER_EXTRA))
+        .or_else(|| desc.find(SECBUFFER_MISSING))
+}
+
+fn mark_missing(input: Option<&mut BufferDesc<'_>>, token_idx: Option<usize>, n: usize) {
+    if let Some(d) = input {
+        if let Some(i) = spare(d, token_idx) {
+            d.set_count(i, SECBUFFER_MISSING, n);
+        }
+    }
+}
+
+fn mark_extra(input: Option<&mut BufferDesc<'_>>, token_idx: Option<usize>, n: usize) {
+    let Some(d) = input else { return };
+    let Some(i) = spare(d, token_idx) else { return };
+    if n == 0 {
+        d.set_count(i, SECBUFFER_EMPTY, 0);
+        return;
+    }
+    // Point at the unprocessed tail of the token, as well as counting it.
+    match token_idx.and_then(|t| d.original(t).tail(d.original(t).len() - n)) {
+        Some(r) => d.set(i, SECBUFFER_EXTRA, r),
+        None => d.set_count(i, SECBUFFER_EXTRA, n),
+    }
+}
+
+fn clear_output(output: Option<&mut BufferDesc<'_>>, allocate: bool) {
+    if let Some(out) = output {
+        if let Some(i) = out.find(SECBUFFER_TOKEN) {
+            if allocate {
+                out.set_count(i, SECBUFFER_TOKEN, 0);
+            } else {
+                out.set_len(i, 0);
+            }
+        }
+    }
+}
+
+/// Moves `pending` into the caller's TOKEN buffer; on failure nothing moves.
+pub fn flush(pending: &mut Vec<u8>, output: Option<&mut BufferDesc<'_>>, allocate: bool) -> SecResult<()> {
+    let Some(out) = output else {
+        return if pending.is_empty() { Ok(()) } else { Err(SecError::no_memory("output needed but pOutput is NULL")) };
+    };
+    let Some(i) = out.find(SECBUFFER_TOKEN) else {
+        return if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(SecError::no_memory("output needed but there is no SECBUFFER_TOKEN"))
+        };
+    };
+    if pending.is_empty() {
+        clear_output(Some(out), allocate);
+        return Ok(());
+    }
+    out.write_output(i, pending, allocate)?;
+    pending.clear();
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Peer authentication: trust anchors and the certificate verifiers.
+//!
+//! The client checks the server's chain against the system trust store
+//! (`rustls-native-certs`, which honours `SSL_CERT_FILE` and `SSL_CERT_DIR`),
+//! its name against `pszTargetName` and its validity dates, unless the
+//! credential or the call asks for manual validation. The server, when asked
+//! for mutual authentication, checks a presented client chain against the
+//! credential's `hRootStore`, else the system store. Revocation is not
+//! checked (no CRL or OCSP fetching); the `SCH_CRED_REVOCATION_*` flags are
+//! accepted and recorded.
+
+use std::sync::Arc;
+
+use once_cell::sync::Lazy;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore, SignatureScheme};
+
+use crate::certs::StoreRef;
+
+/// The system trust store, loaded once per process.
+pub static SYSTEM_ROOTS: Lazy<Arc<RootCertStore>> = Lazy::new(|| {
+    let mut roots = RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(found.certs);
+    Arc::new(roots)
+});
+
+/// Trust anchors from a certificate store (`hRootStore`).
+pub fn roots_from_store(store: &StoreRef) -> Arc<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(store.certificates().iter().map(|c| CertificateDer::from(c.der().to_vec())));
+    Arc::new(roots)
+}
+
+/// How much of the server's certificate the client checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerCheck {
+    /// Chain, dates and name.
+    Full,
+    /// Chain and dates (`SCH_CRED_NO_SERVERNAME_CHECK`, or no target name).
+    NoName,
+    /// Nothing: the application validates (`SCH_CRED_MANUAL_CRED_VALIDATION`,
+    /// `ISC_REQ_MANUAL_CRED_VALIDATION`). Handshake signatures are still checked.
+    Manual,
+}
+
+/// The client's verifier of server certificates.
+#[derive(Debug)]
+pub struct ServerVerifier {
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    check: ServerCheck,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerVerifier {
+    pub fn new(roots: Arc<RootCertStore>, provider: Arc<CryptoProvider>, check: ServerCheck) -> Arc<Self> {
+        // An empty trust store cannot build a webpki verifier; every chain is then untrusted.
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider)).build().ok();
+        Arc::new(Self { webpki, check, provider })
+    }
+}
+
+impl ServerCertVerifier for ServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        if self.check == ServerCheck::Manual {
+            return Ok(ServerCertVerified::assertion());
+        }
+        let webpki = self.webpki.as_ref().ok_or(Error::InvalidCertificate(CertificateError::UnknownIssuer))?;
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if self.check == ServerCheck::NoName => Ok(ServerCertVerified::assertion()),
+            r => r,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// The server's verifier of client certificates (mutual authentication):
+/// asks for a certificate, verifies one if presented, accepts none (the
+/// application then sees no remote certificate, as with Schannel).
+pub fn client_verifier(roots: Arc<RootCertStore>, provider: Arc<CryptoProvider>) -> Arc<dyn ClientCertVerifier> {
+    match WebPkiClientVerifier::builder_with_provider(roots, Arc::clone(&provider)).allow_unauthenticated().build() {
+        Ok(v) => v,
+        Err(_) => Arc::new(UntrustingClientVerifier { provider }),
+    }
+}
+
+/// Used when there is no trust anchor at all: asks for a certificate and
+/// rejects any that is presented as untrusted.
+#[derive(Debug)]
+struct UntrustingClientVerifier {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ClientCertVerifier for UntrustingClientVerifier {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+    fn verify_client_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(m, c, d, &self.provider.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(m, c, d, &self.provider.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
