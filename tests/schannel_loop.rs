@@ -463,3 +463,288 @@ fn tampered_record_kills_the_context() {
     client.delete();
     server.delete();
 }
+
+#[test]
+fn alert_goes_to_alert_buffer_and_extended_error_token() {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap().self_signed(&key).unwrap();
+    let id = Identity { cert_der: cert.der().to_vec(), key_der: key.serialize_der() };
+    for version in [SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_3_CLIENT] {
+        let mut server = Peer::server(server_credential(&id, 0, 0));
+        let mut client = Peer::client(client_credential(version, 0), "localhost");
+        client.flags |= ISC_REQ_EXTENDED_ERROR;
+        let mut c2s = std::collections::VecDeque::new();
+        let mut s2c = std::collections::VecDeque::new();
+        c2s.extend(client.run(&mut s2c).unwrap());
+        s2c.extend(server.run(&mut c2s).unwrap());
+        client.inbox.extend(s2c.drain(..));
+        let (st, token) = client.call();
+        assert_eq!(st, SEC_E_UNTRUSTED_ROOT);
+        // With EXTENDED_ERROR the alert is in the token for the application to send.
+        assert!(!token.is_empty(), "alert token");
+        server.inbox.extend(token);
+        let (st, _) = server.call();
+        assert_eq!(st, SEC_E_UNTRUSTED_ROOT, "the server learns why: unknown_ca ({version:#x})");
+        client.delete();
+        server.delete();
+    }
+}
+
+#[test]
+fn expired_certificate() {
+    let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.not_before = rcgen::date_time_ymd(2001, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2002, 1, 1);
+    let cert = p.self_signed(&ca_key).unwrap();
+    let id = Identity { cert_der: cert.der().to_vec(), key_der: ca_key.serialize_der() };
+    // Trusted by nobody and expired: manual validation still connects, and
+    // the application can see the dates through LIFESPAN.
+    let mut server = Peer::server(server_credential(&id, 0, 0));
+    let mut client = Peer::client(client_credential(0, SCH_CRED_MANUAL_CRED_VALIDATION), "localhost");
+    handshake(&mut client, &mut server).unwrap();
+    let mut c = client.ctx.unwrap();
+    let mut ls = SecPkgContext_Lifespan::default();
+    let st = unsafe {
+        QueryContextAttributesW(&mut c, SECPKG_ATTR_LIFESPAN, (&mut ls as *mut SecPkgContext_Lifespan).cast())
+    };
+    assert_eq!(st, SEC_E_OK);
+    // 2002-01-01 as FILETIME.
+    assert_eq!(ls.tsExpiry.as_u64(), (1_009_843_200 + 11_644_473_600) * 10_000_000);
+    assert_eq!(client.expiry, ls.tsExpiry.as_u64(), "ptsExpiry is the certificate's expiry");
+    client.delete();
+    server.delete();
+}
+
+#[test]
+fn ip_address_target() {
+    let pki = pki();
+    let mut server = Peer::server(server_credential(&pki.server_ecdsa, 0, 0));
+    let mut client = Peer::client(client_credential(0, 0), "127.0.0.1");
+    handshake(&mut client, &mut server).unwrap();
+    // No SNI is sent for an IP address.
+    let mut s = server.ctx.unwrap();
+    let mut t: SecPkgContext_ClientSpecifiedTarget = unsafe { core::mem::zeroed() };
+    let st = unsafe {
+        QueryContextAttributesW(
+            &mut s,
+            SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
+            (&mut t as *mut SecPkgContext_ClientSpecifiedTarget).cast(),
+        )
+    };
+    assert_eq!(st, SEC_E_TARGET_UNKNOWN);
+    client.delete();
+    server.delete();
+}
+
+#[test]
+fn sni_reaches_the_server() {
+    let pki = pki();
+    let mut server = Peer::server(server_credential(&pki.server_ecdsa, 0, 0));
+    let mut client = Peer::client(client_credential(0, 0), "localhost");
+    handshake(&mut client, &mut server).unwrap();
+    let mut s = server.ctx.unwrap();
+    let mut t: SecPkgContext_ClientSpecifiedTarget = unsafe { core::mem::zeroed() };
+    let st = unsafe {
+        QueryContextAttributesW(
+            &mut s,
+            SECPKG_ATTR_CLIENT_SPECIFIED_TARGET,
+            (&mut t as *mut SecPkgContext_ClientSpecifiedTarget).cast(),
+        )
+    };
+    assert_eq!(st, SEC_E_OK);
+    let name: Vec<u16> = (0..).map(|i| unsafe { *t.sTargetName.add(i) }).take_while(|&c| c != 0).collect();
+    assert_eq!(String::from_utf16(&name).unwrap(), "localhost");
+    assert_eq!(unsafe { FreeContextBuffer(t.sTargetName.cast()) }, SEC_E_OK);
+    client.delete();
+    server.delete();
+}
+
+#[test]
+fn disable_reconnects() {
+    let pki = pki();
+    let server_cred = server_credential(&pki.server, 0, 0);
+    let client_cred = client_credential(SP_PROT_TLS1_2_CLIENT, SCH_CRED_DISABLE_RECONNECTS);
+    for _ in 0..2 {
+        let mut server = Peer::server(server_cred);
+        let mut client = Peer::client(client_cred, "localhost");
+        handshake(&mut client, &mut server).unwrap();
+        let mut c = client.ctx.unwrap();
+        let mut si = SecPkgContext_SessionInfo::default();
+        assert_eq!(
+            unsafe {
+                QueryContextAttributesW(
+                    &mut c,
+                    SECPKG_ATTR_SESSION_INFO,
+                    (&mut si as *mut SecPkgContext_SessionInfo).cast(),
+                )
+            },
+            SEC_E_OK
+        );
+        assert_eq!(si.dwFlags & SSL_SESSION_RECONNECT, 0);
+        client.delete();
+        server.delete();
+    }
+}
+
+#[test]
+fn garbage_and_wrong_side_tokens() {
+    let pki = pki();
+    // Garbage to a server: defined error, no context.
+    for garbage in
+        [vec![0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5], vec![0xff; 40], vec![0x80, 0x2e, 0x01, 0x03, 0x01]]
+    {
+        let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+        server.inbox = garbage.clone();
+        let (st, _) = server.call();
+        assert!(st < 0 && st != SEC_E_INTERNAL_ERROR, "{garbage:?} -> {st:#x}");
+        assert!(server.ctx.is_none());
+    }
+    // A ClientHello fed back to a client.
+    let mut client = Peer::client(client_credential(0, 0), "localhost");
+    let (st, hello) = client.call();
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    client.inbox = hello;
+    let (st, _) = client.call();
+    assert_eq!(st, SEC_E_ILLEGAL_MESSAGE);
+    // Every later call answers the same error; deleting works.
+    client.inbox = vec![0x16, 3, 3, 0, 1, 0];
+    let (st, _) = client.call();
+    assert_eq!(st, SEC_E_ILLEGAL_MESSAGE);
+    client.delete();
+}
+
+#[test]
+fn oversized_record_and_bad_descriptors() {
+    let (mut client, mut server) = pair(0);
+    handshake(&mut client, &mut server).unwrap();
+    let mut s = server.ctx.unwrap();
+    let mut big = vec![23u8, 3, 3, 0x48, 0x01];
+    big.resize(5 + 0x4801, 0);
+    let (st, _, _) = decrypt(&mut s, &mut big);
+    assert_eq!(st, SEC_E_ILLEGAL_MESSAGE);
+    // Too few buffers for DecryptMessage.
+    let mut c = client.ctx.unwrap();
+    let mut data = vec![0u8; 10];
+    let mut bufs = [SecBuffer { cbBuffer: 10, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() }];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: bufs.as_mut_ptr() };
+    assert_eq!(unsafe { DecryptMessage(&mut c, &mut desc, 0, core::ptr::null_mut()) }, SEC_E_INVALID_TOKEN);
+    // DATA larger than cbMaximumMessage, nothing written.
+    let mut block = vec![7u8; 5 + 16385 + 17];
+    let base = block.as_mut_ptr();
+    let mut bufs = [
+        SecBuffer { cbBuffer: 5, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: base.cast() },
+        SecBuffer { cbBuffer: 16385, BufferType: SECBUFFER_DATA, pvBuffer: base.wrapping_add(5).cast() },
+        SecBuffer { cbBuffer: 17, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: base.wrapping_add(5 + 16385).cast() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 3, pBuffers: bufs.as_mut_ptr() };
+    assert_eq!(unsafe { EncryptMessage(&mut c, 0, &mut desc, 0) }, SEC_E_ENCRYPT_FAILURE);
+    assert!(block.iter().all(|&b| b == 7), "nothing written");
+    // Missing trailer.
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+    assert_eq!(unsafe { EncryptMessage(&mut c, 0, &mut desc, 0) }, SEC_E_INVALID_TOKEN);
+    client.delete();
+    server.delete();
+}
+
+#[test]
+fn encrypt_and_decrypt_on_two_threads() {
+    let (mut client, mut server) = pair(0);
+    handshake(&mut client, &mut server).unwrap();
+    let c = client.ctx.unwrap();
+    let s = server.ctx.unwrap();
+    while !client.inbox.is_empty() {
+        let mut cc = c;
+        decrypt(&mut cc, &mut client.inbox);
+    }
+    // Client encrypts on one thread while it decrypts on another.
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let sender = std::thread::spawn(move || {
+        let mut cc = c;
+        for i in 0..500u32 {
+            tx.send(encrypt(&mut cc, &i.to_be_bytes())).unwrap();
+        }
+    });
+    let mut ss = s;
+    let mut wire = Vec::new();
+    for i in 0..500u32 {
+        wire.extend(encrypt(&mut ss, &(i + 1000).to_be_bytes()));
+    }
+    let receiver = std::thread::spawn(move || {
+        let mut cc = c;
+        let mut got = Vec::new();
+        while got.len() < 500 * 4 {
+            let (st, p, _) = decrypt(&mut cc, &mut wire);
+            assert_eq!(st, SEC_E_OK);
+            got.extend(p);
+        }
+        got
+    });
+    sender.join().unwrap();
+    let got = receiver.join().unwrap();
+    for (i, chunk) in got.chunks(4).enumerate() {
+        assert_eq!(u32::from_be_bytes(chunk.try_into().unwrap()), i as u32 + 1000);
+    }
+    let mut n = 0u32;
+    let mut inbox: Vec<u8> = rx.iter().flatten().collect();
+    while !inbox.is_empty() {
+        let (st, p, _) = decrypt(&mut ss, &mut inbox);
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(u32::from_be_bytes(p.try_into().unwrap()), n);
+        n += 1;
+    }
+    assert_eq!(n, 500);
+    client.delete();
+    server.delete();
+}
+
+#[test]
+fn cipher_info_and_other_attributes() {
+    let (mut client, mut server) = pair(SP_PROT_TLS1_3_CLIENT);
+    handshake(&mut client, &mut server).unwrap();
+    let mut c = client.ctx.unwrap();
+    let mut ci: SecPkgContext_CipherInfo = unsafe { core::mem::zeroed() };
+    ci.dwVersion = 1;
+    assert_eq!(
+        unsafe {
+            QueryContextAttributesW(&mut c, SECPKG_ATTR_CIPHER_INFO, (&mut ci as *mut SecPkgContext_CipherInfo).cast())
+        },
+        SEC_E_OK
+    );
+    let name: String =
+        String::from_utf16(&ci.szCipherSuite.iter().copied().take_while(|&c| c != 0).collect::<Vec<_>>()).unwrap();
+    assert_eq!(ci.dwProtocol, 0x304);
+    assert!(name.starts_with("TLS_AES_") || name == "TLS_CHACHA20_POLY1305_SHA256", "{name}");
+    assert_eq!(ci.dwCipherSuite >> 8, 0x13);
+    let cert_kind: String =
+        String::from_utf16(&ci.szCertificate.iter().copied().take_while(|&c| c != 0).collect::<Vec<_>>()).unwrap();
+    assert_eq!(cert_kind, "RSA");
+    // Endpoint bindings: header + "tls-server-end-point:" + SHA-256 of the server certificate.
+    let mut b = SecPkgContext_Bindings { BindingsLength: 0, Bindings: core::ptr::null_mut() };
+    assert_eq!(
+        unsafe {
+            QueryContextAttributesW(
+                &mut c,
+                SECPKG_ATTR_ENDPOINT_BINDINGS,
+                (&mut b as *mut SecPkgContext_Bindings).cast(),
+            )
+        },
+        SEC_E_OK
+    );
+    let blob = unsafe { core::slice::from_raw_parts(b.Bindings as *const u8, b.BindingsLength as usize) }.to_vec();
+    let hash = ring::digest::digest(&ring::digest::SHA256, &pki().server.cert_der);
+    let mut want = b"tls-server-end-point:".to_vec();
+    want.extend_from_slice(hash.as_ref());
+    assert_eq!(&blob[32..], &want[..]);
+    assert_eq!(unsafe { (*b.Bindings).dwApplicationDataOffset }, 32);
+    assert_eq!(unsafe { FreeContextBuffer(b.Bindings.cast()) }, SEC_E_OK);
+    // tls-unique is honestly unsupported.
+    assert_eq!(
+        unsafe {
+            QueryContextAttributesW(&mut c, SECPKG_ATTR_UNIQUE_BINDINGS, (&mut b as *mut SecPkgContext_Bindings).cast())
+        },
+        SEC_E_UNSUPPORTED_FUNCTION
+    );
+    client.delete();
+    server.delete();
+}
