@@ -158,6 +158,18 @@ impl Established {
                 "STREAM_HEADER or STREAM_TRAILER smaller than StreamSizes says",
             ));
         }
+        // `die` takes other locks: it runs only after `tx` is released.
+        let sealed = self.seal_message(msg, h, d, t, n);
+        // Only a failure of the AEAD itself ends the connection; a bad buffer does not.
+        sealed.map_err(|e| if e.status == SEC_E_ENCRYPT_FAILURE { self.die(e) } else { e })?;
+        msg.set_len(h, hl);
+        msg.set_len(t, tl);
+        Ok(SEC_E_OK)
+    }
+
+    /// Seals DATA in place into STREAM_HEADER / STREAM_TRAILER.
+    fn seal_message(&self, msg: &mut BufferDesc<'_>, h: usize, d: usize, t: usize, n: usize) -> SecResult<()> {
+        let (hl, tl) = (self.header_len, self.trailer_len);
         let mut tx = lock(&self.tx);
         if tx.closed {
             return Err(SecError::new(SEC_E_CONTEXT_EXPIRED, "the context was shut down"));
@@ -165,9 +177,8 @@ impl Established {
         if msg.buffer_len(h) == hl {
             if let Some(span) = msg.contiguous_mut(&[h, d, t])? {
                 // The common case: the caller's buffers are one record-shaped block.
-                tx.prot.seal(CT_APPLICATION_DATA, span, n).map_err(|e| self.die(e))?;
-                msg.set_len(t, tl);
-                return Ok(SEC_E_OK);
+                tx.prot.seal(CT_APPLICATION_DATA, span, n)?;
+                return Ok(());
             }
         }
         let [hdr, data, trl] = msg.split_mut([h, d, t])?;
@@ -176,16 +187,15 @@ impl Established {
             s.clear();
             s.resize(hl + n + tl, 0);
             s[hl..hl + n].copy_from_slice(data);
-            tx.prot.seal(CT_APPLICATION_DATA, &mut s, n).map_err(|e| self.die(e))?;
-            hdr[..hl].copy_from_slice(&s[..hl]);
-            data.copy_from_slice(&s[hl..hl + n]);
-            trl[..tl].copy_from_slice(&s[hl + n..]);
+            let r = tx.prot.seal(CT_APPLICATION_DATA, &mut s, n);
+            if r.is_ok() {
+                hdr[..hl].copy_from_slice(&s[..hl]);
+                data.copy_from_slice(&s[hl..hl + n]);
+                trl[..tl].copy_from_slice(&s[hl + n..]);
+            }
             s.iter_mut().for_each(|b| *b = 0);
-            Ok(())
-        })?;
-        msg.set_len(h, hl);
-        msg.set_len(t, tl);
-        Ok(SEC_E_OK)
+            r.map(|_| ())
+        })
     }
 
     /// `DecryptMessage` in stream mode: one DATA buffer and three EMPTY ones.
@@ -193,8 +203,15 @@ impl Established {
         let ok = |status| Ok(DecryptResult { status, qop: 0 });
         self.check_alive()?;
         let d = msg.find(SECBUFFER_DATA).ok_or(SecError::invalid_token("DecryptMessage needs a DATA buffer"))?;
-        let empties: Vec<usize> = (0..msg.len()).filter(|&i| i != d && msg.buffer_type(i) == SECBUFFER_EMPTY).collect();
-        if empties.len() < 3 {
+        let mut empties = [0usize; 3];
+        let mut found = 0;
+        for i in (0..msg.len()).filter(|&i| i != d && msg.buffer_type(i) == SECBUFFER_EMPTY) {
+            if found < 3 {
+                empties[found] = i;
+                found += 1;
+            }
+        }
+        if found < 3 {
             return Err(SecError::invalid_token("DecryptMessage needs three EMPTY buffers besides DATA"));
         }
         let region = msg.original(d);
