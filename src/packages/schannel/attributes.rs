@@ -254,7 +254,12 @@ pub fn query(ctx: &SchannelContext, attribute: ULONG) -> SecResult<Attr> {
                 let hooks = lock(&ctx.hooks).clone();
                 Attr::IssuerList(hooks.map(|h| lock(&h.issuers).clone()).unwrap_or_default())
             }
-            Side::Server => Attr::IssuerList(Vec::new()),
+            // The CAs a server asks client certificates from: its hRootStore.
+            Side::Server => {
+                let creds = ctx.credentials()?;
+                let roots = creds.root_store.as_ref().map(|s| s.certificates()).unwrap_or_default();
+                Attr::IssuerList(roots.iter().filter_map(|c| certinfo::facts(c.der()).map(|f| f.subject)).collect())
+            }
         },
         SECPKG_ATTR_SESSION_INFO => {
             let mut s = SecPkgContext_SessionInfo::default();

@@ -32,6 +32,8 @@ pub struct CertFacts {
     pub signature_oid: Vec<u8>,
     /// Length in bits of the public key (RSA modulus, EC field, 255 for Ed25519).
     pub key_bits: u32,
+    /// The DER encoding of the subject Name.
+    pub subject: Vec<u8>,
 }
 
 pub const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -106,7 +108,9 @@ pub fn facts(der: &[u8]) -> Option<CertFacts> {
     let (SEQUENCE, validity, t) = tlv(t)? else { return None };
     let (tb, nb, v) = tlv(validity)?;
     let (ta, na, _) = tlv(v)?;
-    let (_, _, t) = tlv(t)?; // subject
+    let (_, _, after_subject) = tlv(t)?;
+    let subject = &t[..t.len() - after_subject.len()];
+    let t = after_subject;
     let (SEQUENCE, spki, _) = tlv(t)? else { return None };
     let (SEQUENCE, alg, key) = tlv(spki)? else { return None };
     let (OID, key_oid, params) = tlv(alg)? else { return None };
@@ -117,6 +121,7 @@ pub fn facts(der: &[u8]) -> Option<CertFacts> {
         key_bits: key_bits(key_oid, params, key),
         key_oid: key_oid.to_vec(),
         signature_oid: signature_oid.to_vec(),
+        subject: subject.to_vec(),
     })
 }
 
@@ -146,6 +151,25 @@ mod tests {
         assert_eq!(time(0x18, b"20000301000000Z"), Some((951_868_800 + 11_644_473_600) * 10_000_000));
         assert_eq!(time(0x17, b"491231235959Z").unwrap(), time(0x18, b"20491231235959Z").unwrap());
         assert!(time(0x17, b"7001010000Z").is_none());
+    }
+
+    #[test]
+    fn facts_of_a_generated_certificate() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+        let mut p = rcgen::CertificateParams::new(vec!["a.test".to_string()]).unwrap();
+        p.not_before = rcgen::date_time_ymd(2020, 2, 29);
+        p.not_after = rcgen::date_time_ymd(2030, 1, 1);
+        p.distinguished_name.push(rcgen::DnType::CommonName, "a.test");
+        let cert = p.self_signed(&key).unwrap();
+        let f = facts(cert.der()).unwrap();
+        assert_eq!(f.not_before, (1_582_934_400 + 11_644_473_600) * 10_000_000);
+        assert_eq!(f.not_after, (1_893_456_000 + 11_644_473_600) * 10_000_000);
+        assert_eq!(f.key_oid, OID_EC);
+        assert_eq!(f.key_bits, 384);
+        assert!(core::ptr::eq(end_point_hash(&f.signature_oid), &ring::digest::SHA384));
+        assert_eq!(f.subject[0], SEQUENCE);
+        assert!(f.subject.windows(6).any(|w| w == b"a.test"));
+        assert!(facts(&cert.der()[..50]).is_none());
     }
 
     #[test]
