@@ -1,9 +1,23 @@
-//! The crypt32 types of `wincrypt.h` that SSPI programs touch: `CERT_CONTEXT`,
-//! `CERT_INFO` and the blobs inside it.
+//! The crypt32 types and constants of `wincrypt.h` that SSPI programs touch:
+//! `CERT_CONTEXT`, `CERT_INFO` and the blobs inside it, the store, find,
+//! property and name-string constants, and the Win32 error codes crypt32
+//! reports through `GetLastError`.
+
+#![allow(missing_docs)]
 
 use core::ffi::{c_char, c_void};
 
-use super::types::{BOOL, BYTE, DWORD};
+use super::consts::HRESULT;
+use super::types::{BOOL, BYTE, DWORD, WCHAR};
+
+/// `LPCSTR`.
+pub type LPCSTR = *const c_char;
+/// `LPSTR`.
+pub type LPSTR = *mut c_char;
+/// `LPCWSTR` (UTF-16).
+pub type LPCWSTR = *const WCHAR;
+/// `LPWSTR` (UTF-16).
+pub type LPWSTR = *mut WCHAR;
 
 /// `HCERTSTORE`: an opaque store handle (a pointer owned by `certs/`).
 pub type HCERTSTORE = *mut c_void;
@@ -106,6 +120,159 @@ pub struct CERT_CONTEXT {
 /// `PCCERT_CONTEXT`.
 pub type PCCERT_CONTEXT = *const CERT_CONTEXT;
 
+/// `CRYPT_KEY_PROV_PARAM`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CRYPT_KEY_PROV_PARAM {
+    pub dwParam: DWORD,
+    pub pbData: *mut BYTE,
+    pub cbData: DWORD,
+    pub dwFlags: DWORD,
+}
+
+/// `CRYPT_KEY_PROV_INFO`: what `CERT_KEY_PROV_INFO_PROP_ID` returns for a
+/// certificate with a private key.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CRYPT_KEY_PROV_INFO {
+    pub pwszContainerName: LPWSTR,
+    pub pwszProvName: LPWSTR,
+    pub dwProvType: DWORD,
+    pub dwFlags: DWORD,
+    pub cProvParam: DWORD,
+    pub rgProvParam: *mut CRYPT_KEY_PROV_PARAM,
+    pub dwKeySpec: DWORD,
+}
+
+// --- Encoding types ---
+pub const X509_ASN_ENCODING: DWORD = 0x1;
+pub const PKCS_7_ASN_ENCODING: DWORD = 0x10000;
+
+// --- Store providers (the integer values behind `(LPCSTR) n`) and flags ---
+pub const CERT_STORE_PROV_MSG: usize = 1;
+pub const CERT_STORE_PROV_MEMORY: usize = 2;
+pub const CERT_STORE_PROV_FILE: usize = 3;
+pub const CERT_STORE_PROV_REG: usize = 4;
+pub const CERT_STORE_PROV_PKCS7: usize = 5;
+pub const CERT_STORE_PROV_SERIALIZED: usize = 6;
+pub const CERT_STORE_PROV_FILENAME_A: usize = 7;
+pub const CERT_STORE_PROV_FILENAME_W: usize = 8;
+pub const CERT_STORE_PROV_SYSTEM_A: usize = 9;
+pub const CERT_STORE_PROV_SYSTEM_W: usize = 10;
+pub const CERT_STORE_NO_CRYPT_RELEASE_FLAG: DWORD = 0x1;
+pub const CERT_STORE_DEFER_CLOSE_UNTIL_LAST_FREE_FLAG: DWORD = 0x4;
+pub const CERT_STORE_CREATE_NEW_FLAG: DWORD = 0x2000;
+pub const CERT_STORE_READONLY_FLAG: DWORD = 0x8000;
+pub const CERT_CLOSE_STORE_FORCE_FLAG: DWORD = 0x1;
+pub const CERT_CLOSE_STORE_CHECK_FLAG: DWORD = 0x2;
+
+// --- CertAdd*ToStore dispositions ---
+pub const CERT_STORE_ADD_NEW: DWORD = 1;
+pub const CERT_STORE_ADD_USE_EXISTING: DWORD = 2;
+pub const CERT_STORE_ADD_REPLACE_EXISTING: DWORD = 3;
+pub const CERT_STORE_ADD_ALWAYS: DWORD = 4;
+pub const CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES: DWORD = 5;
+pub const CERT_STORE_ADD_NEWER: DWORD = 6;
+pub const CERT_STORE_ADD_NEWER_INHERIT_PROPERTIES: DWORD = 7;
+
+// --- CertFindCertificateInStore ---
+pub const CERT_COMPARE_SHIFT: DWORD = 16;
+pub const CERT_COMPARE_ANY: DWORD = 0;
+pub const CERT_COMPARE_SHA1_HASH: DWORD = 1;
+pub const CERT_COMPARE_NAME: DWORD = 2;
+pub const CERT_COMPARE_NAME_STR_A: DWORD = 7;
+pub const CERT_COMPARE_NAME_STR_W: DWORD = 8;
+pub const CERT_COMPARE_EXISTING: DWORD = 13;
+pub const CERT_COMPARE_HASH_STR: DWORD = 20;
+pub const CERT_INFO_ISSUER_FLAG: DWORD = 4;
+pub const CERT_INFO_SUBJECT_FLAG: DWORD = 7;
+pub const CERT_FIND_ANY: DWORD = CERT_COMPARE_ANY << CERT_COMPARE_SHIFT;
+pub const CERT_FIND_SHA1_HASH: DWORD = CERT_COMPARE_SHA1_HASH << CERT_COMPARE_SHIFT;
+pub const CERT_FIND_HASH: DWORD = CERT_FIND_SHA1_HASH;
+pub const CERT_FIND_SUBJECT_NAME: DWORD = (CERT_COMPARE_NAME << CERT_COMPARE_SHIFT) | CERT_INFO_SUBJECT_FLAG;
+pub const CERT_FIND_ISSUER_NAME: DWORD = (CERT_COMPARE_NAME << CERT_COMPARE_SHIFT) | CERT_INFO_ISSUER_FLAG;
+pub const CERT_FIND_SUBJECT_STR_A: DWORD = (CERT_COMPARE_NAME_STR_A << CERT_COMPARE_SHIFT) | CERT_INFO_SUBJECT_FLAG;
+pub const CERT_FIND_SUBJECT_STR_W: DWORD = (CERT_COMPARE_NAME_STR_W << CERT_COMPARE_SHIFT) | CERT_INFO_SUBJECT_FLAG;
+pub const CERT_FIND_SUBJECT_STR: DWORD = CERT_FIND_SUBJECT_STR_W;
+pub const CERT_FIND_ISSUER_STR_A: DWORD = (CERT_COMPARE_NAME_STR_A << CERT_COMPARE_SHIFT) | CERT_INFO_ISSUER_FLAG;
+pub const CERT_FIND_ISSUER_STR_W: DWORD = (CERT_COMPARE_NAME_STR_W << CERT_COMPARE_SHIFT) | CERT_INFO_ISSUER_FLAG;
+pub const CERT_FIND_ISSUER_STR: DWORD = CERT_FIND_ISSUER_STR_W;
+pub const CERT_FIND_EXISTING: DWORD = CERT_COMPARE_EXISTING << CERT_COMPARE_SHIFT;
+pub const CERT_FIND_HASH_STR: DWORD = CERT_COMPARE_HASH_STR << CERT_COMPARE_SHIFT;
+
+// --- Certificate properties ---
+pub const CERT_KEY_PROV_INFO_PROP_ID: DWORD = 2;
+pub const CERT_SHA1_HASH_PROP_ID: DWORD = 3;
+pub const CERT_MD5_HASH_PROP_ID: DWORD = 4;
+pub const CERT_HASH_PROP_ID: DWORD = CERT_SHA1_HASH_PROP_ID;
+pub const CERT_KEY_SPEC_PROP_ID: DWORD = 6;
+pub const CERT_FRIENDLY_NAME_PROP_ID: DWORD = 11;
+pub const CERT_KEY_IDENTIFIER_PROP_ID: DWORD = 20;
+pub const CERT_SHA256_HASH_PROP_ID: DWORD = 107;
+pub const AT_KEYEXCHANGE: DWORD = 1;
+pub const AT_SIGNATURE: DWORD = 2;
+pub const CERT_NCRYPT_KEY_SPEC: DWORD = 0xFFFF_FFFF;
+pub const PROV_RSA_FULL: DWORD = 1;
+
+// --- CertGetNameString and CertNameToStr ---
+pub const CERT_NAME_EMAIL_TYPE: DWORD = 1;
+pub const CERT_NAME_RDN_TYPE: DWORD = 2;
+pub const CERT_NAME_ATTR_TYPE: DWORD = 3;
+pub const CERT_NAME_SIMPLE_DISPLAY_TYPE: DWORD = 4;
+pub const CERT_NAME_FRIENDLY_DISPLAY_TYPE: DWORD = 5;
+pub const CERT_NAME_DNS_TYPE: DWORD = 6;
+pub const CERT_NAME_URL_TYPE: DWORD = 7;
+pub const CERT_NAME_UPN_TYPE: DWORD = 8;
+pub const CERT_NAME_ISSUER_FLAG: DWORD = 0x1;
+pub const CERT_NAME_SEARCH_ALL_NAMES_FLAG: DWORD = 0x2;
+pub const CERT_NAME_DISABLE_IE4_UTF8_FLAG: DWORD = 0x10000;
+pub const CERT_SIMPLE_NAME_STR: DWORD = 1;
+pub const CERT_OID_NAME_STR: DWORD = 2;
+pub const CERT_X500_NAME_STR: DWORD = 3;
+pub const CERT_NAME_STR_DISABLE_IE4_UTF8_FLAG: DWORD = 0x10000;
+pub const CERT_NAME_STR_REVERSE_FLAG: DWORD = 0x2000000;
+pub const CERT_NAME_STR_COMMA_FLAG: DWORD = 0x4000000;
+pub const CERT_NAME_STR_CRLF_FLAG: DWORD = 0x8000000;
+pub const CERT_NAME_STR_NO_QUOTING_FLAG: DWORD = 0x10000000;
+pub const CERT_NAME_STR_NO_PLUS_FLAG: DWORD = 0x20000000;
+pub const CERT_NAME_STR_SEMICOLON_FLAG: DWORD = 0x40000000;
+
+// --- CERT_INFO versions ---
+pub const CERT_V1: DWORD = 0;
+pub const CERT_V2: DWORD = 1;
+pub const CERT_V3: DWORD = 2;
+
+// --- PFXImportCertStore flags ---
+pub const CRYPT_EXPORTABLE: DWORD = 0x1;
+pub const CRYPT_USER_PROTECTED: DWORD = 0x2;
+pub const CRYPT_MACHINE_KEYSET: DWORD = 0x20;
+pub const PKCS12_INCLUDE_EXTENDED_PROPERTIES: DWORD = 0x10;
+pub const PKCS12_IMPORT_SILENT: DWORD = 0x40;
+pub const PKCS12_PREFER_CNG_KSP: DWORD = 0x100;
+pub const PKCS12_ALWAYS_CNG_KSP: DWORD = 0x200;
+pub const PKCS12_ONLY_CERTIFICATES: DWORD = 0x400;
+pub const PKCS12_ONLY_NOT_ENCRYPTED_CERTIFICATES: DWORD = 0x800;
+pub const CRYPT_USER_KEYSET: DWORD = 0x1000;
+pub const PKCS12_ALLOW_OVERWRITE_KEY: DWORD = 0x4000;
+pub const PKCS12_NO_PERSIST_KEY: DWORD = 0x8000;
+
+// --- Win32 error codes and HRESULTs crypt32 reports through GetLastError ---
+pub const ERROR_SUCCESS: DWORD = 0;
+pub const ERROR_FILE_NOT_FOUND: DWORD = 2;
+pub const ERROR_INVALID_HANDLE: DWORD = 6;
+pub const ERROR_NOT_ENOUGH_MEMORY: DWORD = 8;
+pub const ERROR_INVALID_PASSWORD: DWORD = 86;
+pub const ERROR_INVALID_PARAMETER: DWORD = 87;
+pub const ERROR_CALL_NOT_IMPLEMENTED: DWORD = 120;
+pub const ERROR_MORE_DATA: DWORD = 234;
+pub const E_UNEXPECTED: HRESULT = 0x8000FFFF_u32 as i32;
+pub const E_INVALIDARG: HRESULT = 0x80070057_u32 as i32;
+pub const E_OUTOFMEMORY: HRESULT = 0x8007000E_u32 as i32;
+pub const NTE_BAD_KEY: HRESULT = 0x80090003_u32 as i32;
+pub const NTE_BAD_DATA: HRESULT = 0x80090005_u32 as i32;
+pub const NTE_BAD_ALGID: HRESULT = 0x80090008_u32 as i32;
+pub const NTE_BAD_FLAGS: HRESULT = 0x80090009_u32 as i32;
+
 const _: () = {
     use core::mem::{offset_of, size_of};
     #[cfg(target_pointer_width = "64")]
@@ -126,5 +293,10 @@ const _: () = {
         assert!(size_of::<CERT_INFO>() == 208);
         assert!(size_of::<CERT_CONTEXT>() == 40);
         assert!(offset_of!(CERT_CONTEXT, pCertInfo) == 24);
+        assert!(size_of::<CRYPT_KEY_PROV_PARAM>() == 24);
+        assert!(size_of::<CRYPT_KEY_PROV_INFO>() == 48);
+        assert!(offset_of!(CRYPT_KEY_PROV_INFO, dwProvType) == 16);
+        assert!(offset_of!(CRYPT_KEY_PROV_INFO, rgProvParam) == 32);
+        assert!(offset_of!(CRYPT_KEY_PROV_INFO, dwKeySpec) == 40);
     }
 };

@@ -1,1 +1,797 @@
-//! The crypt32 exports SSPI programs need (certificate contexts and stores).
+//! The crypt32 exports SSPI programs need (certificate contexts and stores),
+//! with Windows signatures and Windows error reporting: a `BOOL`, pointer or
+//! count result, and the reason in the thread's last-error value
+//! (`GetLastError`, also exported here).
+//!
+//! Every export checks its pointers, converts them with the `certs` registry
+//! (a context or store pointer we did not hand out, or one already released,
+//! is refused with `E_INVALIDARG`, never dereferenced), calls `certs`, and
+//! writes outputs back. Caller pointer + length pairs follow the crate's one
+//! rule (see `buffers.rs`): NULL with length 0 is empty, NULL with a length
+//! is an error.
+
+use core::cell::Cell;
+use core::ffi::c_void;
+
+use zeroize::Zeroizing;
+
+use super::{ansi_str, encode_str, guard_value, wide_str, Charset};
+use crate::abi::*;
+use crate::certs::names::{Name, TypePara};
+use crate::certs::{self, CertContext, CertData, CertRef, CertStore, Properties, StoreRef};
+use crate::error::{SecError, SecResult};
+
+thread_local! {
+    static LAST_ERROR: Cell<DWORD> = const { Cell::new(0) };
+}
+
+/// Sets the calling thread's last-error value.
+pub fn set_last_error(code: DWORD) {
+    LAST_ERROR.with(|e| e.set(code));
+}
+
+/// The calling thread's last-error value.
+pub fn last_error() -> DWORD {
+    LAST_ERROR.with(|e| e.get())
+}
+
+/// `GetLastError`: the last error a crypt32 export of this library set on this thread.
+#[no_mangle]
+pub extern "system" fn GetLastError() -> DWORD {
+    last_error()
+}
+
+/// `SetLastError`.
+#[no_mangle]
+pub extern "system" fn SetLastError(dwErrCode: DWORD) {
+    set_last_error(dwErrCode)
+}
+
+/// Runs an export body under the panic boundary; an error becomes the
+/// thread's last error and the export's failure value `fail`.
+fn crypt<T: core::fmt::Debug>(
+    name: &'static str,
+    args: impl FnOnce() -> String,
+    fail: T,
+    body: impl FnOnce() -> SecResult<T>,
+) -> T {
+    let panicked = Err(SecError::new(E_UNEXPECTED, "panic caught"));
+    match guard_value(name, args, panicked, body) {
+        Ok(v) => v,
+        Err(e) => {
+            set_last_error(e.status as u32);
+            fail
+        }
+    }
+}
+
+/// `crypt!("Name", [args], failure value, { body })`.
+macro_rules! crypt {
+    ($name:literal, [$($arg:expr),* $(,)?], $fail:expr, $body:block) => {
+        crypt(
+            $name,
+            || {
+                let mut s = String::new();
+                $( s.push_str(&format!("{}={:?} ", stringify!($arg), $arg)); )*
+                s
+            },
+            $fail,
+            move || $body,
+        )
+    };
+}
+
+fn invalid_arg(detail: &'static str) -> SecError {
+    SecError::new(E_INVALIDARG, detail)
+}
+
+/// Turns a string-reading error into the crypt32 code.
+fn arg(e: SecError) -> SecError {
+    SecError::new(E_INVALIDARG, e.detail)
+}
+
+/// The bytes of a pointer + length pair (the crate's one rule).
+///
+/// # Safety
+/// `p` must be NULL or point to `len` readable bytes.
+unsafe fn bytes<'a>(p: *const BYTE, len: DWORD) -> SecResult<&'a [u8]> {
+    match (p.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(invalid_arg("NULL pointer with a length")),
+        // SAFETY: `len` readable bytes per the caller contract.
+        (false, n) => Ok(unsafe { core::slice::from_raw_parts(p, n as usize) }),
+    }
+}
+
+/// The bytes a `CRYPTOAPI_BLOB` describes. A NULL blob pointer is `E_INVALIDARG`.
+///
+/// # Safety
+/// `blob` must be NULL or point to a readable blob whose data is readable.
+unsafe fn blob<'a>(blob: *const CRYPTOAPI_BLOB) -> SecResult<&'a [u8]> {
+    if blob.is_null() {
+        return Err(invalid_arg("NULL blob"));
+    }
+    // SAFETY: non-null and readable per the caller contract.
+    let b = unsafe { core::ptr::read_unaligned(blob) };
+    // SAFETY: as above.
+    unsafe { bytes(b.pbData, b.cbData) }
+}
+
+fn context(p: PCCERT_CONTEXT) -> SecResult<CertRef> {
+    if p.is_null() {
+        return Err(invalid_arg("NULL certificate context"));
+    }
+    certs::context_from_ptr(p).ok_or(invalid_arg("not a live certificate context of this library"))
+}
+
+fn store(h: HCERTSTORE) -> SecResult<StoreRef> {
+    if h.is_null() {
+        return Err(invalid_arg("NULL store handle"));
+    }
+    certs::store_from_handle(h).ok_or(invalid_arg("not a live store of this library"))
+}
+
+/// Hands a context to the caller through an optional out-pointer.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+unsafe fn give_context(out: *mut PCCERT_CONTEXT, c: CertRef) -> SecResult<()> {
+    if !out.is_null() {
+        let p = certs::context_into_ptr(c)?;
+        // SAFETY: non-null and writable per the caller contract.
+        unsafe { core::ptr::write_unaligned(out, p) };
+    }
+    Ok(())
+}
+
+/// The NULL-or-pointer result of export bodies that hand out a context.
+fn ptr_result(c: Option<CertRef>) -> SecResult<PCCERT_CONTEXT> {
+    match c {
+        Some(c) => certs::context_into_ptr(c),
+        None => Err(SecError::new(CRYPT_E_NOT_FOUND, "no (more) matching certificates")),
+    }
+}
+
+/// `CertOpenStore`: memory stores (`CERT_STORE_PROV_MEMORY` or "Memory").
+/// Other providers answer as Windows does for a provider that is not
+/// installed: NULL and `ERROR_FILE_NOT_FOUND`.
+#[no_mangle]
+pub unsafe extern "system" fn CertOpenStore(
+    lpszStoreProvider: LPCSTR,
+    dwEncodingType: DWORD,
+    hCryptProv: HCRYPTPROV_LEGACY,
+    dwFlags: DWORD,
+    pvPara: *const c_void,
+) -> HCERTSTORE {
+    let _ = (dwEncodingType, hCryptProv, pvPara);
+    crypt!("CertOpenStore", [lpszStoreProvider, dwFlags], core::ptr::null_mut(), {
+        let id = lpszStoreProvider as usize;
+        let memory = if id >> 16 == 0 {
+            id == CERT_STORE_PROV_MEMORY
+        } else {
+            // SAFETY: a provider name is a NUL-terminated string per the contract.
+            let name = unsafe { ansi_str(lpszStoreProvider) }.map_err(arg)?;
+            name.is_some_and(|n| n.eq_ignore_ascii_case("Memory"))
+        };
+        if !memory {
+            return Err(SecError::new(ERROR_FILE_NOT_FOUND as i32, "store provider not available"));
+        }
+        Ok(certs::store_into_handle(CertStore::new_memory()))
+    })
+}
+
+/// `CertDuplicateStore`: one more handle on the same store (to close separately).
+#[no_mangle]
+pub unsafe extern "system" fn CertDuplicateStore(hCertStore: HCERTSTORE) -> HCERTSTORE {
+    crypt!("CertDuplicateStore", [hCertStore], core::ptr::null_mut(), {
+        store(hCertStore)?;
+        certs::duplicate_store(hCertStore).ok_or(invalid_arg("store vanished"))
+    })
+}
+
+/// `CertCloseStore`. With `CERT_CLOSE_STORE_CHECK_FLAG`, FALSE and
+/// `CRYPT_E_PENDING_CLOSE` when certificates (or other handles) still keep
+/// the store; the handle is closed either way. Memory still referenced is
+/// never freed, even with `CERT_CLOSE_STORE_FORCE_FLAG`.
+#[no_mangle]
+pub unsafe extern "system" fn CertCloseStore(hCertStore: HCERTSTORE, dwFlags: DWORD) -> BOOL {
+    crypt!("CertCloseStore", [hCertStore, dwFlags], 0, {
+        if hCertStore.is_null() {
+            return Ok(1);
+        }
+        certs::close_store(hCertStore, dwFlags & CERT_CLOSE_STORE_CHECK_FLAG != 0)?;
+        Ok(1)
+    })
+}
+
+fn check_encoding(enc: DWORD) -> SecResult<()> {
+    if enc & X509_ASN_ENCODING == 0 {
+        return Err(invalid_arg("certificate encoding type must include X509_ASN_ENCODING"));
+    }
+    Ok(())
+}
+
+/// `CertCreateCertificateContext`.
+#[no_mangle]
+pub unsafe extern "system" fn CertCreateCertificateContext(
+    dwCertEncodingType: DWORD,
+    pbCertEncoded: *const BYTE,
+    cbCertEncoded: DWORD,
+) -> PCCERT_CONTEXT {
+    crypt!("CertCreateCertificateContext", [dwCertEncodingType, pbCertEncoded, cbCertEncoded], core::ptr::null(), {
+        check_encoding(dwCertEncodingType)?;
+        // SAFETY: pointer + length per the caller contract.
+        let der = unsafe { bytes(pbCertEncoded, cbCertEncoded) }?;
+        certs::context_into_ptr(CertContext::create(der, dwCertEncodingType)?)
+    })
+}
+
+/// `CertDuplicateCertificateContext`: the same pointer with one more
+/// reference (NULL for NULL, and for a pointer that is not a live context).
+#[no_mangle]
+pub unsafe extern "system" fn CertDuplicateCertificateContext(pCertContext: PCCERT_CONTEXT) -> PCCERT_CONTEXT {
+    crypt!("CertDuplicateCertificateContext", [pCertContext], core::ptr::null(), {
+        if pCertContext.is_null() {
+            return Ok(core::ptr::null());
+        }
+        if certs::duplicate_ptr(pCertContext) {
+            Ok(pCertContext)
+        } else {
+            Err(invalid_arg("not a live certificate context"))
+        }
+    })
+}
+
+/// `CertFreeCertificateContext`: always TRUE, as in Windows. A pointer the
+/// caller holds no reference to (a double free, a foreign pointer) is
+/// ignored and noted as `E_INVALIDARG` in the last error.
+#[no_mangle]
+pub unsafe extern "system" fn CertFreeCertificateContext(pCertContext: PCCERT_CONTEXT) -> BOOL {
+    crypt!("CertFreeCertificateContext", [pCertContext], 1, {
+        if !pCertContext.is_null() && !certs::release_ptr(pCertContext) {
+            set_last_error(E_INVALIDARG as u32);
+        }
+        Ok(1)
+    })
+}
+
+/// `CertAddEncodedCertificateToStore`.
+#[no_mangle]
+pub unsafe extern "system" fn CertAddEncodedCertificateToStore(
+    hCertStore: HCERTSTORE,
+    dwCertEncodingType: DWORD,
+    pbCertEncoded: *const BYTE,
+    cbCertEncoded: DWORD,
+    dwAddDisposition: DWORD,
+    ppCertContext: *mut PCCERT_CONTEXT,
+) -> BOOL {
+    crypt!(
+        "CertAddEncodedCertificateToStore",
+        [hCertStore, dwCertEncodingType, pbCertEncoded, cbCertEncoded, dwAddDisposition, ppCertContext],
+        0,
+        {
+            let s = store(hCertStore)?;
+            check_encoding(dwCertEncodingType)?;
+            // SAFETY: pointer + length per the caller contract.
+            let der = unsafe { bytes(pbCertEncoded, cbCertEncoded) }?;
+            let c = s.add(CertData::new(der)?, Properties::default(), dwCertEncodingType, dwAddDisposition)?;
+            // SAFETY: optional out-pointer per the caller contract.
+            unsafe { give_context(ppCertContext, c) }?;
+            Ok(1)
+        }
+    )
+}
+
+/// `CertAddCertificateContextToStore`: a copy of the context, with its
+/// properties (the private key among them), in another store.
+#[no_mangle]
+pub unsafe extern "system" fn CertAddCertificateContextToStore(
+    hCertStore: HCERTSTORE,
+    pCertContext: PCCERT_CONTEXT,
+    dwAddDisposition: DWORD,
+    ppStoreContext: *mut PCCERT_CONTEXT,
+) -> BOOL {
+    crypt!("CertAddCertificateContextToStore", [hCertStore, pCertContext, dwAddDisposition, ppStoreContext], 0, {
+        let s = store(hCertStore)?;
+        let c = context(pCertContext)?;
+        let data = CertData::new(c.der())?;
+        let added = s.add(data, c.properties(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, dwAddDisposition)?;
+        // SAFETY: optional out-pointer per the caller contract.
+        unsafe { give_context(ppStoreContext, added) }?;
+        Ok(1)
+    })
+}
+
+/// Resolves `pPrevCertContext` and releases the caller's reference to it,
+/// as the enumeration functions do.
+fn take_prev(prev: PCCERT_CONTEXT) -> SecResult<Option<CertRef>> {
+    if prev.is_null() {
+        return Ok(None);
+    }
+    let c = context(prev)?;
+    certs::release_ptr(prev);
+    Ok(Some(c))
+}
+
+/// `CertEnumCertificatesInStore`: the next context (the previous one is
+/// freed); NULL and `CRYPT_E_NOT_FOUND` at the end.
+#[no_mangle]
+pub unsafe extern "system" fn CertEnumCertificatesInStore(
+    hCertStore: HCERTSTORE,
+    pPrevCertContext: PCCERT_CONTEXT,
+) -> PCCERT_CONTEXT {
+    crypt!("CertEnumCertificatesInStore", [hCertStore, pPrevCertContext], core::ptr::null(), {
+        let s = store(hCertStore)?;
+        let prev = take_prev(pPrevCertContext)?;
+        ptr_result(s.find_next(prev.as_ref(), |_| true)?)
+    })
+}
+
+/// Parses a hex thumbprint string (spaces allowed).
+fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|p| core::str::from_utf8(p).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+/// What `CertFindCertificateInStore` looks for, decoded from `pvFindPara`.
+enum Find {
+    Any,
+    Sha1(Vec<u8>),
+    Name { issuer: bool, der: Vec<u8> },
+    NameStr { issuer: bool, needle: String },
+    Existing(CertRef),
+}
+
+impl Find {
+    fn matches(&self, c: &CertContext) -> bool {
+        match self {
+            Find::Any => true,
+            Find::Sha1(h) => c.sha1()[..] == h[..],
+            Find::Name { issuer, der } => {
+                let p = c.parsed();
+                (if *issuer { &p.issuer } else { &p.subject }) == der
+            }
+            Find::NameStr { issuer, needle } => {
+                let p = c.parsed();
+                let name = Name::parse(if *issuer { &p.issuer } else { &p.subject }).unwrap_or_default();
+                let hay = name.to_windows_string(CERT_SIMPLE_NAME_STR | CERT_NAME_STR_NO_QUOTING_FLAG);
+                hay.to_lowercase().contains(needle.as_str())
+            }
+            Find::Existing(e) => {
+                let (a, b) = (e.parsed(), c.parsed());
+                a.issuer == b.issuer && a.serial == b.serial
+            }
+        }
+    }
+}
+
+/// Decodes `pvFindPara` for `dwFindType`.
+///
+/// # Safety
+/// `para` must be what the find type says (or NULL).
+unsafe fn find_spec(find_type: DWORD, para: *const c_void) -> SecResult<Find> {
+    let need = |p: *const c_void| if p.is_null() { Err(invalid_arg("NULL pvFindPara")) } else { Ok(p) };
+    Ok(match find_type {
+        CERT_FIND_ANY => Find::Any,
+        // SAFETY: a CRYPT_HASH_BLOB per the find type.
+        CERT_FIND_SHA1_HASH => Find::Sha1(unsafe { blob(need(para)?.cast()) }?.to_vec()),
+        CERT_FIND_SUBJECT_NAME | CERT_FIND_ISSUER_NAME => Find::Name {
+            issuer: find_type == CERT_FIND_ISSUER_NAME,
+            // SAFETY: a CERT_NAME_BLOB per the find type.
+            der: unsafe { blob(need(para)?.cast()) }?.to_vec(),
+        },
+        CERT_FIND_SUBJECT_STR_A | CERT_FIND_ISSUER_STR_A | CERT_FIND_SUBJECT_STR_W | CERT_FIND_ISSUER_STR_W => {
+            let wide = matches!(find_type, CERT_FIND_SUBJECT_STR_W | CERT_FIND_ISSUER_STR_W);
+            let p = need(para)?;
+            let s = if wide {
+                // SAFETY: a NUL-terminated UTF-16 string per the find type.
+                unsafe { wide_str(p.cast()) }
+            } else {
+                // SAFETY: a NUL-terminated string per the find type.
+                unsafe { ansi_str(p.cast()) }
+            }
+            .map_err(arg)?
+            .unwrap_or_default();
+            Find::NameStr { issuer: find_type & 0xffff == CERT_INFO_ISSUER_FLAG, needle: s.to_lowercase() }
+        }
+        CERT_FIND_EXISTING => Find::Existing(context(need(para)?.cast())?),
+        CERT_FIND_HASH_STR => {
+            // SAFETY: a NUL-terminated UTF-16 string per the find type.
+            let s = unsafe { wide_str(need(para)?.cast()) }.map_err(arg)?.unwrap_or_default();
+            Find::Sha1(parse_hex(&s).ok_or(invalid_arg("bad hash string"))?)
+        }
+        _ => return Err(invalid_arg("unsupported find type")),
+    })
+}
+
+/// `CertFindCertificateInStore`: `CERT_FIND_ANY`, `CERT_FIND_SHA1_HASH` /
+/// `CERT_FIND_HASH`, `CERT_FIND_HASH_STR`, `CERT_FIND_SUBJECT_STR_A/W`,
+/// `CERT_FIND_ISSUER_STR_A/W` (case-insensitive substring of the simple
+/// name string), `CERT_FIND_SUBJECT_NAME`, `CERT_FIND_ISSUER_NAME` and
+/// `CERT_FIND_EXISTING`. The previous context is freed.
+#[no_mangle]
+pub unsafe extern "system" fn CertFindCertificateInStore(
+    hCertStore: HCERTSTORE,
+    dwCertEncodingType: DWORD,
+    dwFindFlags: DWORD,
+    dwFindType: DWORD,
+    pvFindPara: *const c_void,
+    pPrevCertContext: PCCERT_CONTEXT,
+) -> PCCERT_CONTEXT {
+    let _ = (dwCertEncodingType, dwFindFlags);
+    crypt!("CertFindCertificateInStore", [hCertStore, dwFindType, pvFindPara, pPrevCertContext], core::ptr::null(), {
+        let s = store(hCertStore)?;
+        // SAFETY: `pvFindPara` per the find type's contract.
+        let spec = unsafe { find_spec(dwFindType, pvFindPara) };
+        // The previous context is released even when the search cannot run.
+        let prev = take_prev(pPrevCertContext)?;
+        let spec = spec?;
+        ptr_result(s.find_next(prev.as_ref(), |c| spec.matches(c))?)
+    })
+}
+
+/// The value of a property, or None when the context does not have it.
+fn property(c: &CertContext, id: DWORD) -> Option<Vec<u8>> {
+    Some(match id {
+        CERT_SHA1_HASH_PROP_ID => c.sha1().to_vec(),
+        CERT_SHA256_HASH_PROP_ID => c.sha256().to_vec(),
+        CERT_KEY_IDENTIFIER_PROP_ID => c.key_identifier(),
+        CERT_FRIENDLY_NAME_PROP_ID => encode_str(&c.properties().friendly_name?, Charset::Wide),
+        CERT_KEY_SPEC_PROP_ID => c.key_prov_info()?.3.to_le_bytes().to_vec(),
+        _ => return None,
+    })
+}
+
+/// `CertGetCertificateContextProperty`: `CERT_SHA1_HASH_PROP_ID` (=
+/// `CERT_HASH_PROP_ID`), `CERT_SHA256_HASH_PROP_ID`,
+/// `CERT_KEY_PROV_INFO_PROP_ID` and `CERT_KEY_SPEC_PROP_ID` (for
+/// certificates with a private key), `CERT_FRIENDLY_NAME_PROP_ID` and
+/// `CERT_KEY_IDENTIFIER_PROP_ID`. Size queries (NULL `pvData`) and
+/// `ERROR_MORE_DATA` work as in Windows.
+#[no_mangle]
+pub unsafe extern "system" fn CertGetCertificateContextProperty(
+    pCertContext: PCCERT_CONTEXT,
+    dwPropId: DWORD,
+    pvData: *mut c_void,
+    pcbData: *mut DWORD,
+) -> BOOL {
+    crypt!("CertGetCertificateContextProperty", [pCertContext, dwPropId, pvData, pcbData], 0, {
+        let c = context(pCertContext)?;
+        if pcbData.is_null() {
+            return Err(invalid_arg("NULL pcbData"));
+        }
+        let not_found = || SecError::new(CRYPT_E_NOT_FOUND, "the context has no such property");
+        // SAFETY: `pcbData` is non-null and readable per the caller contract.
+        let room = unsafe { core::ptr::read_unaligned(pcbData) } as usize;
+        if dwPropId == CERT_KEY_PROV_INFO_PROP_ID {
+            let (container, provider, prov_type, key_spec) = c.key_prov_info().ok_or_else(not_found)?;
+            let head = core::mem::size_of::<CRYPT_KEY_PROV_INFO>();
+            let container = encode_str(&container, Charset::Wide);
+            let provider = encode_str(&provider, Charset::Wide);
+            let total = head + container.len() + provider.len();
+            // SAFETY: `pcbData` is writable per the caller contract.
+            unsafe { core::ptr::write_unaligned(pcbData, total as u32) };
+            if pvData.is_null() {
+                return Ok(1);
+            }
+            if room < total {
+                return Err(SecError::new(ERROR_MORE_DATA as i32, "buffer too small"));
+            }
+            let base = pvData.cast::<u8>();
+            // SAFETY: `pvData` holds `room >= total` writable bytes; the
+            // strings follow the struct, which points at them, as in Windows.
+            unsafe {
+                let c_ptr = base.add(head);
+                let p_ptr = c_ptr.add(container.len());
+                core::ptr::copy_nonoverlapping(container.as_ptr(), c_ptr, container.len());
+                core::ptr::copy_nonoverlapping(provider.as_ptr(), p_ptr, provider.len());
+                let info = CRYPT_KEY_PROV_INFO {
+                    pwszContainerName: c_ptr.cast(),
+                    pwszProvName: p_ptr.cast(),
+                    dwProvType: prov_type,
+                    dwFlags: 0,
+                    cProvParam: 0,
+                    rgProvParam: core::ptr::null_mut(),
+                    dwKeySpec: key_spec,
+                };
+                core::ptr::write_unaligned(base.cast::<CRYPT_KEY_PROV_INFO>(), info);
+            }
+            return Ok(1);
+        }
+        let value = property(&c, dwPropId).ok_or_else(not_found)?;
+        // SAFETY: `pcbData` is writable per the caller contract.
+        unsafe { core::ptr::write_unaligned(pcbData, value.len() as u32) };
+        if pvData.is_null() {
+            return Ok(1);
+        }
+        if room < value.len() {
+            return Err(SecError::new(ERROR_MORE_DATA as i32, "buffer too small"));
+        }
+        // SAFETY: `pvData` holds `room >= value.len()` writable bytes.
+        unsafe { core::ptr::copy_nonoverlapping(value.as_ptr(), pvData.cast::<u8>(), value.len()) };
+        Ok(1)
+    })
+}
+
+/// Writes strings as `CertGetNameString` / `CertNameToStr` do: the count
+/// of characters including the terminator(s) is returned; with no buffer
+/// (or a zero size) only the count; a short buffer gets a truncated,
+/// terminated string. `multi` writes a double-terminated list.
+///
+/// # Safety
+/// `out` must be NULL or writable for `cch` characters of `cs`.
+unsafe fn write_chars(strings: &[String], multi: bool, cs: Charset, out: *mut c_void, cch: DWORD) -> DWORD {
+    let unit = if cs == Charset::Wide { 2 } else { 1 };
+    let mut data: Vec<u8> = Vec::new();
+    for s in strings {
+        data.extend(encode_str(s, cs));
+    }
+    if strings.is_empty() {
+        data.extend(encode_str("", cs));
+    }
+    if multi {
+        data.extend(core::iter::repeat_n(0u8, unit));
+    }
+    let needed = data.len() / unit;
+    if out.is_null() || cch == 0 {
+        return needed as DWORD;
+    }
+    let cch = cch as usize;
+    let terminators = if multi { 2.min(cch) } else { 1 };
+    let copy = if cch >= needed { needed } else { cch - terminators };
+    let out = out.cast::<u8>();
+    // SAFETY: `out` holds `cch` characters of `unit` bytes; at most `cch` are written.
+    unsafe {
+        core::ptr::copy_nonoverlapping(data.as_ptr(), out, copy * unit);
+        if copy < needed {
+            core::ptr::write_bytes(out.add(copy * unit), 0, (cch - copy) * unit);
+        }
+    }
+    needed.min(cch) as DWORD
+}
+
+/// Shared body of `CertGetNameStringA/W`.
+///
+/// # Safety
+/// Pointers as the `CertGetNameString` contract requires.
+unsafe fn get_name_string(
+    ctx: PCCERT_CONTEXT,
+    kind: DWORD,
+    flags: DWORD,
+    para: *mut c_void,
+    out: *mut c_void,
+    cch: DWORD,
+    cs: Charset,
+) -> SecResult<DWORD> {
+    let c = match context(ctx) {
+        Ok(c) => c,
+        Err(e) => {
+            // Still a terminated empty string, so callers never read garbage.
+            set_last_error(e.status as u32);
+            // SAFETY: forwarded contract.
+            return Ok(unsafe { write_chars(&[], false, cs, out, cch) });
+        }
+    };
+    let type_para = match kind {
+        // SAFETY: a DWORD per the RDN type's contract.
+        CERT_NAME_RDN_TYPE if !para.is_null() => TypePara::StrType(unsafe { core::ptr::read_unaligned(para.cast()) }),
+        CERT_NAME_ATTR_TYPE if !para.is_null() => {
+            // SAFETY: an OID string per the ATTR type's contract.
+            TypePara::Oid(unsafe { ansi_str(para.cast()) }.map_err(arg)?.unwrap_or_default())
+        }
+        _ => TypePara::None,
+    };
+    let strings = c.name_strings(kind, flags, &type_para);
+    let multi = kind == CERT_NAME_DNS_TYPE && flags & CERT_NAME_SEARCH_ALL_NAMES_FLAG != 0;
+    // SAFETY: forwarded contract.
+    Ok(unsafe { write_chars(&strings, multi, cs, out, cch) })
+}
+
+/// `CertGetNameStringW`.
+#[no_mangle]
+pub unsafe extern "system" fn CertGetNameStringW(
+    pCertContext: PCCERT_CONTEXT,
+    dwType: DWORD,
+    dwFlags: DWORD,
+    pvTypePara: *mut c_void,
+    pszNameString: LPWSTR,
+    cchNameString: DWORD,
+) -> DWORD {
+    crypt!("CertGetNameStringW", [pCertContext, dwType, dwFlags, pvTypePara, pszNameString, cchNameString], 0, {
+        // SAFETY: forwarded contract.
+        unsafe {
+            get_name_string(pCertContext, dwType, dwFlags, pvTypePara, pszNameString.cast(), cchNameString, Charset::Wide)
+        }
+    })
+}
+
+/// `CertGetNameStringA` (the "ANSI" code page is UTF-8 here).
+#[no_mangle]
+pub unsafe extern "system" fn CertGetNameStringA(
+    pCertContext: PCCERT_CONTEXT,
+    dwType: DWORD,
+    dwFlags: DWORD,
+    pvTypePara: *mut c_void,
+    pszNameString: LPSTR,
+    cchNameString: DWORD,
+) -> DWORD {
+    crypt!("CertGetNameStringA", [pCertContext, dwType, dwFlags, pvTypePara, pszNameString, cchNameString], 0, {
+        // SAFETY: forwarded contract.
+        unsafe {
+            get_name_string(pCertContext, dwType, dwFlags, pvTypePara, pszNameString.cast(), cchNameString, Charset::Ansi)
+        }
+    })
+}
+
+/// Shared body of `CertNameToStrA/W`.
+///
+/// # Safety
+/// Pointers as the `CertNameToStr` contract requires.
+unsafe fn name_to_str(name: *const CERT_NAME_BLOB, str_type: DWORD, out: *mut c_void, cch: DWORD, cs: Charset) -> DWORD {
+    // SAFETY: forwarded contract.
+    let parsed = unsafe { blob(name) }.and_then(Name::parse);
+    let s = match parsed {
+        Ok(n) => n.to_windows_string(str_type),
+        Err(e) => {
+            set_last_error(e.status as u32);
+            String::new()
+        }
+    };
+    // SAFETY: forwarded contract.
+    unsafe { write_chars(&[s], false, cs, out, cch) }
+}
+
+/// `CertNameToStrW`.
+#[no_mangle]
+pub unsafe extern "system" fn CertNameToStrW(
+    dwCertEncodingType: DWORD,
+    pName: *const CERT_NAME_BLOB,
+    dwStrType: DWORD,
+    psz: LPWSTR,
+    csz: DWORD,
+) -> DWORD {
+    let _ = dwCertEncodingType;
+    crypt!("CertNameToStrW", [pName, dwStrType, psz, csz], 0, {
+        // SAFETY: forwarded contract.
+        Ok(unsafe { name_to_str(pName, dwStrType, psz.cast(), csz, Charset::Wide) })
+    })
+}
+
+/// `CertNameToStrA`.
+#[no_mangle]
+pub unsafe extern "system" fn CertNameToStrA(
+    dwCertEncodingType: DWORD,
+    pName: *const CERT_NAME_BLOB,
+    dwStrType: DWORD,
+    psz: LPSTR,
+    csz: DWORD,
+) -> DWORD {
+    let _ = dwCertEncodingType;
+    crypt!("CertNameToStrA", [pName, dwStrType, psz, csz], 0, {
+        // SAFETY: forwarded contract.
+        Ok(unsafe { name_to_str(pName, dwStrType, psz.cast(), csz, Charset::Ansi) })
+    })
+}
+
+/// `CertVerifyTimeValidity`: -1 before NotBefore, 1 after NotAfter, 0 in
+/// between. `pTimeToVerify` NULL means now. A NULL `pCertInfo` answers 1
+/// (not valid) with `E_INVALIDARG`.
+#[no_mangle]
+pub unsafe extern "system" fn CertVerifyTimeValidity(pTimeToVerify: *const FILETIME, pCertInfo: *const CERT_INFO) -> LONG {
+    crypt!("CertVerifyTimeValidity", [pTimeToVerify, pCertInfo], 1, {
+        if pCertInfo.is_null() {
+            return Err(invalid_arg("NULL pCertInfo"));
+        }
+        let ft = |f: FILETIME| ((f.dwHighDateTime as u64) << 32) | f.dwLowDateTime as u64;
+        let now = if pTimeToVerify.is_null() {
+            let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            (d.as_secs() + certs::der::FILETIME_UNIX_OFFSET as u64) * 10_000_000 + d.subsec_nanos() as u64 / 100
+        } else {
+            // SAFETY: non-null and readable per the caller contract.
+            ft(unsafe { core::ptr::read_unaligned(pTimeToVerify) })
+        };
+        // SAFETY: non-null and readable per the caller contract.
+        let info = unsafe { core::ptr::read_unaligned(pCertInfo) };
+        Ok(if now < ft(info.NotBefore) {
+            -1
+        } else if now > ft(info.NotAfter) {
+            1
+        } else {
+            0
+        })
+    })
+}
+
+/// Reads an optional UTF-16 password into memory that is zeroed afterwards.
+///
+/// # Safety
+/// `p` must be NULL or a NUL-terminated UTF-16 string.
+unsafe fn password(p: LPCWSTR) -> SecResult<Zeroizing<Option<String>>> {
+    // SAFETY: forwarded contract.
+    Ok(Zeroizing::new(unsafe { wide_str(p) }.map_err(arg)?))
+}
+
+/// `PFXImportCertStore`: a memory store with the PFX's certificates, each
+/// with its private key when the PFX has one (usable as a Schannel
+/// credential). A wrong password is NULL with `ERROR_INVALID_PASSWORD`;
+/// damaged input NULL with the ASN.1 error. The key-storage flags
+/// (`CRYPT_EXPORTABLE`, `CRYPT_USER_KEYSET`, `PKCS12_NO_PERSIST_KEY`...) are
+/// accepted and have nothing to do: keys live in memory only.
+/// `PKCS12_ONLY_CERTIFICATES` skips the keys.
+#[no_mangle]
+pub unsafe extern "system" fn PFXImportCertStore(pPFX: *const CRYPT_DATA_BLOB, szPassword: LPCWSTR, dwFlags: DWORD) -> HCERTSTORE {
+    crypt!("PFXImportCertStore", [pPFX, dwFlags], core::ptr::null_mut(), {
+        // SAFETY: a readable blob per the caller contract.
+        let data = unsafe { blob(pPFX) }?;
+        // SAFETY: NULL or a NUL-terminated string per the caller contract.
+        let pw = unsafe { password(szPassword) }?;
+        let s = certs::import_pfx(data, pw.as_deref(), dwFlags)?;
+        Ok(certs::store_into_handle(s))
+    })
+}
+
+/// `PFXIsPFXBlob`.
+#[no_mangle]
+pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *const CRYPT_DATA_BLOB) -> BOOL {
+    crypt!("PFXIsPFXBlob", [pPFX], 0, {
+        // SAFETY: a readable blob per the caller contract.
+        let data = unsafe { blob(pPFX) }?;
+        Ok(certs::pkcs12::is_pfx(data) as BOOL)
+    })
+}
+
+/// `PFXVerifyPassword`: whether the password opens the PFX (its MAC).
+#[no_mangle]
+pub unsafe extern "system" fn PFXVerifyPassword(pPFX: *const CRYPT_DATA_BLOB, szPassword: LPCWSTR, dwFlags: DWORD) -> BOOL {
+    let _ = dwFlags;
+    crypt!("PFXVerifyPassword", [pPFX], 0, {
+        // SAFETY: a readable blob per the caller contract.
+        let data = unsafe { blob(pPFX) }?;
+        // SAFETY: NULL or a NUL-terminated string per the caller contract.
+        let pw = unsafe { password(szPassword) }?;
+        Ok(certs::pkcs12::verify_password(data, pw.as_deref())? as BOOL)
+    })
+}
+
+/// sspi-rustls extension (not a Windows function): imports PEM into a new
+/// memory store, the way `PFXImportCertStore` imports a PFX.
+///
+/// `pCertChainPem` holds one or more `CERTIFICATE` blocks, leaf first (it
+/// may also hold the key). `pKeyPem` (optional) holds the private key as
+/// PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`), SEC1 (`EC PRIVATE
+/// KEY`) or encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, opened with
+/// `szPassword`). The key travels with the certificate whose public key it
+/// matches (with the first one if it matches none, so that
+/// `AcquireCredentialsHandle` reports the mismatch). `dwFlags` must be 0.
+/// Returns the store (close it with `CertCloseStore`), or NULL with the
+/// reason in `GetLastError`.
+#[no_mangle]
+pub unsafe extern "system" fn SspiRustlsPemImportCertStore(
+    pCertChainPem: *const CRYPT_DATA_BLOB,
+    pKeyPem: *const CRYPT_DATA_BLOB,
+    szPassword: LPCWSTR,
+    dwFlags: DWORD,
+) -> HCERTSTORE {
+    crypt!("SspiRustlsPemImportCertStore", [pCertChainPem, pKeyPem, dwFlags], core::ptr::null_mut(), {
+        if dwFlags != 0 {
+            return Err(SecError::new(NTE_BAD_FLAGS, "dwFlags must be 0"));
+        }
+        // SAFETY: a readable blob per the caller contract.
+        let chain = unsafe { blob(pCertChainPem) }?;
+        let key = if pKeyPem.is_null() {
+            None
+        } else {
+            // SAFETY: a readable blob per the caller contract.
+            Some(unsafe { blob(pKeyPem) }?)
+        };
+        // SAFETY: NULL or a NUL-terminated string per the caller contract.
+        let pw = unsafe { password(szPassword) }?;
+        Ok(certs::store_into_handle(certs::import_pem(chain, key, pw.as_deref())?))
+    })
+}
