@@ -119,6 +119,173 @@ typedef void (*SEC_GET_KEY_FN)(void *Arg,
                                SECURITY_STATUS *Status);
 
 /*
+ `DWORD`.
+ */
+typedef uint32_t DWORD;
+
+/*
+ `HCERTSTORE`: an opaque store handle (a pointer owned by `certs/`).
+ */
+typedef void *HCERTSTORE;
+
+/*
+ `LPCSTR`.
+ */
+typedef const char *LPCSTR;
+
+/*
+ `HCRYPTPROV_LEGACY`.
+ */
+typedef size_t HCRYPTPROV_LEGACY;
+
+/*
+ `BOOL` (a 32-bit int, not C99 `bool`).
+ */
+typedef int32_t BOOL;
+
+/*
+ `BYTE`.
+ */
+typedef uint8_t BYTE;
+
+/*
+ `CRYPT_INTEGER_BLOB` / `CRYPT_DATA_BLOB` / `CERT_NAME_BLOB` / `CRYPT_OBJID_BLOB`...
+ (all the same `CRYPTOAPI_BLOB` in Windows).
+ */
+typedef struct CRYPTOAPI_BLOB {
+  DWORD cbData;
+  BYTE *pbData;
+} CRYPTOAPI_BLOB;
+
+/*
+ `CRYPT_INTEGER_BLOB` (little-endian, as Windows stores serial numbers).
+ */
+typedef struct CRYPTOAPI_BLOB CRYPT_INTEGER_BLOB;
+
+/*
+ `CRYPT_OBJID_BLOB`.
+ */
+typedef struct CRYPTOAPI_BLOB CRYPT_OBJID_BLOB;
+
+/*
+ `CRYPT_ALGORITHM_IDENTIFIER`.
+ */
+typedef struct CRYPT_ALGORITHM_IDENTIFIER {
+  /*
+   Dotted OID string, NUL-terminated.
+   */
+  char *pszObjId;
+  CRYPT_OBJID_BLOB Parameters;
+} CRYPT_ALGORITHM_IDENTIFIER;
+
+/*
+ `CERT_NAME_BLOB` (a DER-encoded X.501 Name).
+ */
+typedef struct CRYPTOAPI_BLOB CERT_NAME_BLOB;
+
+/*
+ `FILETIME`: 100 ns intervals since 1601-01-01 UTC.
+ */
+typedef struct FILETIME {
+  DWORD dwLowDateTime;
+  DWORD dwHighDateTime;
+} FILETIME;
+
+/*
+ `CRYPT_BIT_BLOB`.
+ */
+typedef struct CRYPT_BIT_BLOB {
+  DWORD cbData;
+  BYTE *pbData;
+  DWORD cUnusedBits;
+} CRYPT_BIT_BLOB;
+
+/*
+ `CERT_PUBLIC_KEY_INFO`.
+ */
+typedef struct CERT_PUBLIC_KEY_INFO {
+  struct CRYPT_ALGORITHM_IDENTIFIER Algorithm;
+  struct CRYPT_BIT_BLOB PublicKey;
+} CERT_PUBLIC_KEY_INFO;
+
+/*
+ `CERT_EXTENSION`.
+ */
+typedef struct CERT_EXTENSION {
+  char *pszObjId;
+  BOOL fCritical;
+  CRYPT_OBJID_BLOB Value;
+} CERT_EXTENSION;
+
+/*
+ `CERT_INFO`: the decoded TBSCertificate.
+ */
+typedef struct CERT_INFO {
+  DWORD dwVersion;
+  CRYPT_INTEGER_BLOB SerialNumber;
+  struct CRYPT_ALGORITHM_IDENTIFIER SignatureAlgorithm;
+  CERT_NAME_BLOB Issuer;
+  struct FILETIME NotBefore;
+  struct FILETIME NotAfter;
+  CERT_NAME_BLOB Subject;
+  struct CERT_PUBLIC_KEY_INFO SubjectPublicKeyInfo;
+  struct CRYPT_BIT_BLOB IssuerUniqueId;
+  struct CRYPT_BIT_BLOB SubjectUniqueId;
+  DWORD cExtension;
+  struct CERT_EXTENSION *rgExtension;
+} CERT_INFO;
+
+/*
+ `CERT_CONTEXT`: what `PCCERT_CONTEXT` points at.
+ */
+typedef struct CERT_CONTEXT {
+  /*
+   `X509_ASN_ENCODING | PKCS_7_ASN_ENCODING`.
+   */
+  DWORD dwCertEncodingType;
+  /*
+   The DER certificate.
+   */
+  BYTE *pbCertEncoded;
+  DWORD cbCertEncoded;
+  struct CERT_INFO *pCertInfo;
+  /*
+   The store the context belongs to (for a peer certificate: the peer's chain).
+   */
+  HCERTSTORE hCertStore;
+} CERT_CONTEXT;
+
+/*
+ `PCCERT_CONTEXT`.
+ */
+typedef const struct CERT_CONTEXT *PCCERT_CONTEXT;
+
+/*
+ `LPWSTR` (UTF-16).
+ */
+typedef WCHAR *LPWSTR;
+
+/*
+ `LPSTR`.
+ */
+typedef char *LPSTR;
+
+/*
+ `LONG`.
+ */
+typedef int32_t LONG;
+
+/*
+ `CRYPT_DATA_BLOB`.
+ */
+typedef struct CRYPTOAPI_BLOB CRYPT_DATA_BLOB;
+
+/*
+ `LPCWSTR` (UTF-16).
+ */
+typedef const WCHAR *LPCWSTR;
+
+/*
  `USHORT`.
  */
 typedef uint16_t USHORT;
@@ -390,11 +557,6 @@ typedef struct SecurityFunctionTableA {
 typedef int32_t HRESULT;
 
 /*
- `DWORD`.
- */
-typedef uint32_t DWORD;
-
-/*
  `INIT_SECURITY_INTERFACE_A`.
  */
 typedef struct SecurityFunctionTableA *(*INIT_SECURITY_INTERFACE_A)(void);
@@ -403,11 +565,6 @@ typedef struct SecurityFunctionTableA *(*INIT_SECURITY_INTERFACE_A)(void);
  `INIT_SECURITY_INTERFACE_W`: the type of `InitSecurityInterfaceW`, for `dlsym` users.
  */
 typedef struct SecurityFunctionTableW *(*INIT_SECURITY_INTERFACE_W)(void);
-
-/*
- `LONG`.
- */
-typedef int32_t LONG;
 
 /*
  `LUID`.
@@ -425,133 +582,6 @@ typedef struct UNICODE_STRING {
   USHORT MaximumLength;
   WCHAR *Buffer;
 } UNICODE_STRING;
-
-/*
- `BYTE`.
- */
-typedef uint8_t BYTE;
-
-/*
- `CRYPT_INTEGER_BLOB` / `CRYPT_DATA_BLOB` / `CERT_NAME_BLOB` / `CRYPT_OBJID_BLOB`...
- (all the same `CRYPTOAPI_BLOB` in Windows).
- */
-typedef struct CRYPTOAPI_BLOB {
-  DWORD cbData;
-  BYTE *pbData;
-} CRYPTOAPI_BLOB;
-
-/*
- `CRYPT_INTEGER_BLOB` (little-endian, as Windows stores serial numbers).
- */
-typedef struct CRYPTOAPI_BLOB CRYPT_INTEGER_BLOB;
-
-/*
- `CRYPT_OBJID_BLOB`.
- */
-typedef struct CRYPTOAPI_BLOB CRYPT_OBJID_BLOB;
-
-/*
- `CRYPT_ALGORITHM_IDENTIFIER`.
- */
-typedef struct CRYPT_ALGORITHM_IDENTIFIER {
-  /*
-   Dotted OID string, NUL-terminated.
-   */
-  char *pszObjId;
-  CRYPT_OBJID_BLOB Parameters;
-} CRYPT_ALGORITHM_IDENTIFIER;
-
-/*
- `CERT_NAME_BLOB` (a DER-encoded X.501 Name).
- */
-typedef struct CRYPTOAPI_BLOB CERT_NAME_BLOB;
-
-/*
- `FILETIME`: 100 ns intervals since 1601-01-01 UTC.
- */
-typedef struct FILETIME {
-  DWORD dwLowDateTime;
-  DWORD dwHighDateTime;
-} FILETIME;
-
-/*
- `CRYPT_BIT_BLOB`.
- */
-typedef struct CRYPT_BIT_BLOB {
-  DWORD cbData;
-  BYTE *pbData;
-  DWORD cUnusedBits;
-} CRYPT_BIT_BLOB;
-
-/*
- `CERT_PUBLIC_KEY_INFO`.
- */
-typedef struct CERT_PUBLIC_KEY_INFO {
-  struct CRYPT_ALGORITHM_IDENTIFIER Algorithm;
-  struct CRYPT_BIT_BLOB PublicKey;
-} CERT_PUBLIC_KEY_INFO;
-
-/*
- `BOOL` (a 32-bit int, not C99 `bool`).
- */
-typedef int32_t BOOL;
-
-/*
- `CERT_EXTENSION`.
- */
-typedef struct CERT_EXTENSION {
-  char *pszObjId;
-  BOOL fCritical;
-  CRYPT_OBJID_BLOB Value;
-} CERT_EXTENSION;
-
-/*
- `CERT_INFO`: the decoded TBSCertificate.
- */
-typedef struct CERT_INFO {
-  DWORD dwVersion;
-  CRYPT_INTEGER_BLOB SerialNumber;
-  struct CRYPT_ALGORITHM_IDENTIFIER SignatureAlgorithm;
-  CERT_NAME_BLOB Issuer;
-  struct FILETIME NotBefore;
-  struct FILETIME NotAfter;
-  CERT_NAME_BLOB Subject;
-  struct CERT_PUBLIC_KEY_INFO SubjectPublicKeyInfo;
-  struct CRYPT_BIT_BLOB IssuerUniqueId;
-  struct CRYPT_BIT_BLOB SubjectUniqueId;
-  DWORD cExtension;
-  struct CERT_EXTENSION *rgExtension;
-} CERT_INFO;
-
-/*
- `HCERTSTORE`: an opaque store handle (a pointer owned by `certs/`).
- */
-typedef void *HCERTSTORE;
-
-/*
- `CERT_CONTEXT`: what `PCCERT_CONTEXT` points at.
- */
-typedef struct CERT_CONTEXT {
-  /*
-   `X509_ASN_ENCODING | PKCS_7_ASN_ENCODING`.
-   */
-  DWORD dwCertEncodingType;
-  /*
-   The DER certificate.
-   */
-  BYTE *pbCertEncoded;
-  DWORD cbCertEncoded;
-  struct CERT_INFO *pCertInfo;
-  /*
-   The store the context belongs to (for a peer certificate: the peer's chain).
-   */
-  HCERTSTORE hCertStore;
-} CERT_CONTEXT;
-
-/*
- `PCCERT_CONTEXT`.
- */
-typedef const struct CERT_CONTEXT *PCCERT_CONTEXT;
 
 /*
  `ALG_ID`.
@@ -662,11 +692,6 @@ typedef struct SCHANNEL_SESSION_TOKEN {
   DWORD dwTokenType;
   DWORD dwFlags;
 } SCHANNEL_SESSION_TOKEN;
-
-/*
- `CRYPT_DATA_BLOB`.
- */
-typedef struct CRYPTOAPI_BLOB CRYPT_DATA_BLOB;
 
 /*
  `CRYPT_HASH_BLOB`.
@@ -2104,6 +2129,208 @@ typedef struct SecPkgContext_KeyingMaterial {
 
 #define SECPKG_NEGOTIATION_TRY_MULTICRED 4
 
+#define X509_ASN_ENCODING 1
+
+#define PKCS_7_ASN_ENCODING 65536
+
+#define CERT_STORE_NO_CRYPT_RELEASE_FLAG 1
+
+#define CERT_STORE_DEFER_CLOSE_UNTIL_LAST_FREE_FLAG 4
+
+#define CERT_STORE_CREATE_NEW_FLAG 8192
+
+#define CERT_STORE_READONLY_FLAG 32768
+
+#define CERT_CLOSE_STORE_FORCE_FLAG 1
+
+#define CERT_CLOSE_STORE_CHECK_FLAG 2
+
+#define CERT_STORE_ADD_NEW 1
+
+#define CERT_STORE_ADD_USE_EXISTING 2
+
+#define CERT_STORE_ADD_REPLACE_EXISTING 3
+
+#define CERT_STORE_ADD_ALWAYS 4
+
+#define CERT_STORE_ADD_REPLACE_EXISTING_INHERIT_PROPERTIES 5
+
+#define CERT_STORE_ADD_NEWER 6
+
+#define CERT_STORE_ADD_NEWER_INHERIT_PROPERTIES 7
+
+#define CERT_COMPARE_SHIFT 16
+
+#define CERT_COMPARE_ANY 0
+
+#define CERT_COMPARE_SHA1_HASH 1
+
+#define CERT_COMPARE_NAME 2
+
+#define CERT_COMPARE_NAME_STR_A 7
+
+#define CERT_COMPARE_NAME_STR_W 8
+
+#define CERT_COMPARE_EXISTING 13
+
+#define CERT_COMPARE_HASH_STR 20
+
+#define CERT_INFO_ISSUER_FLAG 4
+
+#define CERT_INFO_SUBJECT_FLAG 7
+
+#define CERT_FIND_ANY (CERT_COMPARE_ANY << CERT_COMPARE_SHIFT)
+
+#define CERT_FIND_SHA1_HASH (CERT_COMPARE_SHA1_HASH << CERT_COMPARE_SHIFT)
+
+#define CERT_FIND_HASH CERT_FIND_SHA1_HASH
+
+#define CERT_FIND_SUBJECT_NAME ((CERT_COMPARE_NAME << CERT_COMPARE_SHIFT) | CERT_INFO_SUBJECT_FLAG)
+
+#define CERT_FIND_ISSUER_NAME ((CERT_COMPARE_NAME << CERT_COMPARE_SHIFT) | CERT_INFO_ISSUER_FLAG)
+
+#define CERT_FIND_SUBJECT_STR_A ((CERT_COMPARE_NAME_STR_A << CERT_COMPARE_SHIFT) | CERT_INFO_SUBJECT_FLAG)
+
+#define CERT_FIND_SUBJECT_STR_W ((CERT_COMPARE_NAME_STR_W << CERT_COMPARE_SHIFT) | CERT_INFO_SUBJECT_FLAG)
+
+#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_W
+
+#define CERT_FIND_ISSUER_STR_A ((CERT_COMPARE_NAME_STR_A << CERT_COMPARE_SHIFT) | CERT_INFO_ISSUER_FLAG)
+
+#define CERT_FIND_ISSUER_STR_W ((CERT_COMPARE_NAME_STR_W << CERT_COMPARE_SHIFT) | CERT_INFO_ISSUER_FLAG)
+
+#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_W
+
+#define CERT_FIND_EXISTING (CERT_COMPARE_EXISTING << CERT_COMPARE_SHIFT)
+
+#define CERT_FIND_HASH_STR (CERT_COMPARE_HASH_STR << CERT_COMPARE_SHIFT)
+
+#define CERT_KEY_PROV_INFO_PROP_ID 2
+
+#define CERT_SHA1_HASH_PROP_ID 3
+
+#define CERT_MD5_HASH_PROP_ID 4
+
+#define CERT_HASH_PROP_ID CERT_SHA1_HASH_PROP_ID
+
+#define CERT_KEY_SPEC_PROP_ID 6
+
+#define CERT_FRIENDLY_NAME_PROP_ID 11
+
+#define CERT_KEY_IDENTIFIER_PROP_ID 20
+
+#define CERT_SHA256_HASH_PROP_ID 107
+
+#define AT_KEYEXCHANGE 1
+
+#define AT_SIGNATURE 2
+
+#define CERT_NCRYPT_KEY_SPEC 4294967295
+
+#define PROV_RSA_FULL 1
+
+#define CERT_NAME_EMAIL_TYPE 1
+
+#define CERT_NAME_RDN_TYPE 2
+
+#define CERT_NAME_ATTR_TYPE 3
+
+#define CERT_NAME_SIMPLE_DISPLAY_TYPE 4
+
+#define CERT_NAME_FRIENDLY_DISPLAY_TYPE 5
+
+#define CERT_NAME_DNS_TYPE 6
+
+#define CERT_NAME_URL_TYPE 7
+
+#define CERT_NAME_UPN_TYPE 8
+
+#define CERT_NAME_ISSUER_FLAG 1
+
+#define CERT_NAME_SEARCH_ALL_NAMES_FLAG 2
+
+#define CERT_NAME_DISABLE_IE4_UTF8_FLAG 65536
+
+#define CERT_SIMPLE_NAME_STR 1
+
+#define CERT_OID_NAME_STR 2
+
+#define CERT_X500_NAME_STR 3
+
+#define CERT_NAME_STR_DISABLE_IE4_UTF8_FLAG 65536
+
+#define CERT_NAME_STR_REVERSE_FLAG 33554432
+
+#define CERT_NAME_STR_COMMA_FLAG 67108864
+
+#define CERT_NAME_STR_CRLF_FLAG 134217728
+
+#define CERT_NAME_STR_NO_QUOTING_FLAG 268435456
+
+#define CERT_NAME_STR_NO_PLUS_FLAG 536870912
+
+#define CERT_NAME_STR_SEMICOLON_FLAG 1073741824
+
+#define CERT_V1 0
+
+#define CERT_V2 1
+
+#define CERT_V3 2
+
+#define CRYPT_EXPORTABLE 1
+
+#define CRYPT_USER_PROTECTED 2
+
+#define CRYPT_MACHINE_KEYSET 32
+
+#define PKCS12_INCLUDE_EXTENDED_PROPERTIES 16
+
+#define PKCS12_IMPORT_SILENT 64
+
+#define PKCS12_PREFER_CNG_KSP 256
+
+#define PKCS12_ALWAYS_CNG_KSP 512
+
+#define PKCS12_ONLY_CERTIFICATES 1024
+
+#define PKCS12_ONLY_NOT_ENCRYPTED_CERTIFICATES 2048
+
+#define CRYPT_USER_KEYSET 4096
+
+#define PKCS12_ALLOW_OVERWRITE_KEY 16384
+
+#define PKCS12_NO_PERSIST_KEY 32768
+
+#define ERROR_SUCCESS 0
+
+#define ERROR_FILE_NOT_FOUND 2
+
+#define ERROR_INVALID_HANDLE 6
+
+#define ERROR_NOT_ENOUGH_MEMORY 8
+
+#define ERROR_INVALID_PASSWORD 86
+
+#define ERROR_INVALID_PARAMETER 87
+
+#define ERROR_CALL_NOT_IMPLEMENTED 120
+
+#define ERROR_MORE_DATA 234
+
+#define E_UNEXPECTED (int32_t)2147549183u
+
+#define E_INVALIDARG (int32_t)2147942487u
+
+#define E_OUTOFMEMORY (int32_t)2147942414u
+
+#define NTE_BAD_KEY (int32_t)2148073475u
+
+#define NTE_BAD_DATA (int32_t)2148073477u
+
+#define NTE_BAD_ALGID (int32_t)2148073480u
+
+#define NTE_BAD_FLAGS (int32_t)2148073481u
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -2350,6 +2577,198 @@ SECURITY_STATUS AddCredentialsA(CredHandle *hCredentials,
                                 SEC_GET_KEY_FN pGetKeyFn,
                                 void *pvGetKeyArgument,
                                 TimeStamp *ptsExpiry);
+
+/*
+ `GetLastError`: the last error a crypt32 export of this library set on this thread.
+ */
+DWORD GetLastError(void);
+
+/*
+ `SetLastError`.
+ */
+void SetLastError(DWORD dwErrCode);
+
+/*
+ `CertOpenStore`: memory stores (`CERT_STORE_PROV_MEMORY` or "Memory").
+ Other providers answer as Windows does for a provider that is not
+ installed: NULL and `ERROR_FILE_NOT_FOUND`.
+ */
+HCERTSTORE CertOpenStore(LPCSTR lpszStoreProvider,
+                         DWORD dwEncodingType,
+                         HCRYPTPROV_LEGACY hCryptProv,
+                         DWORD dwFlags,
+                         const void *pvPara);
+
+/*
+ `CertDuplicateStore`: one more handle on the same store (to close separately).
+ */
+HCERTSTORE CertDuplicateStore(HCERTSTORE hCertStore);
+
+/*
+ `CertCloseStore`. With `CERT_CLOSE_STORE_CHECK_FLAG`, FALSE and
+ `CRYPT_E_PENDING_CLOSE` when certificates (or other handles) still keep
+ the store; the handle is closed either way. Memory still referenced is
+ never freed, even with `CERT_CLOSE_STORE_FORCE_FLAG`.
+ */
+BOOL CertCloseStore(HCERTSTORE hCertStore, DWORD dwFlags);
+
+/*
+ `CertCreateCertificateContext`.
+ */
+PCCERT_CONTEXT CertCreateCertificateContext(DWORD dwCertEncodingType,
+                                            const BYTE *pbCertEncoded,
+                                            DWORD cbCertEncoded);
+
+/*
+ `CertDuplicateCertificateContext`: the same pointer with one more
+ reference (NULL for NULL, and for a pointer that is not a live context).
+ */
+PCCERT_CONTEXT CertDuplicateCertificateContext(PCCERT_CONTEXT pCertContext);
+
+/*
+ `CertFreeCertificateContext`: always TRUE, as in Windows. A pointer the
+ caller holds no reference to (a double free, a foreign pointer) is
+ ignored and noted as `E_INVALIDARG` in the last error.
+ */
+BOOL CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
+
+/*
+ `CertAddEncodedCertificateToStore`.
+ */
+BOOL CertAddEncodedCertificateToStore(HCERTSTORE hCertStore,
+                                      DWORD dwCertEncodingType,
+                                      const BYTE *pbCertEncoded,
+                                      DWORD cbCertEncoded,
+                                      DWORD dwAddDisposition,
+                                      PCCERT_CONTEXT *ppCertContext);
+
+/*
+ `CertAddCertificateContextToStore`: a copy of the context, with its
+ properties (the private key among them), in another store.
+ */
+BOOL CertAddCertificateContextToStore(HCERTSTORE hCertStore,
+                                      PCCERT_CONTEXT pCertContext,
+                                      DWORD dwAddDisposition,
+                                      PCCERT_CONTEXT *ppStoreContext);
+
+/*
+ `CertEnumCertificatesInStore`: the next context (the previous one is
+ freed); NULL and `CRYPT_E_NOT_FOUND` at the end.
+ */
+PCCERT_CONTEXT CertEnumCertificatesInStore(HCERTSTORE hCertStore, PCCERT_CONTEXT pPrevCertContext);
+
+/*
+ `CertFindCertificateInStore`: `CERT_FIND_ANY`, `CERT_FIND_SHA1_HASH` /
+ `CERT_FIND_HASH`, `CERT_FIND_HASH_STR`, `CERT_FIND_SUBJECT_STR_A/W`,
+ `CERT_FIND_ISSUER_STR_A/W` (case-insensitive substring of the simple
+ name string), `CERT_FIND_SUBJECT_NAME`, `CERT_FIND_ISSUER_NAME` and
+ `CERT_FIND_EXISTING`. The previous context is freed.
+ */
+PCCERT_CONTEXT CertFindCertificateInStore(HCERTSTORE hCertStore,
+                                          DWORD dwCertEncodingType,
+                                          DWORD dwFindFlags,
+                                          DWORD dwFindType,
+                                          const void *pvFindPara,
+                                          PCCERT_CONTEXT pPrevCertContext);
+
+/*
+ `CertGetCertificateContextProperty`: `CERT_SHA1_HASH_PROP_ID` (=
+ `CERT_HASH_PROP_ID`), `CERT_SHA256_HASH_PROP_ID`,
+ `CERT_KEY_PROV_INFO_PROP_ID` and `CERT_KEY_SPEC_PROP_ID` (for
+ certificates with a private key), `CERT_FRIENDLY_NAME_PROP_ID` and
+ `CERT_KEY_IDENTIFIER_PROP_ID`. Size queries (NULL `pvData`) and
+ `ERROR_MORE_DATA` work as in Windows.
+ */
+BOOL CertGetCertificateContextProperty(PCCERT_CONTEXT pCertContext,
+                                       DWORD dwPropId,
+                                       void *pvData,
+                                       DWORD *pcbData);
+
+/*
+ `CertGetNameStringW`.
+ */
+DWORD CertGetNameStringW(PCCERT_CONTEXT pCertContext,
+                         DWORD dwType,
+                         DWORD dwFlags,
+                         void *pvTypePara,
+                         LPWSTR pszNameString,
+                         DWORD cchNameString);
+
+/*
+ `CertGetNameStringA` (the "ANSI" code page is UTF-8 here).
+ */
+DWORD CertGetNameStringA(PCCERT_CONTEXT pCertContext,
+                         DWORD dwType,
+                         DWORD dwFlags,
+                         void *pvTypePara,
+                         LPSTR pszNameString,
+                         DWORD cchNameString);
+
+/*
+ `CertNameToStrW`.
+ */
+DWORD CertNameToStrW(DWORD dwCertEncodingType,
+                     const CERT_NAME_BLOB *pName,
+                     DWORD dwStrType,
+                     LPWSTR psz,
+                     DWORD csz);
+
+/*
+ `CertNameToStrA`.
+ */
+DWORD CertNameToStrA(DWORD dwCertEncodingType,
+                     const CERT_NAME_BLOB *pName,
+                     DWORD dwStrType,
+                     LPSTR psz,
+                     DWORD csz);
+
+/*
+ `CertVerifyTimeValidity`: -1 before NotBefore, 1 after NotAfter, 0 in
+ between. `pTimeToVerify` NULL means now. A NULL `pCertInfo` answers 1
+ (not valid) with `E_INVALIDARG`.
+ */
+LONG CertVerifyTimeValidity(const struct FILETIME *pTimeToVerify,
+                            const struct CERT_INFO *pCertInfo);
+
+/*
+ `PFXImportCertStore`: a memory store with the PFX's certificates, each
+ with its private key when the PFX has one (usable as a Schannel
+ credential). A wrong password is NULL with `ERROR_INVALID_PASSWORD`;
+ damaged input NULL with the ASN.1 error. The key-storage flags
+ (`CRYPT_EXPORTABLE`, `CRYPT_USER_KEYSET`, `PKCS12_NO_PERSIST_KEY`...) are
+ accepted and have nothing to do: keys live in memory only.
+ `PKCS12_ONLY_CERTIFICATES` skips the keys.
+ */
+HCERTSTORE PFXImportCertStore(const CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags);
+
+/*
+ `PFXIsPFXBlob`.
+ */
+BOOL PFXIsPFXBlob(const CRYPT_DATA_BLOB *pPFX);
+
+/*
+ `PFXVerifyPassword`: whether the password opens the PFX (its MAC).
+ */
+BOOL PFXVerifyPassword(const CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags);
+
+/*
+ sspi-rustls extension (not a Windows function): imports PEM into a new
+ memory store, the way `PFXImportCertStore` imports a PFX.
+
+ `pCertChainPem` holds one or more `CERTIFICATE` blocks, leaf first (it
+ may also hold the key). `pKeyPem` (optional) holds the private key as
+ PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`), SEC1 (`EC PRIVATE
+ KEY`) or encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, opened with
+ `szPassword`). The key travels with the certificate whose public key it
+ matches (with the first one if it matches none, so that
+ `AcquireCredentialsHandle` reports the mismatch). `dwFlags` must be 0.
+ Returns the store (close it with `CertCloseStore`), or NULL with the
+ reason in `GetLastError`.
+ */
+HCERTSTORE SspiRustlsPemImportCertStore(const CRYPT_DATA_BLOB *pCertChainPem,
+                                        const CRYPT_DATA_BLOB *pKeyPem,
+                                        LPCWSTR szPassword,
+                                        DWORD dwFlags);
 
 /*
  `EncryptMessage`.

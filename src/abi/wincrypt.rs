@@ -149,15 +149,27 @@ pub const X509_ASN_ENCODING: DWORD = 0x1;
 pub const PKCS_7_ASN_ENCODING: DWORD = 0x10000;
 
 // --- Store providers (the integer values behind `(LPCSTR) n`) and flags ---
+// Kept out of the generated header (`cbindgen:ignore`): C needs them as
+// `((LPCSTR) n)`, which include/wincrypt.h defines.
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_MSG: usize = 1;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_MEMORY: usize = 2;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_FILE: usize = 3;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_REG: usize = 4;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_PKCS7: usize = 5;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_SERIALIZED: usize = 6;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_FILENAME_A: usize = 7;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_FILENAME_W: usize = 8;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_SYSTEM_A: usize = 9;
+/// cbindgen:ignore
 pub const CERT_STORE_PROV_SYSTEM_W: usize = 10;
 pub const CERT_STORE_NO_CRYPT_RELEASE_FLAG: DWORD = 0x1;
 pub const CERT_STORE_DEFER_CLOSE_UNTIL_LAST_FREE_FLAG: DWORD = 0x4;

@@ -1,0 +1,104 @@
+/* wincrypt.h: the crypt32 subset of sspi-rustls, for C and C++ written against
+ * Windows' <wincrypt.h>.
+ *
+ * The structs (CERT_CONTEXT, CERT_INFO, the blobs), the functions
+ * (CertOpenStore, PFXImportCertStore, CertFindCertificateInStore, ...) and the
+ * numeric constants come from the generated secur32.h. This header adds what
+ * C needs spelled the Windows way and the generator cannot express: store
+ * providers as (LPCSTR) values, OID strings, pointer typedefs, the
+ * CRYPT_KEY_PROV_INFO property struct and the TCHAR-style aliases.
+ * Layouts are checked against mingw-w64's <wincrypt.h> by the test suite. */
+#ifndef SSPI_RUSTLS_WINCRYPT_H
+#define SSPI_RUSTLS_WINCRYPT_H
+
+#include "secur32.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef ULONG_PTR HCRYPTPROV;
+typedef struct CERT_CONTEXT *PCERT_CONTEXT;
+typedef struct CERT_INFO *PCERT_INFO;
+typedef struct CERT_EXTENSION *PCERT_EXTENSION;
+typedef struct CERT_PUBLIC_KEY_INFO *PCERT_PUBLIC_KEY_INFO;
+typedef struct CRYPT_ALGORITHM_IDENTIFIER *PCRYPT_ALGORITHM_IDENTIFIER;
+typedef struct CRYPT_BIT_BLOB *PCRYPT_BIT_BLOB;
+typedef struct CRYPTOAPI_BLOB *PCRYPTOAPI_BLOB, *PCRYPT_DATA_BLOB, *PCRYPT_HASH_BLOB, *PCRYPT_INTEGER_BLOB,
+    *PCRYPT_OBJID_BLOB, *PCERT_NAME_BLOB;
+typedef struct FILETIME *PFILETIME, *LPFILETIME;
+
+/* CERT_KEY_PROV_INFO_PROP_ID's value. */
+typedef struct _CRYPT_KEY_PROV_PARAM {
+  DWORD dwParam;
+  BYTE *pbData;
+  DWORD cbData;
+  DWORD dwFlags;
+} CRYPT_KEY_PROV_PARAM, *PCRYPT_KEY_PROV_PARAM;
+
+typedef struct _CRYPT_KEY_PROV_INFO {
+  LPWSTR pwszContainerName;
+  LPWSTR pwszProvName;
+  DWORD dwProvType;
+  DWORD dwFlags;
+  DWORD cProvParam;
+  PCRYPT_KEY_PROV_PARAM rgProvParam;
+  DWORD dwKeySpec;
+} CRYPT_KEY_PROV_INFO, *PCRYPT_KEY_PROV_INFO;
+
+/* Store providers. Only CERT_STORE_PROV_MEMORY ("Memory") is implemented;
+ * the others make CertOpenStore answer NULL with ERROR_FILE_NOT_FOUND. */
+#define CERT_STORE_PROV_MSG ((LPCSTR)1)
+#define CERT_STORE_PROV_MEMORY ((LPCSTR)2)
+#define CERT_STORE_PROV_FILE ((LPCSTR)3)
+#define CERT_STORE_PROV_REG ((LPCSTR)4)
+#define CERT_STORE_PROV_PKCS7 ((LPCSTR)5)
+#define CERT_STORE_PROV_SERIALIZED ((LPCSTR)6)
+#define CERT_STORE_PROV_FILENAME_A ((LPCSTR)7)
+#define CERT_STORE_PROV_FILENAME_W ((LPCSTR)8)
+#define CERT_STORE_PROV_FILENAME CERT_STORE_PROV_FILENAME_W
+#define CERT_STORE_PROV_SYSTEM_A ((LPCSTR)9)
+#define CERT_STORE_PROV_SYSTEM_W ((LPCSTR)10)
+#define CERT_STORE_PROV_SYSTEM CERT_STORE_PROV_SYSTEM_W
+#define sz_CERT_STORE_PROV_MEMORY "Memory"
+
+/* Attribute OIDs (CERT_NAME_ATTR_TYPE's pvTypePara). */
+#define szOID_COMMON_NAME "2.5.4.3"
+#define szOID_SUR_NAME "2.5.4.4"
+#define szOID_DEVICE_SERIAL_NUMBER "2.5.4.5"
+#define szOID_COUNTRY_NAME "2.5.4.6"
+#define szOID_LOCALITY_NAME "2.5.4.7"
+#define szOID_STATE_OR_PROVINCE_NAME "2.5.4.8"
+#define szOID_STREET_ADDRESS "2.5.4.9"
+#define szOID_ORGANIZATION_NAME "2.5.4.10"
+#define szOID_ORGANIZATIONAL_UNIT_NAME "2.5.4.11"
+#define szOID_TITLE "2.5.4.12"
+#define szOID_GIVEN_NAME "2.5.4.42"
+#define szOID_DOMAIN_COMPONENT "0.9.2342.19200300.100.1.25"
+#define szOID_RSA_emailAddr "1.2.840.113549.1.9.1"
+#define szOID_RSA_RSA "1.2.840.113549.1.1.1"
+#define szOID_RSA_SHA256RSA "1.2.840.113549.1.1.11"
+#define szOID_ECC_PUBLIC_KEY "1.2.840.10045.2.1"
+#define szOID_SUBJECT_ALT_NAME2 "2.5.29.17"
+#define szOID_BASIC_CONSTRAINTS2 "2.5.29.19"
+#define szOID_KEY_USAGE "2.5.29.15"
+#define szOID_ENHANCED_KEY_USAGE "2.5.29.37"
+#define szOID_SUBJECT_KEY_IDENTIFIER "2.5.29.14"
+
+#define MS_ENHANCED_PROV_W u"Microsoft Enhanced Cryptographic Provider v1.0"
+#define MS_KEY_STORAGE_PROVIDER u"Microsoft Software Key Storage Provider"
+
+/* TCHAR-style names. */
+#ifdef UNICODE
+#define CertGetNameString CertGetNameStringW
+#define CertNameToStr CertNameToStrW
+#else
+#define CertGetNameString CertGetNameStringA
+#define CertNameToStr CertNameToStrA
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSPI_RUSTLS_WINCRYPT_H */
