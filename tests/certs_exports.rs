@@ -23,7 +23,9 @@ fn import(name: &str, password: Option<&str>) -> HCERTSTORE {
 
 fn find_subject(store: HCERTSTORE, needle: &str) -> PCCERT_CONTEXT {
     let w = wide(needle);
-    unsafe { CertFindCertificateInStore(store, X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_W, w.as_ptr().cast(), null()) }
+    unsafe {
+        CertFindCertificateInStore(store, X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_W, w.as_ptr().cast(), null())
+    }
 }
 
 fn count(store: HCERTSTORE) -> usize {
@@ -98,13 +100,20 @@ fn pfx_server_credential_every_format_and_key_type() {
         let leaf = find_subject(store, "LEAF-");
         assert!(!leaf.is_null(), "{file}");
         let mut cb = 0u32;
-        assert_eq!(unsafe { CertGetCertificateContextProperty(leaf, CERT_KEY_PROV_INFO_PROP_ID, null_mut(), &mut cb) }, 1, "{file}");
+        assert_eq!(
+            unsafe { CertGetCertificateContextProperty(leaf, CERT_KEY_PROV_INFO_PROP_ID, null_mut(), &mut cb) },
+            1,
+            "{file}"
+        );
         assert_eq!(acquire(leaf, SECPKG_CRED_INBOUND), SEC_E_OK, "{file}");
         assert_eq!(acquire(leaf, SECPKG_CRED_OUTBOUND), SEC_E_OK, "{file}: client certificate");
         // The intermediate has no key: not a server credential.
         let inter = find_subject(store, "Test Intermediate");
         assert!(!inter.is_null());
-        assert_eq!(unsafe { CertGetCertificateContextProperty(inter, CERT_KEY_PROV_INFO_PROP_ID, null_mut(), &mut cb) }, 0);
+        assert_eq!(
+            unsafe { CertGetCertificateContextProperty(inter, CERT_KEY_PROV_INFO_PROP_ID, null_mut(), &mut cb) },
+            0
+        );
         assert_eq!(GetLastError(), CRYPT_E_NOT_FOUND as u32);
         assert_eq!(acquire(inter, SECPKG_CRED_INBOUND), SEC_E_NO_CREDENTIALS);
         unsafe {
@@ -239,7 +248,9 @@ fn pem_extension_key_formats_and_mismatch() {
 fn context_fields_match_the_certificate() {
     let f = Fixture::get();
     let der = f.read("rsa2048.der");
-    let c = unsafe { CertCreateCertificateContext(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, der.as_ptr(), der.len() as u32) };
+    let c = unsafe {
+        CertCreateCertificateContext(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, der.as_ptr(), der.len() as u32)
+    };
     assert!(!c.is_null());
     let ctx = unsafe { &*c };
     assert_eq!(ctx.dwCertEncodingType, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING);
@@ -249,7 +260,8 @@ fn context_fields_match_the_certificate() {
     assert_eq!(info.dwVersion, CERT_V3);
     // Serial: little-endian bytes of what openssl prints big-endian.
     let serial_hex = f.x509("rsa2048.pem", &["-serial"]).trim().trim_start_matches("serial=").to_string();
-    let mut serial: Vec<u8> = unsafe { core::slice::from_raw_parts(info.SerialNumber.pbData, info.SerialNumber.cbData as usize) }.to_vec();
+    let mut serial: Vec<u8> =
+        unsafe { core::slice::from_raw_parts(info.SerialNumber.pbData, info.SerialNumber.cbData as usize) }.to_vec();
     serial.reverse();
     let printed: String = serial.iter().map(|b| format!("{b:02X}")).collect();
     assert_eq!(printed.trim_start_matches('0'), serial_hex.trim_start_matches('0'));
@@ -264,15 +276,23 @@ fn context_fields_match_the_certificate() {
     let listed = text.lines().filter(|l| l.trim_start().starts_with("X509v3 ")).count() - 1;
     assert_eq!(info.cExtension as usize, listed);
     let exts = unsafe { core::slice::from_raw_parts(info.rgExtension, info.cExtension as usize) };
-    let oids: Vec<&str> = exts.iter().map(|e| unsafe { core::ffi::CStr::from_ptr(e.pszObjId) }.to_str().unwrap()).collect();
+    let oids: Vec<&str> =
+        exts.iter().map(|e| unsafe { core::ffi::CStr::from_ptr(e.pszObjId) }.to_str().unwrap()).collect();
     assert!(oids.contains(&"2.5.29.17") && oids.contains(&"2.5.29.19"), "{oids:?}");
-    let ku = exts.iter().position(|e| unsafe { core::ffi::CStr::from_ptr(e.pszObjId) }.to_bytes() == b"2.5.29.15").unwrap();
+    let ku =
+        exts.iter().position(|e| unsafe { core::ffi::CStr::from_ptr(e.pszObjId) }.to_bytes() == b"2.5.29.15").unwrap();
     assert_eq!(exts[ku].fCritical, 1);
     // Names.
     let mut x500 = CERT_X500_NAME_STR;
-    assert_eq!(name_w(c, CERT_NAME_RDN_TYPE, 0, (&mut x500 as *mut u32).cast()), "CN=leaf-rsa2048, O=Leaf Org, OU=\"Unit, Inc.\"");
+    assert_eq!(
+        name_w(c, CERT_NAME_RDN_TYPE, 0, (&mut x500 as *mut u32).cast()),
+        "CN=leaf-rsa2048, O=Leaf Org, OU=\"Unit, Inc.\""
+    );
     let mut rev = CERT_X500_NAME_STR | CERT_NAME_STR_REVERSE_FLAG;
-    assert_eq!(name_w(c, CERT_NAME_RDN_TYPE, 0, (&mut rev as *mut u32).cast()), "OU=\"Unit, Inc.\", O=Leaf Org, CN=leaf-rsa2048");
+    assert_eq!(
+        name_w(c, CERT_NAME_RDN_TYPE, 0, (&mut rev as *mut u32).cast()),
+        "OU=\"Unit, Inc.\", O=Leaf Org, CN=leaf-rsa2048"
+    );
     assert_eq!(name_w(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut()), "leaf-rsa2048");
     assert_eq!(name_w(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, CERT_NAME_ISSUER_FLAG, null_mut()), "Test Intermediate");
     assert_eq!(name_w(c, CERT_NAME_DNS_TYPE, 0, null_mut()), "leaf.example");
@@ -287,29 +307,43 @@ fn context_fields_match_the_certificate() {
         "C=US, O=Test Org, CN=Test Intermediate"
     );
     // All DNS names: a double-terminated list.
-    let n = unsafe { CertGetNameStringW(c, CERT_NAME_DNS_TYPE, CERT_NAME_SEARCH_ALL_NAMES_FLAG, null_mut(), null_mut(), 0) };
+    let n = unsafe {
+        CertGetNameStringW(c, CERT_NAME_DNS_TYPE, CERT_NAME_SEARCH_ALL_NAMES_FLAG, null_mut(), null_mut(), 0)
+    };
     let mut buf = vec![0xffffu16; n as usize];
-    unsafe { CertGetNameStringW(c, CERT_NAME_DNS_TYPE, CERT_NAME_SEARCH_ALL_NAMES_FLAG, null_mut(), buf.as_mut_ptr(), n) };
+    unsafe {
+        CertGetNameStringW(c, CERT_NAME_DNS_TYPE, CERT_NAME_SEARCH_ALL_NAMES_FLAG, null_mut(), buf.as_mut_ptr(), n)
+    };
     assert_eq!(String::from_utf16(&buf).unwrap(), "leaf.example\0alt.example\0\0");
     // Truncation: terminated, count = buffer size.
     let mut small = [0xffffu16; 5];
-    assert_eq!(unsafe { CertGetNameStringW(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), small.as_mut_ptr(), 5) }, 5);
+    assert_eq!(
+        unsafe { CertGetNameStringW(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), small.as_mut_ptr(), 5) },
+        5
+    );
     assert_eq!(String::from_utf16(&small).unwrap(), "leaf\0");
     let mut a = [0u8; 64];
     let n = unsafe { CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), a.as_mut_ptr().cast(), 64) };
     assert_eq!(&a[..n as usize], b"leaf-rsa2048\0");
     // CertNameToStr on the subject blob.
-    let n = unsafe { CertNameToStrA(X509_ASN_ENCODING, &info.Subject, CERT_SIMPLE_NAME_STR, a.as_mut_ptr().cast(), 64) };
+    let n =
+        unsafe { CertNameToStrA(X509_ASN_ENCODING, &info.Subject, CERT_SIMPLE_NAME_STR, a.as_mut_ptr().cast(), 64) };
     assert_eq!(&a[..n as usize], b"leaf-rsa2048, Leaf Org, \"Unit, Inc.\"\0");
     // Hash properties match openssl's fingerprints.
     let fp = f.x509("rsa2048.pem", &["-fingerprint", "-sha1"]);
     let fp: String = fp.split('=').nth(1).unwrap().trim().replace(':', "");
     let mut hash = [0u8; 20];
     let mut cb = 20u32;
-    assert_eq!(unsafe { CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, hash.as_mut_ptr().cast(), &mut cb) }, 1);
+    assert_eq!(
+        unsafe { CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, hash.as_mut_ptr().cast(), &mut cb) },
+        1
+    );
     assert_eq!(hash.iter().map(|b| format!("{b:02X}")).collect::<String>(), fp);
     let mut cb = 10u32;
-    assert_eq!(unsafe { CertGetCertificateContextProperty(c, CERT_SHA256_HASH_PROP_ID, hash.as_mut_ptr().cast(), &mut cb) }, 0);
+    assert_eq!(
+        unsafe { CertGetCertificateContextProperty(c, CERT_SHA256_HASH_PROP_ID, hash.as_mut_ptr().cast(), &mut cb) },
+        0
+    );
     assert_eq!((GetLastError(), cb), (ERROR_MORE_DATA, 32));
     assert_eq!(unsafe { CertGetCertificateContextProperty(c, 0xdead, null_mut(), &mut cb) }, 0);
     assert_eq!(GetLastError(), CRYPT_E_NOT_FOUND as u32);
@@ -321,7 +355,14 @@ fn context_fields_match_the_certificate() {
         assert_eq!(CertAddCertificateContextToStore(store, c, CERT_STORE_ADD_NEW, null_mut()), 0);
         assert_eq!(GetLastError(), CRYPT_E_EXISTS as u32);
         let hb = CRYPT_HASH_BLOB { cbData: 20, pbData: hash.as_mut_ptr() };
-        let found = CertFindCertificateInStore(store, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH, (&hb as *const CRYPT_HASH_BLOB).cast(), null());
+        let found = CertFindCertificateInStore(
+            store,
+            X509_ASN_ENCODING,
+            0,
+            CERT_FIND_SHA1_HASH,
+            (&hb as *const CRYPT_HASH_BLOB).cast(),
+            null(),
+        );
         assert!(!found.is_null());
         assert_ne!(found, c, "a store holds its own context");
         assert_eq!((*found).hCertStore, store);
@@ -348,7 +389,17 @@ fn reference_counting_and_bad_pointers() {
         let store = CertOpenStore(c"Memory".as_ptr(), 0, 0, 0, null());
         assert!(!store.is_null());
         let mut c = null();
-        assert_eq!(CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der.as_ptr(), der.len() as u32, CERT_STORE_ADD_ALWAYS, &mut c), 1);
+        assert_eq!(
+            CertAddEncodedCertificateToStore(
+                store,
+                X509_ASN_ENCODING,
+                der.as_ptr(),
+                der.len() as u32,
+                CERT_STORE_ADD_ALWAYS,
+                &mut c
+            ),
+            1
+        );
         assert!(!c.is_null());
         let d = CertDuplicateCertificateContext(c);
         assert_eq!(d, c, "Duplicate returns the same context");
@@ -382,9 +433,15 @@ fn reference_counting_and_bad_pointers() {
         assert!(CertEnumCertificatesInStore(forged.as_ptr() as HCERTSTORE, null()).is_null());
         assert_eq!(CertCloseStore(forged.as_ptr() as HCERTSTORE, 0), 0);
         assert_eq!(CertCloseStore(null_mut(), 0), 1);
-        assert_eq!(CertGetNameStringW(forged.as_ptr().cast(), CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), null_mut(), 0), 1);
+        assert_eq!(
+            CertGetNameStringW(forged.as_ptr().cast(), CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), null_mut(), 0),
+            1
+        );
         let mut cb = 0;
-        assert_eq!(CertGetCertificateContextProperty(forged.as_ptr().cast(), CERT_SHA1_HASH_PROP_ID, null_mut(), &mut cb), 0);
+        assert_eq!(
+            CertGetCertificateContextProperty(forged.as_ptr().cast(), CERT_SHA1_HASH_PROP_ID, null_mut(), &mut cb),
+            0
+        );
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
         assert!(CertOpenStore(CERT_STORE_PROV_SYSTEM_W as LPCSTR, 0, 0, 0, wide("MY").as_ptr().cast()).is_null());
         assert_eq!(GetLastError(), ERROR_FILE_NOT_FOUND);
@@ -401,7 +458,7 @@ fn bad_certificate_encodings() {
         assert_eq!(GetLastError(), CRYPT_E_ASN1_EOD as u32);
         assert!(CertCreateCertificateContext(X509_ASN_ENCODING, der.as_ptr(), der.len() as u32 - 1).is_null());
         assert_eq!(GetLastError(), CRYPT_E_ASN1_EOD as u32);
-        assert!(CertCreateCertificateContext(X509_ASN_ENCODING, b"\x02\x01\x00".as_ptr(), 3).is_null());
+        assert!(CertCreateCertificateContext(X509_ASN_ENCODING, [2u8, 1, 0].as_ptr(), 3).is_null());
         assert_eq!(GetLastError(), CRYPT_E_ASN1_BADTAG as u32);
         assert!(CertCreateCertificateContext(0, der.as_ptr(), der.len() as u32).is_null());
         assert_eq!(GetLastError(), E_INVALIDARG as u32);

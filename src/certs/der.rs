@@ -425,7 +425,8 @@ pub fn time_to_filetime(tlv: &Tlv<'_>) -> SecResult<u64> {
     if !rest.is_char_boundary(8) {
         return Err(corrupt("bad time"));
     }
-    let (month, day, hour, min) = (digits(&rest[0..2])?, digits(&rest[2..4])?, digits(&rest[4..6])?, digits(&rest[6..8])?);
+    let (month, day, hour, min) =
+        (digits(&rest[0..2])?, digits(&rest[2..4])?, digits(&rest[4..6])?, digits(&rest[6..8])?);
     let tail = &rest[8..];
     let (sec, frac) = match tail.len() {
         // RFC 5280 requires seconds in both forms.

@@ -37,9 +37,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use once_cell::sync::Lazy;
 use ring::digest;
-use rustls::pki_types::{
-    CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
-};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer};
 use zeroize::Zeroizing;
 
 use crate::abi::*;
@@ -374,7 +372,8 @@ impl CertContext {
         let mut current = Arc::clone(&self.entry.data);
         // A self-signed leaf is its own chain.
         while chain.len() < 16 && !is_root(&current.parsed) {
-            let candidates = pool.iter().filter(|c| c.parsed.subject == current.parsed.issuer && !seen.contains(&c.sha1));
+            let candidates =
+                pool.iter().filter(|c| c.parsed.subject == current.parsed.issuer && !seen.contains(&c.sha1));
             let mut unverifiable = None;
             let mut found = None;
             for c in candidates {
@@ -403,9 +402,11 @@ impl CertContext {
     /// A context for a peer's leaf certificate whose store holds the whole chain.
     pub fn from_peer_chain(chain: &[CertificateDer<'_>]) -> SecResult<CertRef> {
         let leaf = chain.first().ok_or(SecError::internal("empty peer chain"))?;
-        let leaf = CertData::new(leaf).map_err(|_| SecError::new(SEC_E_CERT_UNKNOWN, "peer certificate undecodable"))?;
+        let leaf =
+            CertData::new(leaf).map_err(|_| SecError::new(SEC_E_CERT_UNKNOWN, "peer certificate undecodable"))?;
         let store = CertStore::new_memory();
-        let first = store.add(leaf, Properties::default(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, CERT_STORE_ADD_ALWAYS)?;
+        let first =
+            store.add(leaf, Properties::default(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, CERT_STORE_ADD_ALWAYS)?;
         for c in &chain[1..] {
             // Intermediates we cannot decode are left out rather than failing the handshake.
             if let Ok(d) = CertData::new(c) {
@@ -522,7 +523,9 @@ impl CertStore {
                 drop(entries);
                 Ok(self.context(fresh))
             }
-            (CERT_STORE_ADD_NEW, Some(_)) => Err(SecError::new(CRYPT_E_EXISTS, "the certificate is already in the store")),
+            (CERT_STORE_ADD_NEW, Some(_)) => {
+                Err(SecError::new(CRYPT_E_EXISTS, "the certificate is already in the store"))
+            }
             (CERT_STORE_ADD_USE_EXISTING, Some(i)) => {
                 let old = Arc::clone(&entries[i]);
                 drop(entries);
@@ -758,7 +761,8 @@ pub fn import_pfx(data: &[u8], password: Option<&str>, flags: u32) -> SecResult<
     let store = CertStore::new_memory();
     let mut keys: Vec<(Option<usize>, &pkcs12::KeyBag)> = Vec::new();
     for k in &contents.keys {
-        let by_id = k.local_key_id.as_ref().and_then(|id| certs.iter().position(|(_, b)| b.local_key_id.as_ref() == Some(id)));
+        let by_id =
+            k.local_key_id.as_ref().and_then(|id| certs.iter().position(|(_, b)| b.local_key_id.as_ref() == Some(id)));
         let key = PrivateKey::new(KeyFormat::Pkcs8, k.pkcs8.clone());
         let by_key = || certs.iter().position(|(d, _)| key.matches(&d.parsed.spki) == Some(true));
         keys.push((by_id.or_else(by_key), k));

@@ -61,7 +61,8 @@ impl Attribute {
                 _ => latin1(&self.value),
             },
             der::BMP_STRING => {
-                let units: Vec<u16> = self.value.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+                let units: Vec<u16> =
+                    self.value.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
                 String::from_utf16_lossy(&units)
             }
             der::UNIVERSAL_STRING => self
@@ -417,7 +418,12 @@ mod tests {
             "1.2.3.4=#0401AB; 2.5.4.3=leaf + 2.5.4.11=Dv; 2.5.4.10=\"Org, Inc.\"; 2.5.4.6=US"
         );
         assert_eq!(
-            n.to_windows_string(CERT_X500_NAME_STR | CERT_NAME_STR_NO_QUOTING_FLAG | CERT_NAME_STR_NO_PLUS_FLAG | CERT_NAME_STR_CRLF_FLAG),
+            n.to_windows_string(
+                CERT_X500_NAME_STR
+                    | CERT_NAME_STR_NO_QUOTING_FLAG
+                    | CERT_NAME_STR_NO_PLUS_FLAG
+                    | CERT_NAME_STR_CRLF_FLAG
+            ),
             "C=US\r\nO=Org, Inc.\r\nCN=leaf OU=Dv\r\nOID.1.2.3.4=#0401AB"
         );
         assert_eq!(n.find(OID_COMMON_NAME, true).as_deref(), Some("leaf"));
@@ -426,7 +432,9 @@ mod tests {
 
     #[test]
     fn quoting_rules() {
-        for (v, q) in [("a", false), ("", true), (" a", true), ("a ", true), ("a\"b", true), ("a  b", false), ("x#", true)] {
+        for (v, q) in
+            [("a", false), ("", true), (" a", true), ("a ", true), ("a\"b", true), ("a  b", false), ("x#", true)]
+        {
             assert_eq!(needs_quotes(v), q, "{v:?}");
         }
         let n = Name::parse(&name(&[vec![atv("2.5.4.3", der::UTF8_STRING, b"say \"hi\"")]])).unwrap();

@@ -87,12 +87,12 @@ pub enum KeyFormat {
     Sec1,
 }
 
+/// Certificates (DER, in order) and at most one private key.
+pub type CertsAndKey = (Vec<Vec<u8>>, Option<(KeyFormat, Zeroizing<Vec<u8>>)>);
+
 /// Splits PEM text into certificates (DER) and at most one private key.
 /// An "ENCRYPTED PRIVATE KEY" is decrypted with `password`.
-pub fn certs_and_key(
-    text: &[u8],
-    password: Option<&str>,
-) -> SecResult<(Vec<Vec<u8>>, Option<(KeyFormat, Zeroizing<Vec<u8>>)>)> {
+pub fn certs_and_key(text: &[u8], password: Option<&str>) -> SecResult<CertsAndKey> {
     let mut certs = Vec::new();
     let mut key = None;
     for b in parse(text)? {
@@ -144,7 +144,10 @@ mod tests {
         let (fmt, der) = key.unwrap();
         assert_eq!((fmt, der.to_vec()), (KeyFormat::Sec1, vec![4, 5]));
         assert!(parse(b"-----BEGIN CERTIFICATE-----\nAQID\n").is_err());
-        assert!(parse(b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAQID\n-----END RSA PRIVATE KEY-----").is_err());
+        assert!(parse(
+            b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAQID\n-----END RSA PRIVATE KEY-----"
+        )
+        .is_err());
         let two = b"-----BEGIN PRIVATE KEY-----\nAQID\n-----END PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----\nAQID\n-----END PRIVATE KEY-----\n";
         assert_eq!(certs_and_key(two, None).unwrap_err().status, E_INVALIDARG);
     }

@@ -8,7 +8,7 @@
 //! in `Zeroizing` buffers.
 
 use cbc::cipher::block_padding::Pkcs7;
-use cbc::cipher::{BlockModeDecrypt, InnerIvInit, KeyIvInit};
+use cbc::cipher::{BlockDecryptMut, InnerIvInit, KeyIvInit};
 use ring::{digest, hmac, pbkdf2};
 use zeroize::Zeroizing;
 
@@ -324,29 +324,29 @@ impl Cipher {
         let len = match self {
             Cipher::Aes128 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
                 .map_err(|_| bad_params())?
-                .decrypt_padded::<Pkcs7>(&mut buf)
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
                 .map(|p| p.len()),
             Cipher::Aes192 => cbc::Decryptor::<aes::Aes192>::new_from_slices(key, iv)
                 .map_err(|_| bad_params())?
-                .decrypt_padded::<Pkcs7>(&mut buf)
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
                 .map(|p| p.len()),
             Cipher::Aes256 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
                 .map_err(|_| bad_params())?
-                .decrypt_padded::<Pkcs7>(&mut buf)
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
                 .map(|p| p.len()),
             Cipher::TdesEde3 => cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv)
                 .map_err(|_| bad_params())?
-                .decrypt_padded::<Pkcs7>(&mut buf)
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
                 .map(|p| p.len()),
             Cipher::TdesEde2 => cbc::Decryptor::<des::TdesEde2>::new_from_slices(key, iv)
                 .map_err(|_| bad_params())?
-                .decrypt_padded::<Pkcs7>(&mut buf)
+                .decrypt_padded_mut::<Pkcs7>(&mut buf)
                 .map(|p| p.len()),
             Cipher::Rc2(bits) => {
                 let rc2 = rc2::Rc2::new_with_eff_key_len(key, bits);
                 cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, iv)
                     .map_err(|_| bad_params())?
-                    .decrypt_padded::<Pkcs7>(&mut buf)
+                    .decrypt_padded_mut::<Pkcs7>(&mut buf)
                     .map(|p| p.len())
             }
         };

@@ -333,10 +333,7 @@ fn parse_hex(s: &str) -> Option<Vec<u8>> {
     if digits.len() % 2 != 0 {
         return None;
     }
-    digits
-        .chunks(2)
-        .map(|p| core::str::from_utf8(p).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
+    digits.chunks(2).map(|p| core::str::from_utf8(p).ok().and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 /// What `CertFindCertificateInStore` looks for, decoded from `pvFindPara`.
@@ -536,7 +533,7 @@ unsafe fn write_chars(strings: &[String], multi: bool, cs: Charset, out: *mut c_
         data.extend(encode_str("", cs));
     }
     if multi {
-        data.extend(core::iter::repeat_n(0u8, unit));
+        data.extend_from_slice(&[0u8; 2][..unit]);
     }
     let needed = data.len() / unit;
     if out.is_null() || cch == 0 {
@@ -606,7 +603,15 @@ pub unsafe extern "system" fn CertGetNameStringW(
     crypt!("CertGetNameStringW", [pCertContext, dwType, dwFlags, pvTypePara, pszNameString, cchNameString], 0, {
         // SAFETY: forwarded contract.
         unsafe {
-            get_name_string(pCertContext, dwType, dwFlags, pvTypePara, pszNameString.cast(), cchNameString, Charset::Wide)
+            get_name_string(
+                pCertContext,
+                dwType,
+                dwFlags,
+                pvTypePara,
+                pszNameString.cast(),
+                cchNameString,
+                Charset::Wide,
+            )
         }
     })
 }
@@ -624,7 +629,15 @@ pub unsafe extern "system" fn CertGetNameStringA(
     crypt!("CertGetNameStringA", [pCertContext, dwType, dwFlags, pvTypePara, pszNameString, cchNameString], 0, {
         // SAFETY: forwarded contract.
         unsafe {
-            get_name_string(pCertContext, dwType, dwFlags, pvTypePara, pszNameString.cast(), cchNameString, Charset::Ansi)
+            get_name_string(
+                pCertContext,
+                dwType,
+                dwFlags,
+                pvTypePara,
+                pszNameString.cast(),
+                cchNameString,
+                Charset::Ansi,
+            )
         }
     })
 }
@@ -633,7 +646,13 @@ pub unsafe extern "system" fn CertGetNameStringA(
 ///
 /// # Safety
 /// Pointers as the `CertNameToStr` contract requires.
-unsafe fn name_to_str(name: *const CERT_NAME_BLOB, str_type: DWORD, out: *mut c_void, cch: DWORD, cs: Charset) -> DWORD {
+unsafe fn name_to_str(
+    name: *const CERT_NAME_BLOB,
+    str_type: DWORD,
+    out: *mut c_void,
+    cch: DWORD,
+    cs: Charset,
+) -> DWORD {
     // SAFETY: forwarded contract.
     let parsed = unsafe { blob(name) }.and_then(Name::parse);
     let s = match parsed {
@@ -683,7 +702,10 @@ pub unsafe extern "system" fn CertNameToStrA(
 /// between. `pTimeToVerify` NULL means now. A NULL `pCertInfo` answers 1
 /// (not valid) with `E_INVALIDARG`.
 #[no_mangle]
-pub unsafe extern "system" fn CertVerifyTimeValidity(pTimeToVerify: *const FILETIME, pCertInfo: *const CERT_INFO) -> LONG {
+pub unsafe extern "system" fn CertVerifyTimeValidity(
+    pTimeToVerify: *const FILETIME,
+    pCertInfo: *const CERT_INFO,
+) -> LONG {
     crypt!("CertVerifyTimeValidity", [pTimeToVerify, pCertInfo], 1, {
         if pCertInfo.is_null() {
             return Err(invalid_arg("NULL pCertInfo"));
@@ -725,7 +747,11 @@ unsafe fn password(p: LPCWSTR) -> SecResult<Zeroizing<Option<String>>> {
 /// accepted and have nothing to do: keys live in memory only.
 /// `PKCS12_ONLY_CERTIFICATES` skips the keys.
 #[no_mangle]
-pub unsafe extern "system" fn PFXImportCertStore(pPFX: *const CRYPT_DATA_BLOB, szPassword: LPCWSTR, dwFlags: DWORD) -> HCERTSTORE {
+pub unsafe extern "system" fn PFXImportCertStore(
+    pPFX: *const CRYPT_DATA_BLOB,
+    szPassword: LPCWSTR,
+    dwFlags: DWORD,
+) -> HCERTSTORE {
     crypt!("PFXImportCertStore", [pPFX, dwFlags], core::ptr::null_mut(), {
         // SAFETY: a readable blob per the caller contract.
         let data = unsafe { blob(pPFX) }?;
@@ -748,7 +774,11 @@ pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *const CRYPT_DATA_BLOB) -> BOOL
 
 /// `PFXVerifyPassword`: whether the password opens the PFX (its MAC).
 #[no_mangle]
-pub unsafe extern "system" fn PFXVerifyPassword(pPFX: *const CRYPT_DATA_BLOB, szPassword: LPCWSTR, dwFlags: DWORD) -> BOOL {
+pub unsafe extern "system" fn PFXVerifyPassword(
+    pPFX: *const CRYPT_DATA_BLOB,
+    szPassword: LPCWSTR,
+    dwFlags: DWORD,
+) -> BOOL {
     let _ = dwFlags;
     crypt!("PFXVerifyPassword", [pPFX], 0, {
         // SAFETY: a readable blob per the caller contract.

@@ -46,32 +46,134 @@ impl Fixture {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let d = dir.as_path();
-        write(d, "ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n");
+        write(
+            d,
+            "ca.ext",
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n",
+        );
         write(
             d,
             "leaf.ext",
             "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:leaf.example,DNS:alt.example,email:leaf@example.org\n",
         );
         genkey(d, "p256", "root.key");
-        openssl(d, &["req", "-x509", "-new", "-key", "root.key", "-subj", "/C=US/O=Test Org/CN=Test Root", "-days", "3650", "-out", "root.pem", "-addext", "basicConstraints=critical,CA:TRUE"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "root.key",
+                "-subj",
+                "/C=US/O=Test Org/CN=Test Root",
+                "-days",
+                "3650",
+                "-out",
+                "root.pem",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+            ],
+        );
         genkey(d, "rsa2048", "inter.key");
-        openssl(d, &["req", "-new", "-key", "inter.key", "-subj", "/C=US/O=Test Org/CN=Test Intermediate", "-out", "inter.csr"]);
-        openssl(d, &["x509", "-req", "-in", "inter.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial", "-days", "1000", "-extfile", "ca.ext", "-out", "inter.pem"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "inter.key",
+                "-subj",
+                "/C=US/O=Test Org/CN=Test Intermediate",
+                "-out",
+                "inter.csr",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "inter.csr",
+                "-CA",
+                "root.pem",
+                "-CAkey",
+                "root.key",
+                "-CAcreateserial",
+                "-days",
+                "1000",
+                "-extfile",
+                "ca.ext",
+                "-out",
+                "inter.pem",
+            ],
+        );
         // Leaves of every key type, issued by the intermediate.
         for kind in ["rsa2048", "rsa4096", "p256", "p384", "ed25519"] {
             let key = format!("{kind}.key");
             genkey(d, kind, &key);
             let csr = format!("{kind}.csr");
-            openssl(d, &["req", "-new", "-key", &key, "-subj", &format!("/CN=leaf-{kind}/O=Leaf Org/OU=Unit, Inc."), "-out", &csr]);
-            openssl(d, &["x509", "-req", "-in", &csr, "-CA", "inter.pem", "-CAkey", "inter.key", "-CAcreateserial", "-days", "365", "-extfile", "leaf.ext", "-out", &format!("{kind}.pem")]);
+            openssl(
+                d,
+                &[
+                    "req",
+                    "-new",
+                    "-key",
+                    &key,
+                    "-subj",
+                    &format!("/CN=leaf-{kind}/O=Leaf Org/OU=Unit, Inc."),
+                    "-out",
+                    &csr,
+                ],
+            );
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "inter.pem",
+                    "-CAkey",
+                    "inter.key",
+                    "-CAcreateserial",
+                    "-days",
+                    "365",
+                    "-extfile",
+                    "leaf.ext",
+                    "-out",
+                    &format!("{kind}.pem"),
+                ],
+            );
         }
-        std::fs::write(d.join("chain.pem"), [std::fs::read(d.join("inter.pem")).unwrap(), std::fs::read(d.join("root.pem")).unwrap()].concat()).unwrap();
+        std::fs::write(
+            d.join("chain.pem"),
+            [std::fs::read(d.join("inter.pem")).unwrap(), std::fs::read(d.join("root.pem")).unwrap()].concat(),
+        )
+        .unwrap();
         // PFX files: OpenSSL 3 defaults (PBES2/AES-256, SHA-256 MAC), -legacy (3DES/RC2, SHA-1 MAC).
         let pfx = |name: &str, kind: &str, pass: &str, extra: &[&str]| {
             let key = format!("{kind}.key");
             let cert = format!("{kind}.pem");
             let pass = format!("pass:{pass}");
-            let mut a = vec!["pkcs12", "-export", "-inkey", &key, "-in", &cert, "-certfile", "chain.pem", "-name", "friendly leaf", "-passout", &pass, "-out", name];
+            let mut a = vec![
+                "pkcs12",
+                "-export",
+                "-inkey",
+                &key,
+                "-in",
+                &cert,
+                "-certfile",
+                "chain.pem",
+                "-name",
+                "friendly leaf",
+                "-passout",
+                &pass,
+                "-out",
+                name,
+            ];
             a.extend(extra);
             openssl(d, &a);
         };
