@@ -221,7 +221,7 @@ fn verification_alg(sig: &AlgId, issuer: &ParsedCert) -> Option<&'static dyn sig
 }
 
 /// The hash OID of RSASSA-PSS parameters (SHA-1 when absent, which ring does not verify).
-fn pss_hash(params: &[u8]) -> Option<&'static str> {
+pub(crate) fn pss_hash(params: &[u8]) -> Option<&'static str> {
     let mut r = Reader::new(params);
     let mut seq = r.sequence().ok()?;
     let hash = seq.optional(der::context(0)).ok()??;

@@ -4,12 +4,12 @@
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{NamedGroup, ProtocolVersion};
 
-use super::certinfo::{self, CertFacts, OID_EC, OID_ED25519, OID_RSA};
 use super::context::SchannelContext;
 use super::established::Established;
 use super::suites::{SuiteInfo, CALG_ECDH_EPHEM, CALG_ECDSA, CALG_RSA_SIGN};
 use super::{alpn, exporter, MAX_TOKEN};
 use crate::abi::*;
+use crate::certs::x509::{self, ParsedCert, OID_EC, OID_ED25519, OID_RSA};
 use crate::certs::CertContext;
 use crate::error::{SecError, SecResult};
 use crate::handles::lock;
@@ -32,13 +32,27 @@ fn server_cert(ctx: &SchannelContext, est: &Established) -> Option<CertificateDe
     }
 }
 
-fn server_facts(ctx: &SchannelContext, est: &Established) -> Option<CertFacts> {
-    certinfo::facts(&server_cert(ctx, est)?)
+fn server_facts(ctx: &SchannelContext, est: &Established) -> Option<ParsedCert> {
+    ParsedCert::parse(&server_cert(ctx, est)?).ok()
 }
 
 /// Expiry of the peer's certificate, as the context expiry (FILETIME).
 pub fn peer_expiry(est: &Established) -> Option<u64> {
-    certinfo::facts(est.negotiated.peer_certs.first()?).map(|f| f.not_after)
+    ParsedCert::parse(est.negotiated.peer_certs.first()?).ok().map(|c| c.not_after)
+}
+
+/// The hash RFC 5929 `tls-server-end-point` uses for a certificate: its
+/// signature hash, with MD5, SHA-1 and hash-less algorithms upgraded to SHA-256.
+fn end_point_hash(cert: &ParsedCert) -> &'static ring::digest::Algorithm {
+    let oid = match cert.outer_alg.oid.as_str() {
+        "1.2.840.113549.1.1.10" => x509::pss_hash(&cert.outer_alg.params).unwrap_or(""),
+        o => o,
+    };
+    match oid {
+        "1.2.840.113549.1.1.12" | "1.2.840.10045.4.3.3" | "2.16.840.1.101.3.4.2.2" => &ring::digest::SHA384,
+        "1.2.840.113549.1.1.13" | "1.2.840.10045.4.3.4" | "2.16.840.1.101.3.4.2.3" => &ring::digest::SHA512,
+        _ => &ring::digest::SHA256,
+    }
 }
 
 /// `SP_PROT_*` bit of the negotiated version on this side.
@@ -76,19 +90,19 @@ fn iana_name(s: &SuiteInfo) -> String {
 }
 
 /// Signature algorithm of the server certificate's key: CNG name and ALG_ID.
-fn certificate_kind(facts: Option<&CertFacts>) -> (&'static str, u32) {
-    match facts.map(|f| f.key_oid.as_slice()) {
-        Some(o) if o == OID_RSA => ("RSA", CALG_RSA_SIGN),
-        Some(o) if o == OID_EC => ("ECDSA", CALG_ECDSA),
-        Some(o) if o == OID_ED25519 => ("Ed25519", 0),
+fn certificate_kind(cert: Option<&ParsedCert>) -> (&'static str, u32) {
+    match cert.map(|c| c.spki_alg.oid.as_str()) {
+        Some(OID_RSA) => ("RSA", CALG_RSA_SIGN),
+        Some(OID_EC) => ("ECDSA", CALG_ECDSA),
+        Some(OID_ED25519) => ("Ed25519", 0),
         _ => ("", 0),
     }
 }
 
 /// `SECPKG_ATTR_ENDPOINT_BINDINGS`: `tls-server-end-point` (RFC 5929).
 fn endpoint_bindings(cert: &[u8]) -> SecResult<Vec<u8>> {
-    let facts = certinfo::facts(cert).ok_or(SecError::internal("cannot read the server certificate"))?;
-    let hash = ring::digest::digest(certinfo::end_point_hash(&facts.signature_oid), cert);
+    let parsed = ParsedCert::parse(cert).map_err(|_| SecError::internal("cannot read the server certificate"))?;
+    let hash = ring::digest::digest(end_point_hash(&parsed), cert);
     let prefix = b"tls-server-end-point:";
     let header = SEC_CHANNEL_BINDINGS {
         cbApplicationDataLength: (prefix.len() + hash.as_ref().len()) as u32,
@@ -258,7 +272,9 @@ pub fn query(ctx: &SchannelContext, attribute: ULONG) -> SecResult<Attr> {
             Side::Server => {
                 let creds = ctx.credentials()?;
                 let roots = creds.root_store.as_ref().map(|s| s.certificates()).unwrap_or_default();
-                Attr::IssuerList(roots.iter().filter_map(|c| certinfo::facts(c.der()).map(|f| f.subject)).collect())
+                Attr::IssuerList(
+                    roots.iter().filter_map(|c| ParsedCert::parse(c.der()).ok().map(|p| p.subject)).collect(),
+                )
             }
         },
         SECPKG_ATTR_SESSION_INFO => {
@@ -296,6 +312,18 @@ pub fn query(ctx: &SchannelContext, attribute: ULONG) -> SecResult<Attr> {
             Attr::ClientSpecifiedTarget(name.ok_or(SecError::new(SEC_E_TARGET_UNKNOWN, "no server name was given"))?)
         }
         SECPKG_ATTR_FLAGS => Attr::Flags(ctx.attributes()),
+        // The peer's certificate subject, as CertNameToStr(CERT_X500_NAME_STR) writes it.
+        SECPKG_ATTR_NAMES => {
+            let peer = est
+                .negotiated
+                .peer_certs
+                .first()
+                .ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "the peer sent no certificate"))?;
+            let parsed = ParsedCert::parse(peer).map_err(|_| SecError::internal("cannot read the peer certificate"))?;
+            let name =
+                crate::certs::names::Name::parse(&parsed.subject).map_err(|_| SecError::internal("bad subject"))?;
+            Attr::Names(name.to_windows_string(CERT_X500_NAME_STR))
+        }
         _ => return Err(SecError::unsupported("context attribute not supported by Schannel")),
     })
 }

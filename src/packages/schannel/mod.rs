@@ -6,7 +6,6 @@
 
 mod alpn;
 mod attributes;
-mod certinfo;
 mod config;
 mod context;
 mod credentials;
