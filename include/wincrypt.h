@@ -3,10 +3,11 @@
  *
  * The structs (CERT_CONTEXT, CERT_INFO, the blobs), the functions
  * (CertOpenStore, PFXImportCertStore, CertFindCertificateInStore, ...) and the
- * numeric constants come from the generated secur32.h. This header adds what
- * C needs spelled the Windows way and the generator cannot express: store
- * providers as (LPCSTR) values, OID strings, pointer typedefs, the
- * CRYPT_KEY_PROV_INFO property struct and the TCHAR-style aliases.
+ * numeric constants, HCRYPTPROV, the CRYPT_KEY_PROV_INFO property struct
+ * and some pointer typedefs come from the generated secur32.h. This header
+ * adds what C needs spelled the Windows way and the generator cannot express:
+ * store providers as (LPCSTR) values, OID strings, the remaining pointer
+ * typedefs and the TCHAR-style aliases.
  * Layouts are checked against mingw-w64's <wincrypt.h> by the test suite. */
 #ifndef SSPI_RUSTLS_WINCRYPT_H
 #define SSPI_RUSTLS_WINCRYPT_H
@@ -17,37 +18,18 @@
 extern "C" {
 #endif
 
-typedef ULONG_PTR HCRYPTPROV;
-typedef CERT_CONTEXT *PCERT_CONTEXT;
-typedef CERT_INFO *PCERT_INFO;
 typedef CERT_EXTENSION *PCERT_EXTENSION;
 typedef CERT_PUBLIC_KEY_INFO *PCERT_PUBLIC_KEY_INFO;
 typedef CRYPT_ALGORITHM_IDENTIFIER *PCRYPT_ALGORITHM_IDENTIFIER;
 typedef CRYPT_BIT_BLOB *PCRYPT_BIT_BLOB;
-typedef CRYPT_DATA_BLOB *PCRYPT_DATA_BLOB;
 typedef CRYPT_HASH_BLOB *PCRYPT_HASH_BLOB;
 typedef CRYPT_INTEGER_BLOB *PCRYPT_INTEGER_BLOB;
 typedef CRYPT_OBJID_BLOB *PCRYPT_OBJID_BLOB;
-typedef CERT_NAME_BLOB *PCERT_NAME_BLOB;
 typedef FILETIME *PFILETIME, *LPFILETIME;
 
-/* CERT_KEY_PROV_INFO_PROP_ID's value. */
-typedef struct _CRYPT_KEY_PROV_PARAM {
-  DWORD dwParam;
-  BYTE *pbData;
-  DWORD cbData;
-  DWORD dwFlags;
-} CRYPT_KEY_PROV_PARAM, *PCRYPT_KEY_PROV_PARAM;
-
-typedef struct _CRYPT_KEY_PROV_INFO {
-  LPWSTR pwszContainerName;
-  LPWSTR pwszProvName;
-  DWORD dwProvType;
-  DWORD dwFlags;
-  DWORD cProvParam;
-  PCRYPT_KEY_PROV_PARAM rgProvParam;
-  DWORD dwKeySpec;
-} CRYPT_KEY_PROV_INFO, *PCRYPT_KEY_PROV_INFO;
+/* CERT_KEY_PROV_INFO_PROP_ID's value (the structs are in secur32.h). */
+typedef CRYPT_KEY_PROV_PARAM *PCRYPT_KEY_PROV_PARAM;
+typedef CRYPT_KEY_PROV_INFO *PCRYPT_KEY_PROV_INFO;
 
 /* Store providers. Only CERT_STORE_PROV_MEMORY ("Memory") is implemented;
  * the others make CertOpenStore answer NULL with ERROR_FILE_NOT_FOUND. */

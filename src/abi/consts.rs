@@ -4,9 +4,9 @@
 //! `abi_mingw` test checks every value that both sides define against those
 //! headers again, so a typo here fails the test suite.
 
-#![allow(missing_docs)]
+#![allow(missing_docs, non_upper_case_globals)]
 
-use super::types::{DWORD, SECURITY_STATUS, ULONG};
+use super::types::{ALG_ID, DWORD, SECURITY_STATUS, ULONG};
 
 /// `HRESULT`, the type of the crypt32 and trust error codes.
 pub type HRESULT = i32;
@@ -241,6 +241,8 @@ pub const ISC_REQ_NO_INTEGRITY: ULONG = 0x00800000;
 pub const ISC_REQ_USE_HTTP_STYLE: ULONG = 0x01000000;
 pub const ISC_REQ_UNVERIFIED_TARGET_NAME: ULONG = 0x20000000;
 pub const ISC_REQ_CONFIDENTIALITY_ONLY: ULONG = 0x40000000;
+/// 64-bit flag, only usable through a `SECBUFFER_FLAGS` buffer (`SEC_FLAGS`).
+pub const ISC_REQ_MESSAGES: u64 = 0x0000000100000000;
 pub const ISC_RET_DELEGATE: ULONG = 0x00000001;
 pub const ISC_RET_MUTUAL_AUTH: ULONG = 0x00000002;
 pub const ISC_RET_REPLAY_DETECT: ULONG = 0x00000004;
@@ -268,6 +270,8 @@ pub const ISC_RET_USED_HTTP_STYLE: ULONG = 0x01000000;
 pub const ISC_RET_NO_ADDITIONAL_TOKEN: ULONG = 0x02000000;
 pub const ISC_RET_REAUTHENTICATION: ULONG = 0x08000000;
 pub const ISC_RET_CONFIDENTIALITY_ONLY: ULONG = 0x40000000;
+/// 64-bit flag, only usable through a `SECBUFFER_FLAGS` buffer (`SEC_FLAGS`).
+pub const ISC_RET_MESSAGES: u64 = 0x0000000100000000;
 pub const ASC_REQ_DELEGATE: ULONG = 0x00000001;
 pub const ASC_REQ_MUTUAL_AUTH: ULONG = 0x00000002;
 pub const ASC_REQ_REPLAY_DETECT: ULONG = 0x00000004;
@@ -293,6 +297,8 @@ pub const ASC_REQ_FRAGMENT_TO_FIT: ULONG = 0x00800000;
 pub const ASC_REQ_NO_TOKEN: ULONG = 0x01000000;
 pub const ASC_REQ_PROXY_BINDINGS: ULONG = 0x04000000;
 pub const ASC_REQ_ALLOW_MISSING_BINDINGS: ULONG = 0x10000000;
+/// 64-bit flag, only usable through a `SECBUFFER_FLAGS` buffer (`SEC_FLAGS`).
+pub const ASC_REQ_MESSAGES: u64 = 0x0000000100000000;
 pub const ASC_RET_DELEGATE: ULONG = 0x00000001;
 pub const ASC_RET_MUTUAL_AUTH: ULONG = 0x00000002;
 pub const ASC_RET_REPLAY_DETECT: ULONG = 0x00000004;
@@ -317,6 +323,8 @@ pub const ASC_RET_ALLOW_CONTEXT_REPLAY: ULONG = 0x00400000;
 pub const ASC_RET_FRAGMENT_ONLY: ULONG = 0x00800000;
 pub const ASC_RET_NO_TOKEN: ULONG = 0x01000000;
 pub const ASC_RET_NO_ADDITIONAL_TOKEN: ULONG = 0x02000000;
+/// 64-bit flag, only usable through a `SECBUFFER_FLAGS` buffer (`SEC_FLAGS`).
+pub const ASC_RET_MESSAGES: u64 = 0x0000000100000000;
 
 // --- SECBUFFER_ (sspi.h) ---
 pub const SECBUFFER_VERSION: ULONG = 0;
@@ -349,8 +357,9 @@ pub const SECBUFFER_SEND_GENERIC_TLS_EXTENSION: ULONG = 25;
 pub const SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION: ULONG = 26;
 pub const SECBUFFER_FLAGS: ULONG = 27;
 pub const SECBUFFER_TRAFFIC_SECRETS: ULONG = 28;
-// Newer Windows SDK buffer types that mingw-w64 does not define yet.
+/// Not in mingw-w64 (Windows SDK `sspi.h`).
 pub const SECBUFFER_CERTIFICATE_REQUEST_CONTEXT: ULONG = 29;
+/// Not in mingw-w64 (Windows SDK `sspi.h`).
 pub const SECBUFFER_CHANNEL_BINDINGS_RESULT: ULONG = 30;
 pub const SECBUFFER_ATTRMASK: ULONG = 0xF0000000;
 pub const SECBUFFER_READONLY: ULONG = 0x80000000;
@@ -441,6 +450,23 @@ pub const SECPKG_CONTEXT_EXPORT_DELETE_OLD: ULONG = 0x00000002;
 pub const SECPKG_CONTEXT_EXPORT_TO_KERNEL: ULONG = 0x00000004;
 pub const SECQOP_WRAP_NO_ENCRYPT: ULONG = 0x80000001;
 pub const SECQOP_WRAP_OOB_DATA: ULONG = 0x40000000;
+pub const SECPKG_ID_NONE: ULONG = 0xFFFF;
+pub const SECPKG_CALLFLAGS_APPCONTAINER: ULONG = 0x00000001;
+pub const SECPKG_CALLFLAGS_APPCONTAINER_AUTHCAPABLE: ULONG = 0x00000002;
+pub const SECPKG_CALLFLAGS_FORCE_SUPPLIED: ULONG = 0x00000004;
+pub const SECPKG_CALLFLAGS_APPCONTAINER_UPNCAPABLE: ULONG = 0x00000008;
+pub const SECPKG_ATTR_DATAGRAM_SIZES: ULONG = SECPKG_ATTR_STREAM_SIZES;
+
+// --- Enumerators of sspi.h enums (C enums there; plain constants here) ---
+pub const SecApplicationProtocolNegotiationExt_None: i32 = 0;
+pub const SecApplicationProtocolNegotiationExt_NPN: i32 = 1;
+pub const SecApplicationProtocolNegotiationExt_ALPN: i32 = 2;
+pub const SecApplicationProtocolNegotiationStatus_None: i32 = 0;
+pub const SecApplicationProtocolNegotiationStatus_Success: i32 = 1;
+pub const SecApplicationProtocolNegotiationStatus_SelectedClientOnly: i32 = 2;
+pub const SecTrafficSecret_None: i32 = 0;
+pub const SecTrafficSecret_Client: i32 = 1;
+pub const SecTrafficSecret_Server: i32 = 2;
 
 // --- Schannel (schannel.h) ---
 pub const UNISP_RPC_ID: DWORD = 14;
@@ -477,11 +503,32 @@ pub const SECPKG_ATTR_TOKEN_BINDING: DWORD = 0x0000006D;
 pub const SECPKG_ATTR_CONNECTION_INFO_EX: DWORD = 0x0000006E;
 pub const SECPKG_ATTR_KEYING_MATERIAL_TOKEN_BINDING: DWORD = 0x0000006F;
 pub const SECPKG_ATTR_KEYING_MATERIAL_INPROC: DWORD = 0x00000070;
-pub const SZ_ALG_MAX_SIZE: DWORD = 64;
+/// Not in mingw-w64 (Windows SDK `schannel.h`): `SecPkgContext_CertificateValidationResult`.
+pub const SECPKG_ATTR_CERT_CHECK_RESULT: DWORD = 0x00000071;
+/// Not in mingw-w64 (Windows SDK `schannel.h`).
+pub const SECPKG_ATTR_CERT_CHECK_RESULT_INPROC: DWORD = 0x00000072;
+/// Not in mingw-w64 (Windows SDK `schannel.h`): sets `SecPkgCred_SessionTicketKeys`.
+pub const SECPKG_ATTR_SESSION_TICKET_KEYS: DWORD = 0x00000073;
+/// Not in mingw-w64 (Windows SDK `schannel.h`): a serialized store (`CERT_BLOB`).
+pub const SECPKG_ATTR_SERIALIZED_REMOTE_CERT_CONTEXT_INPROC: DWORD = 0x00000074;
+/// Not in mingw-w64 (Windows SDK `schannel.h`).
+pub const SECPKG_ATTR_SERIALIZED_REMOTE_CERT_CONTEXT: DWORD = 0x00000075;
+/// Not in mingw-w64 (Windows SDK `schannel.h`).
+pub const SESSION_TICKET_INFO_V0: DWORD = 0;
+/// Not in mingw-w64 (Windows SDK `schannel.h`).
+pub const SESSION_TICKET_INFO_VERSION: DWORD = SESSION_TICKET_INFO_V0;
+pub const RCRED_STATUS_NOCRED: DWORD = 0x00000000;
+pub const RCRED_CRED_EXISTS: DWORD = 0x00000001;
+pub const RCRED_STATUS_UNKNOWN_ISSUER: DWORD = 0x00000002;
+pub const LCRED_STATUS_NOCRED: DWORD = 0x00000000;
+pub const LCRED_CRED_EXISTS: DWORD = 0x00000001;
+pub const LCRED_STATUS_UNKNOWN_ISSUER: DWORD = 0x00000002;
+pub const ENABLE_TLS_CLIENT_EARLY_START: DWORD = 0x00000001;
 pub const SECPKGCONTEXT_CONNECTION_INFO_EX_V1: DWORD = 1;
 pub const SECPKGCONTEXT_CIPHERINFO_V1: DWORD = 1;
 pub const SSL_SESSION_RECONNECT: DWORD = 1;
 pub const KERN_CONTEXT_CERT_INFO_V1: DWORD = 0x00000000;
+pub const SCH_CRED_V1: DWORD = 0x00000001;
 pub const SCH_CRED_V2: DWORD = 0x00000002;
 pub const SCH_CRED_VERSION: DWORD = 0x00000002;
 pub const SCH_CRED_V3: DWORD = 0x00000003;
@@ -525,6 +572,8 @@ pub const SCH_USE_STRONG_CRYPTO: DWORD = 0x00400000;
 pub const SCH_USE_PRESHAREDKEY_ONLY: DWORD = 0x00800000;
 pub const SCH_USE_DTLS_ONLY: DWORD = 0x01000000;
 pub const SCH_ALLOW_NULL_ENCRYPTION: DWORD = 0x02000000;
+/// Not in mingw-w64 (Windows SDK `schannel.h`).
+pub const SCH_CRED_DEFERRED_CRED_VALIDATION: DWORD = 0x04000000;
 pub const SCHANNEL_RENEGOTIATE: DWORD = 0;
 pub const SCHANNEL_SHUTDOWN: DWORD = 1;
 pub const SCHANNEL_ALERT: DWORD = 2;
@@ -627,6 +676,72 @@ pub const SCHANNEL_SECRET_TYPE_CAPI: DWORD = 0x00000001;
 pub const SCHANNEL_SECRET_PRIVKEY: DWORD = 0x00000002;
 pub const SCH_CRED_X509_CERTCHAIN: DWORD = 0x00000001;
 pub const SCH_CRED_X509_CAPI: DWORD = 0x00000002;
+pub const SCH_CRED_CERT_CONTEXT: DWORD = 0x00000003;
+pub const CERT_SCHANNEL_IIS_PRIVATE_KEY_PROP_ID: DWORD = 0x8000;
+pub const CERT_SCHANNEL_IIS_PASSWORD_PROP_ID: DWORD = 0x8001;
+pub const CERT_SCHANNEL_SGC_CERTIFICATE_PROP_ID: DWORD = 0x8002;
+
+// --- Enumerators of schannel.h enums (C enums there; plain constants here) ---
+pub const TlsSignatureAlgorithm_Anonymous: i32 = 0;
+pub const TlsSignatureAlgorithm_Rsa: i32 = 1;
+pub const TlsSignatureAlgorithm_Dsa: i32 = 2;
+pub const TlsSignatureAlgorithm_Ecdsa: i32 = 3;
+pub const TlsHashAlgorithm_None: i32 = 0;
+pub const TlsHashAlgorithm_Md5: i32 = 1;
+pub const TlsHashAlgorithm_Sha1: i32 = 2;
+pub const TlsHashAlgorithm_Sha224: i32 = 3;
+pub const TlsHashAlgorithm_Sha256: i32 = 4;
+pub const TlsHashAlgorithm_Sha384: i32 = 5;
+pub const TlsHashAlgorithm_Sha512: i32 = 6;
+pub const TlsParametersCngAlgUsageKeyExchange: i32 = 0;
+pub const TlsParametersCngAlgUsageSignature: i32 = 1;
+pub const TlsParametersCngAlgUsageCipher: i32 = 2;
+pub const TlsParametersCngAlgUsageDigest: i32 = 3;
+pub const TlsParametersCngAlgUsageCertSig: i32 = 4;
+pub const SCH_EXTENSIONS_OPTIONS_NONE: i32 = 0;
+pub const SCH_NO_RECORD_HEADER: i32 = 1;
+
+// --- ALG_IDs (wincrypt.h) that Schannel reports and accepts ---
+// In SecPkgContext_ConnectionInfo, SecPkgContext_KeyInfo, SecPkgCred_SupportedAlgs
+// and SCHANNEL_CRED.palgSupportedAlgs. There is no ALG_ID for ChaCha20-Poly1305.
+pub const CALG_MD5: ALG_ID = 0x8003;
+pub const CALG_SHA: ALG_ID = 0x8004;
+pub const CALG_SHA1: ALG_ID = 0x8004;
+pub const CALG_MAC: ALG_ID = 0x8005;
+pub const CALG_SSL3_SHAMD5: ALG_ID = 0x8008;
+pub const CALG_HMAC: ALG_ID = 0x8009;
+pub const CALG_TLS1PRF: ALG_ID = 0x800a;
+pub const CALG_SHA_256: ALG_ID = 0x800c;
+pub const CALG_SHA_384: ALG_ID = 0x800d;
+pub const CALG_SHA_512: ALG_ID = 0x800e;
+pub const CALG_NO_SIGN: ALG_ID = 0x2000;
+pub const CALG_DSS_SIGN: ALG_ID = 0x2200;
+pub const CALG_ECDSA: ALG_ID = 0x2203;
+pub const CALG_RSA_SIGN: ALG_ID = 0x2400;
+pub const CALG_RSA_KEYX: ALG_ID = 0xa400;
+pub const CALG_ECMQV: ALG_ID = 0xa001;
+pub const CALG_DH_SF: ALG_ID = 0xaa01;
+pub const CALG_DH_EPHEM: ALG_ID = 0xaa02;
+pub const CALG_ECDH: ALG_ID = 0xaa05;
+pub const CALG_ECDH_EPHEM: ALG_ID = 0xae06;
+pub const CALG_NULLCIPHER: ALG_ID = 0x6000;
+pub const CALG_DES: ALG_ID = 0x6601;
+pub const CALG_RC2: ALG_ID = 0x6602;
+pub const CALG_3DES: ALG_ID = 0x6603;
+pub const CALG_DESX: ALG_ID = 0x6604;
+pub const CALG_3DES_112: ALG_ID = 0x6609;
+pub const CALG_AES_128: ALG_ID = 0x660e;
+pub const CALG_AES_192: ALG_ID = 0x660f;
+pub const CALG_AES_256: ALG_ID = 0x6610;
+pub const CALG_AES: ALG_ID = 0x6611;
+pub const CALG_RC4: ALG_ID = 0x6801;
+pub const CALG_SSL3_MASTER: ALG_ID = 0x4c01;
+pub const CALG_SCHANNEL_MASTER_HASH: ALG_ID = 0x4c02;
+pub const CALG_SCHANNEL_MAC_KEY: ALG_ID = 0x4c03;
+pub const CALG_PCT1_MASTER: ALG_ID = 0x4c04;
+pub const CALG_SSL2_MASTER: ALG_ID = 0x4c05;
+pub const CALG_TLS1_MASTER: ALG_ID = 0x4c06;
+pub const CALG_SCHANNEL_ENC_KEY: ALG_ID = 0x4c07;
 
 // --- SecurityFunctionTable versions (sspi.h) ---
 pub const SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION: ULONG = 1;

@@ -4,8 +4,8 @@
 use core::ffi::c_void;
 
 use super::types::{
-    CredHandle, CtxtHandle, SecBuffer, SecBufferDesc, SecPkgInfoA, SecPkgInfoW, TimeStamp, HANDLE, SECURITY_STATUS,
-    SEC_CHAR, SEC_GET_KEY_FN, SEC_WCHAR, ULONG,
+    CredHandle, CtxtHandle, SecBuffer, SecBufferDesc, SecPkgInfoA, SecPkgInfoW, TimeStamp, BOOLEAN, HANDLE,
+    SECURITY_STATUS, SEC_CHAR, SEC_GET_KEY_FN, SEC_WCHAR, ULONG,
 };
 
 pub type ACQUIRE_CREDENTIALS_HANDLE_FN_W = Option<
@@ -161,6 +161,33 @@ pub type IMPORT_SECURITY_CONTEXT_FN_W =
 pub type IMPORT_SECURITY_CONTEXT_FN_A =
     Option<unsafe extern "system" fn(*mut SEC_CHAR, *mut SecBuffer, *mut c_void, *mut CtxtHandle) -> SECURITY_STATUS>;
 
+/// `CHANGE_PASSWORD_FN_W` (`ChangeAccountPasswordW`; not provided: the table slot is NULL).
+pub type CHANGE_PASSWORD_FN_W = Option<
+    unsafe extern "system" fn(
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        BOOLEAN,
+        ULONG,
+        *mut SecBufferDesc,
+    ) -> SECURITY_STATUS,
+>;
+/// `CHANGE_PASSWORD_FN_A`.
+pub type CHANGE_PASSWORD_FN_A = Option<
+    unsafe extern "system" fn(
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        BOOLEAN,
+        ULONG,
+        *mut SecBufferDesc,
+    ) -> SECURITY_STATUS,
+>;
+
 /// `SecurityFunctionTableW`, up to `QueryCredentialsAttributesExW`
 /// (`SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5`).
 #[repr(C)]
@@ -197,8 +224,8 @@ pub struct SecurityFunctionTableW {
     pub DecryptMessage: DECRYPT_MESSAGE_FN,
     pub SetContextAttributesW: SET_CONTEXT_ATTRIBUTES_FN_W,
     pub SetCredentialsAttributesW: SET_CREDENTIALS_ATTRIBUTES_FN_W,
-    /// `ChangeAccountPasswordW` / `Reserved9`: not provided (NULL).
-    pub Reserved9: *mut c_void,
+    /// Not provided (NULL). Kernel-mode headers call this slot `Reserved9`.
+    pub ChangeAccountPasswordW: CHANGE_PASSWORD_FN_W,
     pub QueryContextAttributesExW: QUERY_CONTEXT_ATTRIBUTES_EX_FN_W,
     pub QueryCredentialsAttributesExW: QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W,
 }
@@ -238,11 +265,16 @@ pub struct SecurityFunctionTableA {
     pub DecryptMessage: DECRYPT_MESSAGE_FN,
     pub SetContextAttributesA: SET_CONTEXT_ATTRIBUTES_FN_A,
     pub SetCredentialsAttributesA: SET_CREDENTIALS_ATTRIBUTES_FN_A,
-    /// `ChangeAccountPasswordA` / `Reserved9`: not provided (NULL).
-    pub Reserved9: *mut c_void,
+    /// Not provided (NULL). Kernel-mode headers call this slot `Reserved9`.
+    pub ChangeAccountPasswordA: CHANGE_PASSWORD_FN_A,
     pub QueryContextAttributesExA: QUERY_CONTEXT_ATTRIBUTES_EX_FN_A,
     pub QueryCredentialsAttributesExA: QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A,
 }
+
+/// `PSecurityFunctionTableW`.
+pub type PSecurityFunctionTableW = *mut SecurityFunctionTableW;
+/// `PSecurityFunctionTableA`.
+pub type PSecurityFunctionTableA = *mut SecurityFunctionTableA;
 
 /// `INIT_SECURITY_INTERFACE_W`: the type of `InitSecurityInterfaceW`, for `dlsym` users.
 pub type INIT_SECURITY_INTERFACE_W = Option<unsafe extern "system" fn() -> *mut SecurityFunctionTableW>;
@@ -253,13 +285,27 @@ const _: () = {
     use core::mem::{offset_of, size_of};
     #[cfg(target_pointer_width = "64")]
     {
-        assert!(offset_of!(SecurityFunctionTableW, EnumerateSecurityPackagesW) == 8);
-        assert!(offset_of!(SecurityFunctionTableW, Reserved2) == 40);
-        assert!(offset_of!(SecurityFunctionTableW, Reserved3) == 144);
-        assert!(offset_of!(SecurityFunctionTableW, Reserved4) == 152);
-        assert!(offset_of!(SecurityFunctionTableW, EncryptMessage) == 200);
-        assert!(offset_of!(SecurityFunctionTableW, SetContextAttributesW) == 216);
-        assert!(offset_of!(SecurityFunctionTableW, QueryCredentialsAttributesExW) == 248);
+        macro_rules! slots {
+            ($t:ty: $($f:ident = $n:expr),* $(,)?) => { $( assert!(offset_of!($t, $f) == 8 * $n); )* };
+        }
+        slots!(SecurityFunctionTableW: EnumerateSecurityPackagesW = 1, QueryCredentialsAttributesW = 2,
+            AcquireCredentialsHandleW = 3, FreeCredentialsHandle = 4, Reserved2 = 5, InitializeSecurityContextW = 6,
+            AcceptSecurityContext = 7, CompleteAuthToken = 8, DeleteSecurityContext = 9, ApplyControlToken = 10,
+            QueryContextAttributesW = 11, ImpersonateSecurityContext = 12, RevertSecurityContext = 13,
+            MakeSignature = 14, VerifySignature = 15, FreeContextBuffer = 16, QuerySecurityPackageInfoW = 17,
+            Reserved3 = 18, Reserved4 = 19, ExportSecurityContext = 20, ImportSecurityContextW = 21,
+            AddCredentialsW = 22, Reserved8 = 23, QuerySecurityContextToken = 24, EncryptMessage = 25,
+            DecryptMessage = 26, SetContextAttributesW = 27, SetCredentialsAttributesW = 28,
+            ChangeAccountPasswordW = 29, QueryContextAttributesExW = 30, QueryCredentialsAttributesExW = 31);
+        slots!(SecurityFunctionTableA: EnumerateSecurityPackagesA = 1, QueryCredentialsAttributesA = 2,
+            AcquireCredentialsHandleA = 3, FreeCredentialsHandle = 4, Reserved2 = 5, InitializeSecurityContextA = 6,
+            AcceptSecurityContext = 7, CompleteAuthToken = 8, DeleteSecurityContext = 9, ApplyControlToken = 10,
+            QueryContextAttributesA = 11, ImpersonateSecurityContext = 12, RevertSecurityContext = 13,
+            MakeSignature = 14, VerifySignature = 15, FreeContextBuffer = 16, QuerySecurityPackageInfoA = 17,
+            Reserved3 = 18, Reserved4 = 19, ExportSecurityContext = 20, ImportSecurityContextA = 21,
+            AddCredentialsA = 22, Reserved8 = 23, QuerySecurityContextToken = 24, EncryptMessage = 25,
+            DecryptMessage = 26, SetContextAttributesA = 27, SetCredentialsAttributesA = 28,
+            ChangeAccountPasswordA = 29, QueryContextAttributesExA = 30, QueryCredentialsAttributesExA = 31);
         assert!(size_of::<SecurityFunctionTableW>() == 256);
         assert!(size_of::<SecurityFunctionTableA>() == 256);
     }

@@ -1,9 +1,15 @@
-//! The generic SSPI types of `sspi.h`, with Windows widths.
+//! The generic SSPI types of `sspi.h` (and the few `winnt.h` / `guiddef.h`
+//! types they use), with Windows widths.
 //!
 //! Windows is LLP64: `ULONG`, `LONG` and `DWORD` are 32 bits even where Linux's
-//! `unsigned long` is 64. Every struct here is `#[repr(C)]` and carries a
-//! compile-time size assertion for x86_64; the mingw-w64 comparison test
-//! (`tests/abi_mingw.rs`) checks every field offset against the real headers.
+//! `unsigned long` is 64. Every struct here is `#[repr(C)]` and carries
+//! compile-time size and offset assertions for x86_64 next to it; the mingw-w64
+//! comparison test (`tests/abi_mingw.rs`) checks the size, alignment and every
+//! field's offset and width against the real headers.
+//!
+//! The basic integer typedefs (`ULONG`, `DWORD`, `BOOL`...) are written by
+//! hand in the C header (`cbindgen.toml`), guarded so that a program that
+//! already has them is not broken; here they are plain Rust aliases.
 
 use core::ffi::{c_char, c_void};
 
@@ -17,10 +23,14 @@ pub type DWORD = u32;
 pub type WORD = u16;
 /// `USHORT`.
 pub type USHORT = u16;
+/// `UCHAR`.
+pub type UCHAR = u8;
 /// `BYTE`.
 pub type BYTE = u8;
 /// `BOOL` (a 32-bit int, not C99 `bool`).
 pub type BOOL = i32;
+/// `BOOLEAN` (one byte).
+pub type BOOLEAN = u8;
 /// `ULONG_PTR`: pointer-sized unsigned integer.
 pub type ULONG_PTR = usize;
 /// `ALG_ID`.
@@ -35,21 +45,41 @@ pub type SEC_CHAR = c_char;
 pub type SECURITY_STATUS = i32;
 /// `HANDLE`.
 pub type HANDLE = *mut c_void;
+/// `HWND` (only carried, never used: there is no window system here).
+pub type HWND = *mut c_void;
+/// `PBYTE`.
+pub type PBYTE = *mut BYTE;
 
 /// `SecHandle`: the opaque pair behind `CredHandle` and `CtxtHandle`.
 ///
 /// sspi-rustls stores a table slot in `dwLower` and a generation and kind tag
-/// in `dwUpper` (see `handles.rs`); callers must treat both as opaque.
+/// in `dwUpper`; callers must treat both as opaque. `SecInvalidateHandle`
+/// sets both to `(ULONG_PTR)-1`, which is never a live handle.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SecHandle {
     pub dwLower: ULONG_PTR,
     pub dwUpper: ULONG_PTR,
 }
+/// `PSecHandle`.
+pub type PSecHandle = *mut SecHandle;
 /// `CredHandle`.
 pub type CredHandle = SecHandle;
+/// `PCredHandle`.
+pub type PCredHandle = *mut SecHandle;
 /// `CtxtHandle`.
 pub type CtxtHandle = SecHandle;
+/// `PCtxtHandle`.
+pub type PCtxtHandle = *mut SecHandle;
+
+const _: () = {
+    use core::mem::{align_of, offset_of, size_of};
+    #[cfg(target_pointer_width = "64")]
+    {
+        assert!(size_of::<SecHandle>() == 16 && align_of::<SecHandle>() == 8);
+        assert!(offset_of!(SecHandle, dwUpper) == 8);
+    }
+};
 
 /// `SECURITY_INTEGER` / `TimeStamp`: a 64-bit FILETIME-style count of 100 ns
 /// intervals since 1601, laid out as Windows' `LARGE_INTEGER` (8-aligned).
@@ -59,8 +89,12 @@ pub struct SECURITY_INTEGER {
     pub LowPart: ULONG,
     pub HighPart: LONG,
 }
+/// `PSECURITY_INTEGER`.
+pub type PSECURITY_INTEGER = *mut SECURITY_INTEGER;
 /// `TimeStamp`.
 pub type TimeStamp = SECURITY_INTEGER;
+/// `PTimeStamp`.
+pub type PTimeStamp = *mut SECURITY_INTEGER;
 
 impl SECURITY_INTEGER {
     /// Builds a timestamp from a 64-bit value.
@@ -73,6 +107,12 @@ impl SECURITY_INTEGER {
     }
 }
 
+const _: () = {
+    use core::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<SECURITY_INTEGER>() == 8 && align_of::<SECURITY_INTEGER>() == 8);
+    assert!(offset_of!(SECURITY_INTEGER, HighPart) == 4);
+};
+
 /// `LUID`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,6 +120,29 @@ pub struct LUID {
     pub LowPart: DWORD,
     pub HighPart: LONG,
 }
+/// `PLUID`.
+pub type PLUID = *mut LUID;
+
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<LUID>() == 8 && offset_of!(LUID, HighPart) == 4);
+};
+
+/// `GUID` (as `guiddef.h` lays it out).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct GUID {
+    pub Data1: u32,
+    pub Data2: u16,
+    pub Data3: u16,
+    pub Data4: [u8; 8],
+}
+
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<GUID>() == 16);
+    assert!(offset_of!(GUID, Data2) == 4 && offset_of!(GUID, Data3) == 6 && offset_of!(GUID, Data4) == 8);
+};
 
 /// `SecBuffer`: one typed buffer of a message or token.
 #[repr(C)]
@@ -92,6 +155,8 @@ pub struct SecBuffer {
     /// The memory; owned by the caller unless an `ALLOCATE_MEMORY` flag says otherwise.
     pub pvBuffer: *mut c_void,
 }
+/// `PSecBuffer`.
+pub type PSecBuffer = *mut SecBuffer;
 
 /// `SecBufferDesc`: an array of `SecBuffer`s.
 #[repr(C)]
@@ -103,11 +168,25 @@ pub struct SecBufferDesc {
     pub cBuffers: ULONG,
     pub pBuffers: *mut SecBuffer,
 }
+/// `PSecBufferDesc`.
+pub type PSecBufferDesc = *mut SecBufferDesc;
 
-/// `SecPkgInfoW`.
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    #[cfg(target_pointer_width = "64")]
+    {
+        assert!(size_of::<SecBuffer>() == 16);
+        assert!(offset_of!(SecBuffer, BufferType) == 4 && offset_of!(SecBuffer, pvBuffer) == 8);
+        assert!(size_of::<SecBufferDesc>() == 16);
+        assert!(offset_of!(SecBufferDesc, cBuffers) == 4 && offset_of!(SecBufferDesc, pBuffers) == 8);
+    }
+};
+
+/// `SecPkgInfoW`: what `EnumerateSecurityPackagesW` / `QuerySecurityPackageInfoW` return.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct SecPkgInfoW {
+    /// `SECPKG_FLAG_*`.
     pub fCapabilities: ULONG,
     pub wVersion: USHORT,
     pub wRPCID: USHORT,
@@ -115,11 +194,14 @@ pub struct SecPkgInfoW {
     pub Name: *mut SEC_WCHAR,
     pub Comment: *mut SEC_WCHAR,
 }
+/// `PSecPkgInfoW`.
+pub type PSecPkgInfoW = *mut SecPkgInfoW;
 
 /// `SecPkgInfoA`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct SecPkgInfoA {
+    /// `SECPKG_FLAG_*`.
     pub fCapabilities: ULONG,
     pub wVersion: USHORT,
     pub wRPCID: USHORT,
@@ -127,8 +209,22 @@ pub struct SecPkgInfoA {
     pub Name: *mut SEC_CHAR,
     pub Comment: *mut SEC_CHAR,
 }
+/// `PSecPkgInfoA`.
+pub type PSecPkgInfoA = *mut SecPkgInfoA;
 
-/// `SEC_GET_KEY_FN`: accepted and ignored (no SSPI package of ours calls it).
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    #[cfg(target_pointer_width = "64")]
+    {
+        assert!(size_of::<SecPkgInfoW>() == 32 && size_of::<SecPkgInfoA>() == 32);
+        assert!(offset_of!(SecPkgInfoW, wVersion) == 4 && offset_of!(SecPkgInfoW, wRPCID) == 6);
+        assert!(offset_of!(SecPkgInfoW, cbMaxToken) == 8);
+        assert!(offset_of!(SecPkgInfoW, Name) == 16 && offset_of!(SecPkgInfoW, Comment) == 24);
+        assert!(offset_of!(SecPkgInfoA, Name) == 16 && offset_of!(SecPkgInfoA, Comment) == 24);
+    }
+};
+
+/// `SEC_GET_KEY_FN`: accepted and ignored (no package of ours calls it).
 pub type SEC_GET_KEY_FN = Option<
     unsafe extern "system" fn(
         Arg: *mut c_void,
@@ -139,7 +235,8 @@ pub type SEC_GET_KEY_FN = Option<
     ),
 >;
 
-/// `UNICODE_STRING` (lengths in bytes, not characters; `Buffer` need not be NUL-terminated).
+/// `UNICODE_STRING` (lengths in bytes, not characters; `Buffer` need not be
+/// NUL-terminated).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct UNICODE_STRING {
@@ -147,22 +244,14 @@ pub struct UNICODE_STRING {
     pub MaximumLength: USHORT,
     pub Buffer: *mut WCHAR,
 }
+/// `PUNICODE_STRING`.
+pub type PUNICODE_STRING = *mut UNICODE_STRING;
 
 const _: () = {
-    use core::mem::{align_of, size_of};
+    use core::mem::{offset_of, size_of};
     #[cfg(target_pointer_width = "64")]
     {
-        assert!(size_of::<SecHandle>() == 16);
-        assert!(size_of::<SECURITY_INTEGER>() == 8 && align_of::<SECURITY_INTEGER>() == 8);
-        assert!(size_of::<LUID>() == 8);
-        assert!(size_of::<SecBuffer>() == 16);
-        assert!(core::mem::offset_of!(SecBuffer, pvBuffer) == 8);
-        assert!(size_of::<SecBufferDesc>() == 16);
-        assert!(core::mem::offset_of!(SecBufferDesc, pBuffers) == 8);
-        assert!(size_of::<SecPkgInfoW>() == 32);
-        assert!(core::mem::offset_of!(SecPkgInfoW, Name) == 16);
-        assert!(size_of::<SecPkgInfoA>() == 32);
         assert!(size_of::<UNICODE_STRING>() == 16);
-        assert!(core::mem::offset_of!(UNICODE_STRING, Buffer) == 8);
+        assert!(offset_of!(UNICODE_STRING, MaximumLength) == 2 && offset_of!(UNICODE_STRING, Buffer) == 8);
     }
 };

@@ -8,7 +8,7 @@
 use core::ffi::{c_char, c_void};
 
 use super::consts::HRESULT;
-use super::types::{BOOL, BYTE, DWORD, WCHAR};
+use super::types::{BOOL, BYTE, DWORD, ULONG_PTR, WCHAR};
 
 /// `LPCSTR`.
 pub type LPCSTR = *const c_char;
@@ -21,8 +21,10 @@ pub type LPWSTR = *mut WCHAR;
 
 /// `HCERTSTORE`: an opaque store handle (a pointer owned by `certs/`).
 pub type HCERTSTORE = *mut c_void;
+/// `HCRYPTPROV`: a CryptoAPI provider handle (`ULONG_PTR`).
+pub type HCRYPTPROV = ULONG_PTR;
 /// `HCRYPTPROV_LEGACY`.
-pub type HCRYPTPROV_LEGACY = usize;
+pub type HCRYPTPROV_LEGACY = ULONG_PTR;
 
 /// `CRYPT_INTEGER_BLOB` / `CRYPT_DATA_BLOB` / `CERT_NAME_BLOB` / `CRYPT_OBJID_BLOB`...
 /// (all the same `CRYPTOAPI_BLOB` in Windows).
@@ -42,6 +44,10 @@ pub type CRYPT_OBJID_BLOB = CRYPTOAPI_BLOB;
 pub type CERT_NAME_BLOB = CRYPTOAPI_BLOB;
 /// `CRYPT_HASH_BLOB`.
 pub type CRYPT_HASH_BLOB = CRYPTOAPI_BLOB;
+/// `PCRYPT_DATA_BLOB`.
+pub type PCRYPT_DATA_BLOB = *mut CRYPTOAPI_BLOB;
+/// `PCERT_NAME_BLOB`.
+pub type PCERT_NAME_BLOB = *mut CRYPTOAPI_BLOB;
 
 /// `FILETIME`: 100 ns intervals since 1601-01-01 UTC.
 #[repr(C)]
@@ -104,6 +110,9 @@ pub struct CERT_INFO {
     pub rgExtension: *mut CERT_EXTENSION,
 }
 
+/// `PCERT_INFO`.
+pub type PCERT_INFO = *mut CERT_INFO;
+
 /// `CERT_CONTEXT`: what `PCCERT_CONTEXT` points at.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -117,6 +126,8 @@ pub struct CERT_CONTEXT {
     /// The store the context belongs to (for a peer certificate: the peer's chain).
     pub hCertStore: HCERTSTORE,
 }
+/// `PCERT_CONTEXT`.
+pub type PCERT_CONTEXT = *mut CERT_CONTEXT;
 /// `PCCERT_CONTEXT`.
 pub type PCCERT_CONTEXT = *const CERT_CONTEXT;
 
@@ -287,24 +298,29 @@ pub const NTE_BAD_FLAGS: HRESULT = 0x80090009_u32 as i32;
 
 const _: () = {
     use core::mem::{offset_of, size_of};
+    assert!(size_of::<FILETIME>() == 8 && offset_of!(FILETIME, dwHighDateTime) == 4);
     #[cfg(target_pointer_width = "64")]
     {
-        assert!(size_of::<CRYPTOAPI_BLOB>() == 16);
-        assert!(size_of::<FILETIME>() == 8);
+        assert!(size_of::<CRYPTOAPI_BLOB>() == 16 && offset_of!(CRYPTOAPI_BLOB, pbData) == 8);
         assert!(size_of::<CRYPT_ALGORITHM_IDENTIFIER>() == 24);
+        assert!(offset_of!(CRYPT_ALGORITHM_IDENTIFIER, Parameters) == 8);
         assert!(size_of::<CRYPT_BIT_BLOB>() == 24);
-        assert!(size_of::<CERT_PUBLIC_KEY_INFO>() == 48);
+        assert!(offset_of!(CRYPT_BIT_BLOB, pbData) == 8 && offset_of!(CRYPT_BIT_BLOB, cUnusedBits) == 16);
+        assert!(size_of::<CERT_PUBLIC_KEY_INFO>() == 48 && offset_of!(CERT_PUBLIC_KEY_INFO, PublicKey) == 24);
         assert!(size_of::<CERT_EXTENSION>() == 32);
+        assert!(offset_of!(CERT_EXTENSION, fCritical) == 8 && offset_of!(CERT_EXTENSION, Value) == 16);
         assert!(offset_of!(CERT_INFO, SerialNumber) == 8);
         assert!(offset_of!(CERT_INFO, SignatureAlgorithm) == 24);
         assert!(offset_of!(CERT_INFO, Issuer) == 48);
-        assert!(offset_of!(CERT_INFO, NotBefore) == 64);
+        assert!(offset_of!(CERT_INFO, NotBefore) == 64 && offset_of!(CERT_INFO, NotAfter) == 72);
         assert!(offset_of!(CERT_INFO, Subject) == 80);
         assert!(offset_of!(CERT_INFO, SubjectPublicKeyInfo) == 96);
-        assert!(offset_of!(CERT_INFO, cExtension) == 192);
+        assert!(offset_of!(CERT_INFO, IssuerUniqueId) == 144 && offset_of!(CERT_INFO, SubjectUniqueId) == 168);
+        assert!(offset_of!(CERT_INFO, cExtension) == 192 && offset_of!(CERT_INFO, rgExtension) == 200);
         assert!(size_of::<CERT_INFO>() == 208);
         assert!(size_of::<CERT_CONTEXT>() == 40);
-        assert!(offset_of!(CERT_CONTEXT, pCertInfo) == 24);
+        assert!(offset_of!(CERT_CONTEXT, pbCertEncoded) == 8 && offset_of!(CERT_CONTEXT, cbCertEncoded) == 16);
+        assert!(offset_of!(CERT_CONTEXT, pCertInfo) == 24 && offset_of!(CERT_CONTEXT, hCertStore) == 32);
         assert!(size_of::<CRYPT_KEY_PROV_PARAM>() == 24);
         assert!(size_of::<CRYPT_KEY_PROV_INFO>() == 48);
         assert!(offset_of!(CRYPT_KEY_PROV_INFO, dwProvType) == 16);

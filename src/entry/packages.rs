@@ -170,7 +170,7 @@ static TABLE_W: Lazy<Table<SecurityFunctionTableW>> = Lazy::new(|| {
         DecryptMessage: Some(DecryptMessage),
         SetContextAttributesW: Some(SetContextAttributesW),
         SetCredentialsAttributesW: Some(SetCredentialsAttributesW),
-        Reserved9: core::ptr::null_mut(),
+        ChangeAccountPasswordW: None,
         QueryContextAttributesExW: Some(QueryContextAttributesExW),
         QueryCredentialsAttributesExW: Some(QueryCredentialsAttributesExW),
     })
@@ -208,7 +208,7 @@ static TABLE_A: Lazy<Table<SecurityFunctionTableA>> = Lazy::new(|| {
         DecryptMessage: Some(DecryptMessage),
         SetContextAttributesA: Some(SetContextAttributesA),
         SetCredentialsAttributesA: Some(SetCredentialsAttributesA),
-        Reserved9: core::ptr::null_mut(),
+        ChangeAccountPasswordA: None,
         QueryContextAttributesExA: Some(QueryContextAttributesExA),
         QueryCredentialsAttributesExA: Some(QueryCredentialsAttributesExA),
     })
