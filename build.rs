@@ -39,7 +39,8 @@ fn abi_type_names(abi: &Path) -> std::io::Result<Vec<String>> {
     for entry in files {
         let path = entry.path();
         // The layout registry is Rust-only.
-        if path.extension().is_none_or(|e| e != "rs") || path.file_name().is_some_and(|n| n == "layout.rs") {
+        let is_abi_source = path.extension().is_some_and(|e| e == "rs") && !path.ends_with("layout.rs");
+        if !is_abi_source {
             continue;
         }
         for line in fs::read_to_string(&path)?.lines() {

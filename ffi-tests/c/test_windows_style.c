@@ -1,3 +1,4 @@
+/* variants: c11 c11-unicode c++ c++-unicode */
 /* SSPI code written the way a Windows programmer writes it: the Windows
  * headers, the UNICODE-mapped names, the function table from
  * InitSecurityInterface, SCHANNEL_CRED / SCH_CREDENTIALS. It must compile

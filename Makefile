@@ -1,0 +1,111 @@
+# sspi-rustls: build, demo, tests, install. See README.md.
+#
+#   make demo                     build the library and run the C demo
+#   make test                     every test layer, stopping at the first failure
+#   make install PREFIX=/usr/local (DESTDIR supported), make uninstall
+#   make lint                     cargo fmt --check + clippy -D warnings (also the first test layer)
+
+SHELL := /bin/bash
+# Tools: what is on PATH, else what .ci/install-deps installs (rustup, .venv).
+CARGO ?= $(if $(shell command -v cargo),cargo,$(HOME)/.cargo/bin/cargo)
+CXX ?= c++
+PYTHON ?= $(if $(wildcard .venv/bin/python3),.venv/bin/python3,python3)
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+
+RELEASE := target/release
+LIB := $(RELEASE)/libsecur32.so
+BUILD := ffi-tests/build
+HEADERS := $(wildcard include/*.h)
+
+# The layers of `make test`, in order. Each is also a target of its own.
+TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix
+
+.PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean
+
+all: build
+
+build:
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: run .ci/install-deps (installs Rust and the test tools)"; exit 1; }
+	$(CARGO) build --release
+	ln -sf libsecur32.so $(RELEASE)/libsecur32.so.0
+
+demo: build
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude ffi-tests/examples/demo.c \
+	    -L$(RELEASE) -lsecur32 -Wl,-rpath,$(abspath $(RELEASE)) -o $(BUILD)/demo
+	$(BUILD)/demo
+
+test:
+	@for layer in $(TEST_LAYERS); do \
+	    echo; echo "==> $$layer"; \
+	    $(MAKE) --no-print-directory $$layer || { \
+	        echo; echo "make test: FAILED in layer '$$layer' (rerun it alone with: make $$layer)"; exit 1; }; \
+	done; \
+	echo; echo "make test: all layers passed ($(TEST_LAYERS))"
+
+# cargo fmt --check and clippy -D warnings.
+test-lint: lint
+
+# include/secur32.h is what build.rs generates from the current sources.
+test-header:
+	$(CARGO) test --test header_fresh
+
+# Every struct layout and constant against mingw-w64's Windows headers.
+test-abi:
+	$(CARGO) test --test abi_mingw -- --nocapture
+
+# All Rust tests: unit tests and every integration test in tests/.
+test-rust:
+	$(CARGO) test
+
+# Every ffi-tests/c/test_*.c, -Wall -Wextra -Werror, under ASan + UBSan.
+test-c: build
+	ffi-tests/run-c-tests.sh
+
+# The ctypes tests.
+test-python: build
+	@$(PYTHON) -c 'import pytest' 2>/dev/null || { \
+	    echo "pytest is missing: run .ci/install-deps (or pip install pytest cryptography)"; exit 1; }
+	$(PYTHON) -m pytest -q -rs ffi-tests/python
+
+# Interop against real peers: ffi-tests/interop/test_*.py (pytest) and
+# ffi-tests/interop/test_*.sh, whoever adds them.
+test-interop: build
+	@shopt -s nullglob; py=(ffi-tests/interop/test_*.py); sh=(ffi-tests/interop/test_*.sh); \
+	if [ $${#py[@]} -eq 0 ] && [ $${#sh[@]} -eq 0 ]; then echo "no interop tests yet"; exit 0; fi; \
+	if [ $${#py[@]} -gt 0 ]; then $(PYTHON) -m pytest -q -rs "$${py[@]}" || exit 1; fi; \
+	for t in "$${sh[@]}"; do echo "--- $$t"; bash "$$t" || { echo "FAILED: $$t"; exit 1; }; done
+
+# make install into a temporary PREFIX, then build a program with pkg-config.
+test-install: build
+	ffi-tests/install/test_install.sh
+
+# The README's compatibility matrix against `nm -D` of the library.
+test-matrix: build
+	$(PYTHON) ffi-tests/check_matrix.py README.md $(LIB)
+
+install: build
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sspi-rustls $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION)
+	ln -sf libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0
+	ln -sf libsecur32.so.0 $(DESTDIR)$(LIBDIR)/libsecur32.so
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/sspi-rustls/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' secur32.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0 \
+	    $(DESTDIR)$(LIBDIR)/libsecur32.so $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/sspi-rustls
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)
