@@ -94,8 +94,11 @@ install: build
 	ln -sf libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0
 	ln -sf libsecur32.so.0 $(DESTDIR)$(LIBDIR)/libsecur32.so
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/sspi-rustls/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' secur32.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
+	printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	    'Name: secur32' \
+	    "Description: sspi-rustls: Windows' secur32 (SSPI + Schannel) for Linux, on rustls" \
+	    'Version: $(VERSION)' 'Libs: -L$${libdir} -lsecur32' 'Cflags: -I$${includedir}/sspi-rustls' \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0 \
