@@ -285,3 +285,32 @@ fn rustls_client_sends_data_right_after_finished() {
         server.delete();
     }
 }
+
+#[test]
+fn oob_alert_through_encrypt_message() {
+    for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+        let mut server = rustls_server(version);
+        let mut client = Peer::client(client_credential(0, 0), "localhost");
+        connect(&mut client, &mut server);
+        let mut c = client.ctx.unwrap();
+        // SECQOP_WRAP_OOB_DATA: DATA is an alert; close_notify ends the sending side.
+        let mut hdr = vec![0u8; 13];
+        let mut alert = [1u8, 0];
+        let mut trl = vec![0u8; 17];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 13, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: hdr.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 2, BufferType: SECBUFFER_DATA, pvBuffer: alert.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 17, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: trl.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 3, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(unsafe { EncryptMessage(&mut c, SECQOP_WRAP_OOB_DATA, &mut desc, 0) }, SEC_E_OK);
+        let mut rec = hdr[..bufs[0].cbBuffer as usize].to_vec();
+        rec.extend_from_slice(&alert);
+        rec.extend_from_slice(&trl[..bufs[2].cbBuffer as usize]);
+        feed(&mut server, &rec);
+        let mut buf = [0u8; 8];
+        assert_eq!(server.reader().read(&mut buf).unwrap(), 0, "the peer saw a clean close ({version:?})");
+        assert_eq!(unsafe { EncryptMessage(&mut c, 0, &mut desc, 0) }, SEC_E_CONTEXT_EXPIRED);
+        client.delete();
+    }
+}

@@ -455,11 +455,11 @@ fn tampered_record_kills_the_context() {
     rec[last] ^= 0x80;
     server.inbox.extend(rec);
     let (st, _, _) = decrypt(&mut s, &mut server.inbox);
-    assert_eq!(st, SEC_E_DECRYPT_FAILURE);
+    assert_eq!(st, SEC_E_MESSAGE_ALTERED);
     let rec = encrypt(&mut c, b"again");
     let mut inbox = rec;
     let (st, _, _) = decrypt(&mut s, &mut inbox);
-    assert_eq!(st, SEC_E_DECRYPT_FAILURE, "the context stays dead");
+    assert_eq!(st, SEC_E_MESSAGE_ALTERED, "the context stays dead");
     client.delete();
     server.delete();
 }

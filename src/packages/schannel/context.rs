@@ -203,7 +203,7 @@ impl SecurityContext for SchannelContext {
         if qop == SECQOP_WRAP_NO_ENCRYPT {
             return Err(SecError::new(SEC_E_QOP_NOT_SUPPORTED, "Schannel always encrypts"));
         }
-        self.est()?.encrypt(message)
+        self.est()?.encrypt(message, qop)
     }
 
     fn decrypt(&self, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<DecryptResult> {

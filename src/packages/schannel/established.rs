@@ -136,7 +136,9 @@ impl Established {
     }
 
     /// `EncryptMessage` in stream mode: STREAM_HEADER, DATA, STREAM_TRAILER.
-    pub fn encrypt(&self, msg: &mut BufferDesc<'_>) -> SecResult<SECURITY_STATUS> {
+    /// With `SECQOP_WRAP_OOB_DATA`, DATA is a two-byte alert (level, description)
+    /// sent as an alert record, as Schannel documents.
+    pub fn encrypt(&self, msg: &mut BufferDesc<'_>, qop: ULONG) -> SecResult<SECURITY_STATUS> {
         self.check_alive()?;
         let (h, d, t) =
             match (msg.find(SECBUFFER_STREAM_HEADER), msg.find(SECBUFFER_DATA), msg.find(SECBUFFER_STREAM_TRAILER)) {
@@ -148,6 +150,10 @@ impl Established {
                 }
             };
         let n = msg.buffer_len(d);
+        let alert = qop & SECQOP_WRAP_OOB_DATA != 0;
+        if alert && n != 2 {
+            return Err(SecError::invalid_token("SECQOP_WRAP_OOB_DATA needs a two-byte alert in DATA"));
+        }
         if n > records::MAX_PLAINTEXT {
             return Err(SecError::new(SEC_E_ENCRYPT_FAILURE, "DATA larger than cbMaximumMessage"));
         }
@@ -159,7 +165,12 @@ impl Established {
             ));
         }
         // `die` takes other locks: it runs only after `tx` is released.
-        let sealed = self.seal_message(msg, h, d, t, n);
+        let typ = if alert { CT_ALERT } else { CT_APPLICATION_DATA };
+        let closing = alert && {
+            let a = msg.bytes(d)?;
+            a[0] == 2 || a[1] == alert::CLOSE_NOTIFY
+        };
+        let sealed = self.seal_message(msg, typ, closing, h, d, t, n);
         // Only a failure of the AEAD itself ends the connection; a bad buffer does not.
         sealed.map_err(|e| if e.status == SEC_E_ENCRYPT_FAILURE { self.die(e) } else { e })?;
         msg.set_len(h, hl);
@@ -168,7 +179,17 @@ impl Established {
     }
 
     /// Seals DATA in place into STREAM_HEADER / STREAM_TRAILER.
-    fn seal_message(&self, msg: &mut BufferDesc<'_>, h: usize, d: usize, t: usize, n: usize) -> SecResult<()> {
+    #[allow(clippy::too_many_arguments)]
+    fn seal_message(
+        &self,
+        msg: &mut BufferDesc<'_>,
+        typ: u8,
+        closing: bool,
+        h: usize,
+        d: usize,
+        t: usize,
+        n: usize,
+    ) -> SecResult<()> {
         let (hl, tl) = (self.header_len, self.trailer_len);
         let mut tx = lock(&self.tx);
         if tx.closed {
@@ -177,7 +198,8 @@ impl Established {
         if msg.buffer_len(h) == hl {
             if let Some(span) = msg.contiguous_mut(&[h, d, t])? {
                 // The common case: the caller's buffers are one record-shaped block.
-                tx.prot.seal(CT_APPLICATION_DATA, span, n)?;
+                tx.prot.seal(typ, span, n)?;
+                tx.closed |= closing;
                 return Ok(());
             }
         }
@@ -187,7 +209,7 @@ impl Established {
             s.clear();
             s.resize(hl + n + tl, 0);
             s[hl..hl + n].copy_from_slice(data);
-            let r = tx.prot.seal(CT_APPLICATION_DATA, &mut s, n);
+            let r = tx.prot.seal(typ, &mut s, n);
             if r.is_ok() {
                 hdr[..hl].copy_from_slice(&s[..hl]);
                 data.copy_from_slice(&s[hl..hl + n]);
@@ -195,7 +217,9 @@ impl Established {
             }
             s.iter_mut().for_each(|b| *b = 0);
             r.map(|_| ())
-        })
+        })?;
+        tx.closed |= closing;
+        Ok(())
     }
 
     /// `DecryptMessage` in stream mode: one DATA buffer and three EMPTY ones.

@@ -225,7 +225,7 @@ impl Protection {
         let typ = record[0];
         let h = self.header_len();
         if record.len() < h + TAG_LEN {
-            return Err(SecError::new(SEC_E_DECRYPT_FAILURE, "record shorter than its AEAD overhead")
+            return Err(SecError::new(SEC_E_MESSAGE_ALTERED, "record shorter than its AEAD overhead")
                 .with_alert(alert::BAD_RECORD_MAC));
         }
         let payload_len = record.len() - h - TAG_LEN;
@@ -248,7 +248,7 @@ impl Protection {
             .key
             .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(&aad_buf[..aad_len]), &mut record[h..])
             .map_err(|_| {
-                SecError::new(SEC_E_DECRYPT_FAILURE, "record authentication failed").with_alert(alert::BAD_RECORD_MAC)
+                SecError::new(SEC_E_MESSAGE_ALTERED, "record authentication failed").with_alert(alert::BAD_RECORD_MAC)
             })?
             .len();
         match self.kind {
@@ -360,7 +360,7 @@ mod tests {
         tx.seal(CT_APPLICATION_DATA, &mut rec, 10).unwrap();
         let mut bad = rec.clone();
         bad[7] ^= 1;
-        assert_eq!(rx.open(&mut bad).unwrap_err().status, SEC_E_DECRYPT_FAILURE);
+        assert_eq!(rx.open(&mut bad).unwrap_err().status, SEC_E_MESSAGE_ALTERED);
         // The failed open consumed a sequence number: the good record no longer opens either.
         assert!(rx.open(&mut rec.clone()).is_err());
     }
