@@ -11,7 +11,7 @@ use common::*;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use secur32::abi::*;
 use secur32::entry::attributes::{QueryContextAttributesW, SetContextAttributesW};
-use secur32::entry::messages::{DecryptMessage, EncryptMessage};
+use secur32::entry::messages::EncryptMessage;
 use secur32::entry::packages::FreeContextBuffer;
 
 fn roots() -> Arc<rustls::RootCertStore> {
@@ -81,69 +81,6 @@ fn feed<D>(conn: &mut rustls::ConnectionCommon<D>, mut bytes: &[u8]) {
     }
 }
 
-fn encrypt(ctx: &mut CtxtHandle, data: &[u8]) -> Vec<u8> {
-    let mut sz = SecPkgContext_StreamSizes::default();
-    assert_eq!(
-        unsafe {
-            QueryContextAttributesW(ctx, SECPKG_ATTR_STREAM_SIZES, (&mut sz as *mut SecPkgContext_StreamSizes).cast())
-        },
-        SEC_E_OK
-    );
-    let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
-    // Deliberately non-contiguous buffers: header, data and trailer apart.
-    let mut hdr = vec![0u8; h];
-    let mut body = data.to_vec();
-    let mut trl = vec![0u8; t + 7];
-    let mut bufs = [
-        SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: hdr.as_mut_ptr().cast() },
-        SecBuffer { cbBuffer: body.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: body.as_mut_ptr().cast() },
-        SecBuffer {
-            cbBuffer: trl.len() as u32,
-            BufferType: SECBUFFER_STREAM_TRAILER,
-            pvBuffer: trl.as_mut_ptr().cast(),
-        },
-        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
-    ];
-    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-    assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, SEC_E_OK);
-    assert_eq!(bufs[2].cbBuffer as usize, t, "trailer size reported");
-    let mut rec = hdr[..bufs[0].cbBuffer as usize].to_vec();
-    rec.extend_from_slice(&body);
-    rec.extend_from_slice(&trl[..t]);
-    rec
-}
-
-/// Decrypts one record's worth from `inbox`: (status, plaintext).
-fn decrypt(ctx: &mut CtxtHandle, inbox: &mut Vec<u8>) -> (i32, Vec<u8>) {
-    let mut data = inbox.clone();
-    let mut bufs = [
-        SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
-        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
-        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
-        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
-    ];
-    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-    let st = unsafe { DecryptMessage(ctx, &mut desc, 0, core::ptr::null_mut()) };
-    if st == SEC_E_INCOMPLETE_MESSAGE || st < 0 {
-        return (st, Vec::new());
-    }
-    let mut plain = Vec::new();
-    let mut extra = 0;
-    for b in &bufs {
-        if b.BufferType == SECBUFFER_DATA && b.cbBuffer > 0 {
-            plain.extend_from_slice(unsafe {
-                core::slice::from_raw_parts(b.pvBuffer as *const u8, b.cbBuffer as usize)
-            });
-        }
-        if b.BufferType == SECBUFFER_EXTRA {
-            extra = b.cbBuffer as usize;
-        }
-    }
-    let n = inbox.len();
-    inbox.drain(..n - extra);
-    (st, plain)
-}
-
 fn keying_material(ctx: &mut CtxtHandle, label: &str, context: Option<&[u8]>, len: u32) -> Vec<u8> {
     let mut label = label.as_bytes().to_vec();
     label.push(0);
@@ -211,7 +148,7 @@ fn data_both_ways_with_rustls_and_key_update() {
         // Ours -> rustls, non-contiguous buffers.
         for size in [0usize, 5, 16384] {
             let msg: Vec<u8> = (0..size).map(|i| i as u8).collect();
-            let rec = encrypt(&mut c, &msg);
+            let rec = encrypt_split(&mut c, &msg);
             feed(&mut server, &rec);
             let mut got = vec![0u8; size];
             if size > 0 {
@@ -228,7 +165,7 @@ fn data_both_ways_with_rustls_and_key_update() {
         client.inbox.extend(wire);
         let mut got = Vec::new();
         while got.len() < 17 {
-            let (st, p) = decrypt(&mut c, &mut client.inbox);
+            let (st, p, _) = decrypt(&mut c, &mut client.inbox);
             assert_eq!(st, SEC_E_OK);
             got.extend(p);
         }
@@ -243,7 +180,7 @@ fn data_both_ways_with_rustls_and_key_update() {
                 server.write_tls(&mut wire).unwrap();
             }
             client.inbox.extend(wire);
-            let (st, p) = decrypt(&mut c, &mut client.inbox);
+            let (st, p, _) = decrypt(&mut c, &mut client.inbox);
             assert_eq!((st, p.len()), (SEC_I_RENEGOTIATE, 0), "the KeyUpdate needs an answer");
             // The application calls ISC with what is left; it gets our KeyUpdate.
             let keep = client.inbox.clone();
@@ -253,10 +190,10 @@ fn data_both_ways_with_rustls_and_key_update() {
             assert!(!token.is_empty());
             feed(&mut server, &token);
             client.inbox = keep;
-            let (st, p) = decrypt(&mut c, &mut client.inbox);
+            let (st, p, _) = decrypt(&mut c, &mut client.inbox);
             assert_eq!((st, p.as_slice()), (SEC_E_OK, &b"after update"[..]));
             // Our new keys work for the peer.
-            let rec = encrypt(&mut c, b"new keys");
+            let rec = encrypt_split(&mut c, b"new keys");
             feed(&mut server, &rec);
             let mut got = [0u8; 8];
             server.reader().read_exact(&mut got).unwrap();
@@ -280,7 +217,7 @@ fn rustls_client_sends_data_right_after_finished() {
         }
         server.inbox.extend(wire);
         let mut s = server.ctx.unwrap();
-        let (st, p) = decrypt(&mut s, &mut server.inbox);
+        let (st, p, _) = decrypt(&mut s, &mut server.inbox);
         assert_eq!((st, p.as_slice()), (SEC_E_OK, &b"early app data"[..]), "{version:?}");
         server.delete();
     }

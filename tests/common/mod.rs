@@ -10,8 +10,10 @@ use std::sync::{Arc, OnceLock};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use secur32::abi::*;
 use secur32::certs::CertContext;
+use secur32::entry::attributes::QueryContextAttributesW;
 use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, InitializeSecurityContextW};
 use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
+use secur32::entry::messages::{DecryptMessage, EncryptMessage};
 use secur32::entry::packages::FreeContextBuffer;
 use secur32::entry::CREDENTIALS;
 use secur32::packages::{self, AcquireRequest, AuthData, CredentialUse, SchannelCredSpec};
@@ -393,6 +395,106 @@ pub fn handshake(client: &mut Peer, server: &mut Peer) -> Result<(), (&'static s
         }
         last = Some(state);
     }
+}
+
+/// `SECPKG_ATTR_STREAM_SIZES` of a context.
+pub fn stream_sizes(ctx: &mut CtxtHandle) -> SecPkgContext_StreamSizes {
+    let mut s = SecPkgContext_StreamSizes::default();
+    let st = unsafe {
+        QueryContextAttributesW(ctx, SECPKG_ATTR_STREAM_SIZES, (&mut s as *mut SecPkgContext_StreamSizes).cast())
+    };
+    assert_eq!(st, SEC_E_OK);
+    s
+}
+
+/// EncryptMessage into one contiguous header|data|trailer block; returns the record.
+pub fn encrypt(ctx: &mut CtxtHandle, data: &[u8]) -> Vec<u8> {
+    let sz = stream_sizes(ctx);
+    let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
+    let mut block = vec![0u8; h + data.len() + t];
+    block[h..h + data.len()].copy_from_slice(data);
+    let base = block.as_mut_ptr();
+    let mut bufs = [
+        SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: base.cast() },
+        SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: base.wrapping_add(h).cast() },
+        SecBuffer {
+            cbBuffer: t as u32,
+            BufferType: SECBUFFER_STREAM_TRAILER,
+            pvBuffer: base.wrapping_add(h + data.len()).cast(),
+        },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+    assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, SEC_E_OK);
+    let n = (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize;
+    block.truncate(n);
+    block
+}
+
+/// EncryptMessage into separate header, data and trailer buffers; returns the record.
+pub fn encrypt_split(ctx: &mut CtxtHandle, data: &[u8]) -> Vec<u8> {
+    let mut sz = SecPkgContext_StreamSizes::default();
+    assert_eq!(
+        unsafe {
+            QueryContextAttributesW(ctx, SECPKG_ATTR_STREAM_SIZES, (&mut sz as *mut SecPkgContext_StreamSizes).cast())
+        },
+        SEC_E_OK
+    );
+    let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
+    // Deliberately non-contiguous buffers: header, data and trailer apart.
+    let mut hdr = vec![0u8; h];
+    let mut body = data.to_vec();
+    let mut trl = vec![0u8; t + 7];
+    let mut bufs = [
+        SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: hdr.as_mut_ptr().cast() },
+        SecBuffer { cbBuffer: body.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: body.as_mut_ptr().cast() },
+        SecBuffer {
+            cbBuffer: trl.len() as u32,
+            BufferType: SECBUFFER_STREAM_TRAILER,
+            pvBuffer: trl.as_mut_ptr().cast(),
+        },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+    assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, SEC_E_OK);
+    assert_eq!(bufs[2].cbBuffer as usize, t, "trailer size reported");
+    let mut rec = hdr[..bufs[0].cbBuffer as usize].to_vec();
+    rec.extend_from_slice(&body);
+    rec.extend_from_slice(&trl[..t]);
+    rec
+}
+
+/// DecryptMessage of `inbox`; returns (status, plaintext, extra bytes).
+pub fn decrypt(ctx: &mut CtxtHandle, inbox: &mut Vec<u8>) -> (i32, Vec<u8>, usize) {
+    let mut data = inbox.clone();
+    let mut bufs = [
+        SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+    let st = unsafe { DecryptMessage(ctx, &mut desc, 0, core::ptr::null_mut()) };
+    if st != SEC_E_OK && st != SEC_I_CONTEXT_EXPIRED && st != SEC_I_RENEGOTIATE {
+        return (st, Vec::new(), 0);
+    }
+    let mut plain = Vec::new();
+    let mut extra = 0;
+    for b in &bufs {
+        if b.BufferType == SECBUFFER_DATA && b.cbBuffer > 0 {
+            // The plaintext lies inside the caller's own buffer.
+            let start = b.pvBuffer as usize - data.as_ptr() as usize;
+            assert!(start + b.cbBuffer as usize <= data.len());
+            plain.extend_from_slice(&data[start..start + b.cbBuffer as usize]);
+        }
+        if b.BufferType == SECBUFFER_EXTRA {
+            extra = b.cbBuffer as usize;
+            assert_eq!(b.pvBuffer as usize, data.as_ptr() as usize + data.len() - extra, "EXTRA points at the tail");
+        }
+    }
+    let n = inbox.len();
+    inbox.drain(..n - extra);
+    (st, plain, extra)
 }
 
 pub type SharedPki = Arc<Pki>;
