@@ -1,0 +1,80 @@
+"""The example programs themselves: the one-process demo, our client against
+our server over real sockets, and proof that the examples are Windows
+programs (they build unchanged with mingw-w64 against Windows' own headers
+and import libraries)."""
+
+import random
+import subprocess
+
+import pytest
+
+from conftest import EXAMPLES, PASSWORD, PROGRAMS, tool
+
+
+def test_tls_demo(programs, pki, client_env):
+    r = subprocess.run([programs["tls_demo"], pki["server-rsa.pfx"], PASSWORD], env=client_env,
+                       capture_output=True, timeout=60)
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    lines = set(err.splitlines())
+    for side in ("client", "server"):
+        assert f"{side}: handshake complete" in lines
+        assert f"{side}: protocol: TLS 1.3" in lines
+        assert f"{side}: alpn: http/1.1" in lines
+        assert f"{side}: peer sent close_notify" in lines
+        assert f"{side}: close_notify sent" in lines
+    assert any(line.startswith("client: peer certificate: ") and "O=RSA server" in line and "CN=localhost" in line
+               for line in lines), err
+    assert "server: peer certificate: (none)" in lines
+    assert "server: sni: localhost" in lines
+    assert 'server: received "Hello from the SSPI client"' in lines
+    assert 'client: received "Hello from the SSPI server"' in lines
+    assert "demo: OK, TLS 1.3 both ways over SSPI" in lines
+
+
+def test_tls_demo_untrusted(programs, pki, client_env):
+    env = dict(client_env, SSL_CERT_FILE=pki["rogue-ca.pem"])
+    r = subprocess.run([programs["tls_demo"], pki["server-rsa.pfx"], PASSWORD], env=env,
+                       capture_output=True, timeout=60)
+    err = r.stderr.decode()
+    assert r.returncode == 1, err
+    assert "client: error: InitializeSecurityContextW: SEC_E_UNTRUSTED_ROOT (0x80090325)" in err
+    assert "client: hint: point SSL_CERT_FILE" in err
+    assert "demo: FAILED" in err
+
+
+@pytest.mark.parametrize("version", ["tls12", "tls13"])
+def test_sspi_client_to_sspi_server(client, server, pki, version):
+    """Both ends ours: 1 MiB echoed, resumption, mutual TLS, and the two
+    sides agree on keying material and channel bindings."""
+    data = bytes(random.Random(7).getrandbits(8) for _ in range(1 << 20))
+    srv = server("server-ecdsa", "--count", 2, "--limit", len(data), "--mutual", "--ca", pki["ca.der"],
+                 "--keying", "EXPERIMENTAL-both:24", "--bindings", "--alpn", "sspi/1")
+    r = client("--protocols", version, "--cert", pki["client-rsa.pfx"], "--password", PASSWORD,
+               "--alpn", "x,sspi/1", "--keying", "EXPERIMENTAL-both:24", "--bindings",
+               "--stdin", "--expect", len(data), "--reconnect", 1, "localhost", srv.port, input=data, timeout=120)
+    assert r.returncode == 0, r
+    assert r.stdout == data + data
+    assert srv.finish(60) == 0, srv.proc.stderr()
+    ours, theirs = r.connections, srv.connections()
+    assert [c["session"] for c in ours] == [c["session"] for c in theirs] == ["new", "resumed"]
+    for c, s in zip(ours, theirs):
+        assert c["keying material"] == s["keying material"]
+        assert c["endpoint bindings"] == s["endpoint bindings"]
+        assert c["protocol"] == s["protocol"] == {"tls12": "TLS 1.2", "tls13": "TLS 1.3"}[version]
+        assert c["alpn"] == s["alpn"] == "sspi/1"
+        assert "CN=sspi-client-rsa" in s["peer certificate"]
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+def test_examples_build_as_windows_programs(tmp_path, program):
+    """The same source, built by mingw-w64 against Windows' headers and
+    import libraries (secur32, crypt32, ws2_32): it is Windows SSPI code."""
+    cc = tool("x86_64-w64-mingw32-gcc")
+    r = subprocess.run(
+        [cc, "-std=c11", "-Wall", "-Wextra", "-Werror", str(EXAMPLES / f"{program}.c"), "-o",
+         str(tmp_path / f"{program}.exe"), "-lsecur32", "-lcrypt32", "-lws2_32"],
+        capture_output=True, timeout=300,
+    )
+    assert r.returncode == 0, r.stderr.decode()
+    assert (tmp_path / f"{program}.exe").read_bytes()[:2] == b"MZ"
