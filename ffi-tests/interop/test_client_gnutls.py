@@ -129,6 +129,7 @@ def test_client_certificate_required_none_sent(client, gnutls_serv, pki, version
 
 VALIDATION_FAILURES = [
     ("self-signed", "localhost", "SEC_E_UNTRUSTED_ROOT", "48"),
+    ("self-signed-ca", "localhost", "SEC_E_UNTRUSTED_ROOT", "48"),
     ("expired", "localhost", "SEC_E_CERT_EXPIRED", "45"),
     ("other-name", "localhost", "SEC_E_WRONG_PRINCIPAL", "42"),
 ]

@@ -20,7 +20,8 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore, SignatureScheme};
 
-use crate::certs::StoreRef;
+use crate::certs::x509::ParsedCert;
+use crate::certs::{der, StoreRef};
 
 /// The system trust store, loaded once per process.
 pub static SYSTEM_ROOTS: Lazy<Arc<RootCertStore>> = Lazy::new(|| {
@@ -53,6 +54,7 @@ pub enum ServerCheck {
 #[derive(Debug)]
 pub struct ServerVerifier {
     webpki: Option<Arc<WebPkiServerVerifier>>,
+    roots: Arc<RootCertStore>,
     check: ServerCheck,
     provider: Arc<CryptoProvider>,
 }
@@ -60,9 +62,26 @@ pub struct ServerVerifier {
 impl ServerVerifier {
     pub fn new(roots: Arc<RootCertStore>, provider: Arc<CryptoProvider>, check: ServerCheck) -> Arc<Self> {
         // An empty trust store cannot build a webpki verifier; every chain is then untrusted.
-        let webpki = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider)).build().ok();
-        Arc::new(Self { webpki, check, provider })
+        let webpki =
+            WebPkiServerVerifier::builder_with_provider(Arc::clone(&roots), Arc::clone(&provider)).build().ok();
+        Arc::new(Self { webpki, roots, check, provider })
     }
+}
+
+/// Whether `end_entity` is a self-signed certificate that is not one of
+/// `roots`. Windows chains such a certificate to an untrusted root and says
+/// `SEC_E_UNTRUSTED_ROOT` before anything else; webpki checks the end
+/// entity's own properties first and refuses the usual self-signed
+/// certificate (`openssl req -x509` makes a CA certificate) as a CA used as
+/// an end entity, which would surface as `SEC_E_CERT_UNKNOWN`.
+fn untrusted_self_signed(end_entity: &[u8], roots: &RootCertStore) -> bool {
+    let Ok(cert) = ParsedCert::parse(end_entity) else { return false };
+    if !cert.is_self_issued() || cert.signed_by(&cert) != Some(true) {
+        return false;
+    }
+    // Trust anchors keep the contents of the subjectPublicKeyInfo SEQUENCE.
+    let Ok(spki) = der::parse_single(&cert.spki) else { return false };
+    !roots.roots.iter().any(|ta| ta.subject_public_key_info.as_ref() == spki.value)
 }
 
 impl ServerCertVerifier for ServerVerifier {
@@ -82,6 +101,11 @@ impl ServerCertVerifier for ServerVerifier {
             Err(Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if self.check == ServerCheck::NoName => Ok(ServerCertVerified::assertion()),
+            Err(Error::InvalidCertificate(CertificateError::Other(_)))
+                if untrusted_self_signed(end_entity.as_ref(), &self.roots) =>
+            {
+                Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+            }
             r => r,
         }
     }
@@ -159,5 +183,46 @@ impl ClientCertVerifier for UntrustingClientVerifier {
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn self_signed_ca() -> Vec<u8> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn self_signed_certificates_are_untrusted_unless_anchors() {
+        let cert = self_signed_ca();
+        assert!(untrusted_self_signed(&cert, &RootCertStore::empty()));
+        let mut roots = RootCertStore::empty();
+        roots.add(CertificateDer::from(cert.clone())).unwrap();
+        assert!(!untrusted_self_signed(&cert, &roots), "a trust anchor is not untrusted");
+        assert!(untrusted_self_signed(&cert, &{
+            let mut other = RootCertStore::empty();
+            other.add(CertificateDer::from(self_signed_ca())).unwrap();
+            other
+        }));
+    }
+
+    #[test]
+    fn issued_certificates_are_left_to_webpki() {
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "leaf");
+        let leaf = params.signed_by(&key, &ca, &ca_key).unwrap();
+        assert!(!untrusted_self_signed(leaf.der(), &RootCertStore::empty()));
+        assert!(!untrusted_self_signed(b"not a certificate", &RootCertStore::empty()));
     }
 }
