@@ -56,7 +56,8 @@ static void usage(void) {
           "  --get PATH           send an HTTP/1.1 GET, print the response\n"
           "  --stdin              send stdin, print what comes back\n"
           "  --expect N           with --stdin: done after receiving N bytes\n"
-          "  --timeout SECONDS    for every network wait (default 10)\n");
+          "  --timeout SECONDS    for every network wait (default 10)\n"
+          "  --trace              print every socket read and DecryptMessage call\n");
 }
 
 static int parse_protocols(const char *list, DWORD *out) {
@@ -142,6 +143,8 @@ static int parse(int argc, char **argv, options *o) {
     } else if (strcmp(a, "--expect") == 0) {
       NEEDS_VALUE;
       o->expect = atol(v);
+    } else if (strcmp(a, "--trace") == 0) {
+      tls_trace = 1;
     } else if (strcmp(a, "--timeout") == 0) {
       NEEDS_VALUE;
       o->timeout_ms = atoi(v) * 1000;

@@ -56,7 +56,8 @@ static void usage(void) {
           "  --keying LABEL:LEN   print LEN bytes of keying material for LABEL\n"
           "  --bindings           print the tls-server-end-point channel binding\n"
           "  --schannel-cred      use SCHANNEL_CRED instead of SCH_CREDENTIALS\n"
-          "  --timeout SECONDS    for every network wait (default 10)\n");
+          "  --timeout SECONDS    for every network wait (default 10)\n"
+          "  --trace              print every socket read and DecryptMessage call\n");
 }
 
 static int parse(int argc, char **argv, options *o) {
@@ -126,6 +127,8 @@ static int parse(int argc, char **argv, options *o) {
       o->bindings = 1;
     } else if (strcmp(a, "--schannel-cred") == 0) {
       o->legacy = 1;
+    } else if (strcmp(a, "--trace") == 0) {
+      tls_trace = 1;
     } else if (strcmp(a, "--timeout") == 0) {
       NEEDS_VALUE;
       o->timeout_ms = atoi(v) * 1000;

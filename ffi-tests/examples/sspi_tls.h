@@ -413,6 +413,9 @@ static inline unsigned long tls_alpn_blob(const char *list, unsigned char *out, 
 /* ---------------------------------------------------------------------- */
 /* A TLS connection                                                       */
 
+/* --trace: one line per socket read and per DecryptMessage call. */
+static int tls_trace = 0;
+
 #define TLS_IO_SIZE (64 * 1024)
 
 typedef struct {
@@ -483,6 +486,8 @@ static inline int tls_fill(tls_conn *c) {
     c->in_cap *= 2;
   }
   n = net_recv(c->sock, c->in + c->in_len, c->in_cap - c->in_len);
+  if (tls_trace)
+    fprintf(stderr, "%strace: recv %d bytes (buffered %lu)\n", c->tag, n, (unsigned long)c->in_len);
   if (n > 0)
     c->in_len += (size_t)n;
   if (n == 0)
@@ -733,6 +738,19 @@ static inline int tls_decrypt(tls_conn *c) {
     d.cBuffers = 4;
     d.pBuffers = b;
     st = DecryptMessage(&c->ctx, &d, 0, NULL);
+    if (tls_trace) {
+      unsigned long data = 0, extra = 0, missing = 0;
+      for (i = 0; i < 4; i++) {
+        if (b[i].BufferType == SECBUFFER_DATA)
+          data = b[i].cbBuffer;
+        if (b[i].BufferType == SECBUFFER_EXTRA)
+          extra = b[i].cbBuffer;
+        if (b[i].BufferType == SECBUFFER_MISSING)
+          missing = b[i].cbBuffer;
+      }
+      fprintf(stderr, "%strace: DecryptMessage(%lu bytes) = %s, data %lu, extra %lu, missing %lu\n", c->tag,
+              (unsigned long)c->in_len, tls_status_name(st), data, extra, missing);
+    }
     if (st == SEC_E_INCOMPLETE_MESSAGE)
       return TLS_NEED_MORE; /* a SECBUFFER_MISSING says how much */
     if (st != SEC_E_OK && st != SEC_I_RENEGOTIATE && st != SEC_I_CONTEXT_EXPIRED) {

@@ -185,7 +185,20 @@ def _ca(d, name, subject):
     _openssl(d, "x509", "-in", f"{name}.pem", "-outform", "DER", "-out", f"{name}.der")
 
 
-def _leaf(d, name, kind, subject, sans, ca="ca", days=365, digest="sha256", dates=None):
+def _intermediate(d, name, subject, ca="ca"):
+    _key(d, "ecdsa", f"{name}.key")
+    _openssl(d, "req", "-new", "-key", f"{name}.key", "-subj", subject, "-out", f"{name}.csr")
+    (d / f"{name}.ext").write_text(
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
+        "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    )
+    _openssl(
+        d, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
+        "-days", "3650", "-sha256", "-extfile", f"{name}.ext", "-out", f"{name}.pem",
+    )
+
+
+def _leaf(d, name, kind, subject, sans, ca="ca", days=365, digest="sha256", dates=None, chain=None):
     """A leaf signed by `ca`; dates=(start, end) as YYYYMMDDHHMMSSZ uses
     `openssl ca` to place the validity in the past."""
     _key(d, kind, f"{name}.key")
@@ -214,7 +227,7 @@ def _leaf(d, name, kind, subject, sans, ca="ca", days=365, digest="sha256", date
             d, "ca", "-batch", "-config", str(conf), "-in", f"{name}.csr", "-startdate", dates[0],
             "-enddate", dates[1], "-extfile", f"{name}.ext", "-notext", "-out", f"{name}.pem",
         )
-    _finish(d, name, chain=[f"{ca}.pem"])
+    _finish(d, name, chain=chain or [f"{ca}.pem"])
 
 
 def _finish(d, name, chain):
@@ -246,6 +259,12 @@ def pki(tmp_path_factory):
     _leaf(d, "other-name", "rsa", "/O=Other server/CN=other.example", "DNS:other.example")
     _leaf(d, "client-ecdsa", "ecdsa", "/O=Interop clients/CN=sspi-client-ecdsa", "DNS:client.example")
     _leaf(d, "client-rsa", "rsa", "/O=Interop clients/CN=sspi-client-rsa", "DNS:client.example")
+    # Issued by an intermediate: the PFX holds leaf, intermediate and root.
+    _intermediate(d, "inter-ca", "/O=sspi-rustls interop/CN=Interop Intermediate CA")
+    _leaf(d, "server-chain", "rsa", "/O=Chained server/CN=localhost", local, ca="inter-ca",
+          chain=["inter-ca.pem", "ca.pem"])
+    _leaf(d, "client-chain", "ecdsa", "/O=Interop clients/CN=sspi-client-chained", "DNS:client.example",
+          ca="inter-ca", chain=["inter-ca.pem", "ca.pem"])
     _leaf(d, "rogue-client", "ecdsa", "/O=Somebody Else/CN=rogue-client", "DNS:client.example", ca="rogue-ca")
     # Self-signed, untrusted: a leaf (CA:FALSE) and the usual `req -x509` kind (CA:TRUE).
     _key(d, "ecdsa", "self-signed.key")
