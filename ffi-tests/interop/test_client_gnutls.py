@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import PASSWORD, free_port, tool
+from interop_support import PASSWORD, free_port, tool
 
 PRIORITY = {
     "tls12": ("NORMAL:-VERS-ALL:+VERS-TLS1.2", "TLS 1.2", "TLS1.2"),

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import free_port, tool
+from interop_support import free_port, tool
 
 VERSIONS = {"tls12": ("TLSv1.2", "TLS 1.2"), "tls13": ("TLSv1.3", "TLS 1.3")}
 

@@ -8,36 +8,15 @@ connection.
 
 import random
 import re
-import subprocess
 
 import pytest
 
-from conftest import PASSWORD, feed, free_port, tool
+from interop_support import PASSWORD, feed
 
 VERSIONS = {
     "tls12": ("-tls1_2", "TLS 1.2", "TLSv1.2"),
     "tls13": ("-tls1_3", "TLS 1.3", "TLSv1.3"),
 }
-
-
-@pytest.fixture
-def s_server(procs, pki):
-    """Starts `openssl s_server`; its stdin stays open (s_server quits at end
-    of input) and is writable through .stdin."""
-
-    def start(cert="server-rsa", *args):
-        port = free_port()
-        p = procs(
-            [tool("openssl"), "s_server", "-accept", f"127.0.0.1:{port}", "-cert", pki[f"{cert}.pem"],
-             "-key", pki[f"{cert}.key"], *args],
-            name=f"s_server-{cert}",
-            stdin=subprocess.PIPE,
-        )
-        p.port = port
-        p.wait_for(r"ACCEPT")
-        return p
-
-    return start
 
 
 def page_cipher(page):

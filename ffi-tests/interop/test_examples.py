@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import EXAMPLES, PASSWORD, PROGRAMS, tool
+from interop_support import EXAMPLES, PASSWORD, PROGRAMS, tool
 
 
 def test_tls_demo(programs, pki, client_env):
@@ -30,6 +30,23 @@ def test_tls_demo(programs, pki, client_env):
     assert 'server: received "Hello from the SSPI client"' in lines
     assert 'client: received "Hello from the SSPI server"' in lines
     assert "demo: OK, TLS 1.3 both ways over SSPI" in lines
+
+
+def test_tls_demo_as_make_demo_runs_it(programs, tmp_path, client_env):
+    """make-demo-cert.sh, then tls_demo with SSL_CERT_FILE: the README's first command."""
+    subprocess.run([str(EXAMPLES / "make-demo-cert.sh"), str(tmp_path / "demo")], check=True, capture_output=True,
+                   timeout=120)
+    # A second run keeps what is there.
+    before = (tmp_path / "demo" / "server.pfx").read_bytes()
+    subprocess.run([str(EXAMPLES / "make-demo-cert.sh"), str(tmp_path / "demo")], check=True, timeout=120)
+    assert (tmp_path / "demo" / "server.pfx").read_bytes() == before
+    env = dict(client_env, SSL_CERT_FILE=str(tmp_path / "demo" / "ca.pem"))
+    r = subprocess.run([programs["tls_demo"], tmp_path / "demo" / "server.pfx", "demo"], env=env,
+                       capture_output=True, timeout=60)
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    assert "client: peer certificate: O=sspi-rustls demo, CN=localhost" in err
+    assert "demo: OK, TLS 1.3 both ways over SSPI" in err
 
 
 def test_tls_demo_untrusted(programs, pki, client_env):

@@ -9,23 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import PASSWORD, free_port, tool
-
-
-@pytest.fixture
-def s_server(procs, pki):
-    def start(cert="server-rsa", *args):
-        port = free_port()
-        p = procs(
-            [tool("openssl"), "s_server", "-accept", f"127.0.0.1:{port}", "-cert", pki[f"{cert}.pem"],
-             "-key", pki[f"{cert}.key"], *args],
-            name=f"s_server-{cert}", stdin=subprocess.PIPE,
-        )
-        p.port = port
-        p.wait_for(r"ACCEPT")
-        return p
-
-    return start
+from interop_support import PASSWORD, tool
 
 
 def command(proc, text):

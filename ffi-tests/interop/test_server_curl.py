@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import tool
+from interop_support import tool
 
 VERSIONS = {
     "tls12": (["--tlsv1.2", "--tls-max", "1.2"], "TLS 1.2", "TLSv1.2"),

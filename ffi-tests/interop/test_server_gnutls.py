@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import tool
+from interop_support import tool
 
 PRIORITY = {
     "tls12": ("NORMAL:-VERS-ALL:+VERS-TLS1.2", "TLS 1.2", "TLS1.2"),

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import tool
+from interop_support import tool
 
 VERSIONS = {
     "tls12": ("-tls1_2", "TLS 1.2", "TLSv1.2"),
