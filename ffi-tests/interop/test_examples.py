@@ -83,6 +83,19 @@ def test_sspi_client_to_sspi_server(client, server, pki, version):
         assert "CN=sspi-client-rsa" in s["peer certificate"]
 
 
+def test_target_name_forms(client, server):
+    """pszTargetName as applications pass it: the name check ignores case and
+    a final dot; the SNI goes out normalized; an IP address is checked
+    against the certificate's IP addresses and sends no SNI (RFC 6066)."""
+    names = ["LOCALHOST", "localhost.", "127.0.0.1"]
+    srv = server("server-rsa", "--count", len(names))
+    for name in names:
+        r = client("--name", name, "localhost", srv.port)
+        assert r.returncode == 0, r
+    assert srv.finish() == 0, srv.proc.stderr()
+    assert [c["sni"] for c in srv.connections()] == ["localhost", "localhost", "(none)"]
+
+
 @pytest.mark.parametrize("program", PROGRAMS)
 def test_examples_build_as_windows_programs(tmp_path, program):
     """The same source, built by mingw-w64 against Windows' headers and

@@ -101,6 +101,30 @@ def test_client_certificate_and_sni(server, pki, version):
     assert second["peer certificate"] == "(none)" and second["sni"] == "(none)"
 
 
+@pytest.mark.parametrize("version", VERSIONS)
+def test_resumed_session_keeps_client_certificate_sni_and_alpn(server, pki, version):
+    """What the application learns about the peer is the same on a resumed
+    connection: the client certificate, the SNI, the protocol."""
+    srv = server("server-rsa", "--count", 2, "--mutual", "--ca", pki["ca.der"], "--alpn", "http/1.1")
+    ctx = context(pki, version, cert="client-ecdsa")
+    ctx.set_alpn_protocols(["http/1.1"])
+    with connect(ctx, srv.port) as s:
+        assert echo_through(s, b"first") == b"first"
+        session = s.session
+        s.unwrap()
+    with connect(ctx, srv.port, session=session) as s:
+        assert echo_through(s, b"second") == b"second"
+        assert s.session_reused
+        s.unwrap()
+    assert srv.finish() == 0, srv.proc.stderr()
+    first, second = srv.connections()
+    assert (first["session"], second["session"]) == ("new", "resumed")
+    for key in ("peer certificate", "sni", "alpn", "mutual authentication"):
+        assert first[key] == second[key], key
+    assert "CN=sspi-client-ecdsa" in second["peer certificate"]
+    assert second["mutual authentication"] == "yes"
+
+
 def test_alpn(server, pki):
     srv = server("server-rsa", "--count", 2, "--alpn", "h2,http/1.1")
     ctx = context(pki)
