@@ -176,3 +176,20 @@ def test_client_without_alpn_to_server_with_alpn(server, pki):
     assert b"No ALPN negotiated" in r.stdout
     assert srv.finish() == 0
     assert srv.connections()[0]["alpn"] == "(none)"
+
+
+@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+def test_client_flight_in_small_records(server, pki, version):
+    """s_client cuts its Certificate message (and everything else) into
+    512-byte records: handshake messages spread over records reach the
+    AcceptSecurityContext loop."""
+    srv = server("server-rsa", "--http", "--count", 1, "--mutual", "--ca", pki["ca.der"])
+    r = subprocess.run([tool("openssl"), "s_client", "-connect", f"127.0.0.1:{srv.port}", "-CAfile", pki["ca.pem"],
+                        "-verify_return_error", "-ign_eof", version, "-max_send_frag", "512",
+                        "-cert", pki["client-chain.pem"], "-key", pki["client-chain.key"],
+                        "-cert_chain", pki["inter-ca.pem"]],
+                       input=b"GET / HTTP/1.1\r\n\r\n", capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stdout.decode()
+    assert b"HTTP/1.1 200 OK" in r.stdout
+    assert srv.finish() == 0, srv.proc.stderr()
+    assert "CN=sspi-client-chained" in srv.connections()[0]["peer certificate"]

@@ -1,6 +1,8 @@
-"""Our server (sspi_server) against Python's `ssl` module (OpenSSL)."""
+"""Python's `ssl` module (OpenSSL) as the peer: mostly of our server, and of
+our client where memory BIOs let a test shape what arrives in one segment."""
 
 import os
+import re
 import socket
 import ssl
 
@@ -153,3 +155,81 @@ def test_tls11_client_fails_cleanly(server, pki):
         connect(ctx, srv.port)
     assert srv.finish() == 1
     assert "error: AcceptSecurityContext: SEC_E_ALGORITHM_MISMATCH (0x80090331)" in srv.proc.stderr()
+
+
+def test_data_in_the_same_segment_as_the_client_finished(server, pki):
+    """TLS 1.3: the client's Finished and its first application data reach
+    AcceptSecurityContext in one read; the data comes back as SECBUFFER_EXTRA
+    and goes to DecryptMessage."""
+    srv = server("server-ecdsa", "--count", 1, "--limit", 5, "--trace")
+    ctx = context(pki, "tls13")
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as sock:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                sock.sendall(outgoing.read())
+                data = sock.recv(65536)
+                assert data, "server closed during the handshake"
+                incoming.write(data)
+        tls.write(b"hello")
+        flight = outgoing.read()  # Finished, then the application data record
+        assert len(flight) > 60
+        sock.sendall(flight)
+        got = b""
+        while len(got) < 5:
+            try:
+                got += tls.read(5 - len(got))
+            except ssl.SSLWantReadError:
+                data = sock.recv(65536)
+                assert data
+                incoming.write(data)
+        assert got == b"hello"
+    assert srv.finish() == 0, srv.proc.stderr()
+    err = srv.proc.stderr()
+    # One read carried both: after the handshake, the record was decrypted
+    # from what the token loop left over, before any further read.
+    after = err.split("handshake: complete\n", 1)[1]
+    first_decrypt = after.index("trace: DecryptMessage(")
+    assert "trace: recv" not in after[:first_decrypt], err
+    assert re.match(r"trace: DecryptMessage\(\d+ bytes\) = SEC_E_OK, data 5", after[first_decrypt:]), err
+
+
+def test_data_in_the_same_segment_as_the_server_finished(procs, programs, client_env, pki):
+    """TLS 1.2, a server that talks first: its Finished and its first record
+    reach InitializeSecurityContextW in one read; the record comes back as
+    SECBUFFER_EXTRA and goes to DecryptMessage. (The server here is Python's
+    ssl module over memory BIOs, so both leave in one segment.)"""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki["server-rsa.pem"], pki["server-rsa.key"])
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(30)
+        port = listener.getsockname()[1]
+        cli = procs([programs["sspi_client"], "--trace", "--stdin", "--expect", 6, "localhost", port],
+                    name="sspi_client", env=client_env)
+        sock, _ = listener.accept()
+        with sock:
+            sock.settimeout(30)
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    sock.sendall(outgoing.read())
+                    data = sock.recv(65536)
+                    assert data, "client closed during the handshake"
+                    incoming.write(data)
+            tls.write(b"hello\n")
+            sock.sendall(outgoing.read())  # ChangeCipherSpec, Finished, then the data record
+            assert cli.wait(30) == 0, cli.text()
+    assert cli.stdout() == b"hello\n"
+    after = cli.stderr().split("handshake: complete\n", 1)[1]
+    first_decrypt = after.index("trace: DecryptMessage(")
+    assert "trace: recv" not in after[:first_decrypt], cli.stderr()
+    assert re.match(r"trace: DecryptMessage\(\d+ bytes\) = SEC_E_OK, data 6", after[first_decrypt:]), cli.stderr()
