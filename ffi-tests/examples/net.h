@@ -183,24 +183,6 @@ static inline int net_wait(net_socket s, int want_write, int timeout_ms) {
   return (FD_ISSET(s, &r) ? NET_READABLE : 0) | (want_write && FD_ISSET(s, &w) ? NET_WRITABLE : 0);
 }
 
-/* Whether stdin has bytes (or end of file) to read. Never true on Windows,
- * where select() does not take console handles; there the examples read
- * stdin whole before sending. */
-static inline int net_stdin_ready(int timeout_ms) {
-#ifdef _WIN32
-  (void)timeout_ms;
-  return 0;
-#else
-  fd_set r;
-  struct timeval tv;
-  FD_ZERO(&r);
-  FD_SET(0, &r);
-  tv.tv_sec = timeout_ms / 1000;
-  tv.tv_usec = (timeout_ms % 1000) * 1000;
-  return select(1, &r, NULL, NULL, &tv) > 0;
-#endif
-}
-
 /* One thread, for the one-process demo. */
 typedef struct {
 #ifdef _WIN32

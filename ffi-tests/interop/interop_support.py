@@ -110,6 +110,25 @@ def programs(lib_dir, tmp_path_factory):
     return built
 
 
+@pytest.fixture(scope="session")
+def plain_programs(lib_dir, tmp_path_factory):
+    """The example programs without sanitizers, for valgrind (which, unlike
+    ASan, also sees the library's own memory accesses)."""
+    out = tmp_path_factory.mktemp("bin-plain")
+    pre, post = compile_flags(lib_dir)
+    pre = [f for f in pre if not f.startswith("-fsanitize") and f != "-fno-sanitize-recover=undefined"]
+    built = {}
+    for name in PROGRAMS:
+        exe = out / name
+        run(pre + [str(EXAMPLES / f"{name}.c"), "-o", str(exe)] + post, timeout=300)
+        built[name] = exe
+    return built
+
+
+VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite",
+            "--track-origins=yes"]
+
+
 def sanitizer_env():
     return {
         "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=86",

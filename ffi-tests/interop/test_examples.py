@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from interop_support import EXAMPLES, PASSWORD, PROGRAMS, tool
+from interop_support import EXAMPLES, PASSWORD, PROGRAMS, VALGRIND, tool
 
 
 def test_tls_demo(programs, pki, client_env):
@@ -94,6 +94,49 @@ def test_target_name_forms(client, server):
         assert r.returncode == 0, r
     assert srv.finish() == 0, srv.proc.stderr()
     assert [c["sni"] for c in srv.connections()] == ["localhost", "localhost", "(none)"]
+
+
+def valgrind_clean(text):
+    assert "ERROR SUMMARY: 0 errors from 0 contexts" in text, text
+    assert "definitely lost: 0 bytes" in text or "All heap blocks were freed" in text, text
+
+
+def test_demo_under_valgrind(plain_programs, pki, client_env):
+    r = subprocess.run([tool("valgrind"), *VALGRIND[1:], plain_programs["tls_demo"], pki["server-ecdsa.pfx"],
+                        PASSWORD], env=client_env, capture_output=True, timeout=300)
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    assert "demo: OK, TLS 1.3 both ways over SSPI" in err
+    valgrind_clean(err)
+
+
+@pytest.mark.parametrize("version", ["tls12", "tls13"])
+def test_client_and_server_under_valgrind(plain_programs, pki, client_env, procs, s_server, version):
+    """Every attribute query and the message layer, against OpenSSL, with
+    valgrind watching the library's memory too."""
+    flag = {"tls12": "-tls1_2", "tls13": "-tls1_3"}[version]
+    srv = s_server("server-rsa", flag, "-verify", "1", "-CAfile", pki["ca.pem"], "-www")
+    r = subprocess.run([tool("valgrind"), *VALGRIND[1:], plain_programs["sspi_client"], "--cert",
+                        pki["client-ecdsa.pfx"], "--password", PASSWORD, "--alpn", "h2,http/1.1", "--keying",
+                        "EXPERIMENTAL-vg:32", "--bindings", "--reconnect", "1", "--get", "/", "localhost", str(srv.port)],
+                       env=client_env, capture_output=True, timeout=300)
+    err = r.stderr.decode()
+    assert r.returncode == 0, err
+    assert err.count("session: resumed") == 1
+    valgrind_clean(err)
+
+    ours = procs([tool("valgrind"), *VALGRIND[1:], plain_programs["sspi_server"], pki["server-ecdsa.pfx"],
+                  "--password", PASSWORD, "--port", 0, "--http", "--count", 1, "--mutual", "--ca", pki["ca.der"],
+                  "--alpn", "http/1.1", "--keying", "EXPERIMENTAL-vg:32", "--bindings"],
+                 name="sspi_server-valgrind", env=client_env)
+    port = int(ours.wait_for(r"listening: 127\.0\.0\.1:(\d+)", stream="err", timeout=60).group(1))
+    c = subprocess.run([tool("openssl"), "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile", pki["ca.pem"],
+                        "-verify_return_error", "-ign_eof", flag, "-alpn", "http/1.1", "-servername", "localhost",
+                        "-cert", pki["client-rsa.pem"], "-key", pki["client-rsa.key"]],
+                       input=b"GET / HTTP/1.1\r\n\r\n", capture_output=True, timeout=120)
+    assert c.returncode == 0, c.stdout.decode()
+    assert ours.wait(120) == 0, ours.stderr()
+    valgrind_clean(ours.stderr())
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
