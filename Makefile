@@ -35,9 +35,10 @@ build:
 
 demo: build
 	@mkdir -p $(BUILD)
-	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude ffi-tests/examples/demo.c \
-	    -L$(RELEASE) -lsecur32 -Wl,-rpath,$(abspath $(RELEASE)) -o $(BUILD)/demo
-	$(BUILD)/demo
+	ffi-tests/examples/make-demo-cert.sh $(BUILD)/demo
+	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude ffi-tests/examples/tls_demo.c \
+	    -L$(RELEASE) -lsecur32 -Wl,-rpath,$(abspath $(RELEASE)) -pthread -o $(BUILD)/tls_demo
+	SSL_CERT_FILE=$(BUILD)/demo/ca.pem $(BUILD)/tls_demo $(BUILD)/demo/server.pfx demo
 
 test:
 	@for layer in $(TEST_LAYERS); do \

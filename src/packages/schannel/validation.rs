@@ -134,36 +134,49 @@ impl ServerCertVerifier for ServerVerifier {
 }
 
 /// The server's verifier of client certificates (mutual authentication):
-/// asks for a certificate, verifies one if presented, accepts none (the
-/// application then sees no remote certificate, as with Schannel).
-pub fn client_verifier(roots: Arc<RootCertStore>, provider: Arc<CryptoProvider>) -> Arc<dyn ClientCertVerifier> {
-    match WebPkiClientVerifier::builder_with_provider(roots, Arc::clone(&provider)).allow_unauthenticated().build() {
-        Ok(v) => v,
-        Err(_) => Arc::new(UntrustingClientVerifier { provider }),
-    }
-}
-
-/// Used when there is no trust anchor at all: asks for a certificate and
-/// rejects any that is presented as untrusted.
+/// asks for a certificate, verifies one if presented (against `roots`),
+/// accepts none (the application then sees no remote certificate and no
+/// `ASC_RET_MUTUAL_AUTH`).
 #[derive(Debug)]
-struct UntrustingClientVerifier {
+pub struct ClientVerifier {
+    /// None when there is no trust anchor at all: every certificate is untrusted.
+    webpki: Option<Arc<dyn ClientCertVerifier>>,
+    roots: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ClientCertVerifier for UntrustingClientVerifier {
+/// A client-certificate verifier for `roots`.
+pub fn client_verifier(roots: Arc<RootCertStore>, provider: Arc<CryptoProvider>) -> Arc<dyn ClientCertVerifier> {
+    let webpki = WebPkiClientVerifier::builder_with_provider(Arc::clone(&roots), Arc::clone(&provider))
+        .allow_unauthenticated()
+        .build()
+        .ok();
+    Arc::new(ClientVerifier { webpki: webpki.map(|v| v as Arc<dyn ClientCertVerifier>), roots, provider })
+}
+
+impl ClientCertVerifier for ClientVerifier {
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        &[]
+        self.webpki.as_ref().map_or(&[], |v| v.root_hint_subjects())
     }
     fn client_auth_mandatory(&self) -> bool {
         false
     }
     fn verify_client_cert(
         &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+        let webpki = self.webpki.as_ref().ok_or(Error::InvalidCertificate(CertificateError::UnknownIssuer))?;
+        match webpki.verify_client_cert(end_entity, intermediates, now) {
+            // As for servers: a self-signed certificate that is no anchor is an untrusted root.
+            Err(Error::InvalidCertificate(CertificateError::Other(_)))
+                if untrusted_self_signed(end_entity.as_ref(), &self.roots) =>
+            {
+                Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+            }
+            r => r,
+        }
     }
     fn verify_tls12_signature(
         &self,
