@@ -67,12 +67,34 @@ impl Region {
     }
 }
 
+/// Buffers whose entry state is kept inline; Schannel callers pass at most
+/// five. Longer descriptors (up to [`MAX_BUFFERS`]) spill to the heap.
+const INLINE_BUFFERS: usize = 8;
+
+/// Each buffer as it was on entry. Kept small because a `BufferDesc` is built
+/// and moved on every call: a 64-entry inline array made every
+/// `EncryptMessage`/`DecryptMessage` zero and copy a kilobyte (a fifth of
+/// the cost of a 64-byte message).
+enum Originals {
+    Inline([Region; INLINE_BUFFERS]),
+    Heap(Box<[Region]>),
+}
+
+impl Originals {
+    fn get(&self, i: usize) -> Region {
+        match self {
+            Originals::Inline(a) => a[i],
+            Originals::Heap(v) => v[i],
+        }
+    }
+}
+
 /// A validated, mutable view of a caller's buffer descriptor.
 pub struct BufferDesc<'a> {
     bufs: &'a mut [SecBuffer],
     /// Each buffer as it was on entry, so outputs can point into inputs even
     /// after the buffer entries themselves have been rewritten.
-    original: [Region; MAX_BUFFERS],
+    original: Originals,
     /// Entries checked for memory validity on entry (pointer + length rule).
     array: Region,
 }
@@ -106,16 +128,26 @@ impl<'a> BufferDesc<'a> {
         // SAFETY: per the caller contract pBuffers holds cBuffers entries.
         let bufs = unsafe { core::slice::from_raw_parts_mut(d.pBuffers, count) };
         let array = Region { addr: d.pBuffers as usize, len: count * core::mem::size_of::<SecBuffer>() };
-        let mut original = [Region::EMPTY; MAX_BUFFERS];
+        let mut inline = [Region::EMPTY; INLINE_BUFFERS];
+        let mut heap = Vec::new();
+        if count > INLINE_BUFFERS {
+            heap.reserve_exact(count);
+        }
         for (i, b) in bufs.iter().enumerate() {
             if base_type(b.BufferType) > MAX_KNOWN_TYPE {
                 return Err(SecError::invalid_token("unknown SecBuffer type (or cBuffers exceeds the array)"));
             }
-            original[i] = Region { addr: b.pvBuffer as usize, len: b.cbBuffer as usize };
-            if original[i].addr.checked_add(original[i].len).is_none() {
+            let r = Region { addr: b.pvBuffer as usize, len: b.cbBuffer as usize };
+            if r.addr.checked_add(r.len).is_none() {
                 return Err(SecError::invalid_token("SecBuffer wraps the address space"));
             }
+            match inline.get_mut(i) {
+                Some(slot) if count <= INLINE_BUFFERS => *slot = r,
+                _ => heap.push(r),
+            }
         }
+        let original =
+            if count <= INLINE_BUFFERS { Originals::Inline(inline) } else { Originals::Heap(heap.into_boxed_slice()) };
         Ok(Some(Self { bufs, original, array }))
     }
 
@@ -154,11 +186,11 @@ impl<'a> BufferDesc<'a> {
 
     /// Buffer `i` as it was on entry.
     pub fn original(&self, i: usize) -> Region {
-        self.original[i]
+        self.original.get(i)
     }
 
     fn checked_region(&self, i: usize) -> Result<Region, SecError> {
-        let r = self.original[i];
+        let r = self.original.get(i);
         if r.addr == 0 && r.len != 0 {
             return Err(SecError::invalid_token("SecBuffer has a length but no memory"));
         }
@@ -261,7 +293,7 @@ impl<'a> BufferDesc<'a> {
 
     /// Changes only the `cbBuffer` of buffer `i` (to at most its original size).
     pub fn set_len(&mut self, i: usize, len: usize) {
-        let len = len.min(self.original[i].len);
+        let len = len.min(self.original.get(i).len);
         self.bufs[i].cbBuffer = len as ULONG;
     }
 
@@ -292,7 +324,8 @@ impl<'a> BufferDesc<'a> {
 
     /// Whether `write_output` would fit `len` bytes into buffer `i`.
     pub fn fits(&self, i: usize, len: usize, allocate: bool) -> bool {
-        allocate || (self.original[i].len >= len && (len == 0 || self.original[i].addr != 0))
+        let r = self.original.get(i);
+        allocate || (r.len >= len && (len == 0 || r.addr != 0))
     }
 }
 
@@ -365,6 +398,27 @@ mod tests {
         assert_eq!(bufs[1].pvBuffer as usize, mem.as_ptr() as usize + 1);
         assert_eq!(mem[0], 9);
         assert_eq!(mem[4], 10);
+    }
+
+    #[test]
+    fn long_descriptor_keeps_entry_state() {
+        let mut mem = [0u8; 20];
+        let p = mem.as_mut_ptr();
+        let mut bufs: Vec<SecBuffer> = (0..10)
+            .map(|i| SecBuffer { cbBuffer: 2, BufferType: abi::SECBUFFER_DATA, pvBuffer: p.wrapping_add(2 * i).cast() })
+            .collect();
+        let mut d = desc(&mut bufs);
+        // SAFETY: d describes live memory.
+        let mut v = unsafe { BufferDesc::from_raw(&mut d) }.unwrap().unwrap();
+        assert_eq!(v.len(), 10);
+        v.set_count(9, abi::SECBUFFER_EMPTY, 0);
+        assert_eq!(v.original(9), Region { addr: p as usize + 18, len: 2 }, "entry state survives rewriting");
+        let [a, b] = v.split_mut([0, 9]).unwrap();
+        a[0] = 1;
+        b[1] = 2;
+        assert!(v.split_mut([3, 3]).is_err());
+        drop(v);
+        assert_eq!((mem[0], mem[19]), (1, 2));
     }
 
     #[test]

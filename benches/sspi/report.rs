@@ -131,7 +131,8 @@ impl Machine {
              bulk, memory and scaling on TLS 1.3 ECDSA"
                 .into(),
             "columns: sspi = SSPI client and server through the exported C functions; rustls = native \
-             ClientConnection/ServerConnection, same config; aead = ring AES-128-GCM seal+open in place; \
+             ClientConnection/ServerConnection, same config; aead = ring AES-128-GCM seal+open in place, \
+             same copies as sspi (app -> record, wire out, wire in); \
              openssl = libssl through a BIO pair; xN = sspi / N"
                 .into(),
         ];
