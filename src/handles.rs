@@ -37,8 +37,15 @@ struct Slot<T: ?Sized> {
     value: Option<Arc<T>>,
 }
 
+/// One slot per cache line: handles used by different threads must not
+/// share the line their lock lives on, or every lookup on one thread
+/// invalidates the other's (measured: two threads encrypting on independent
+/// contexts scaled 1.65x instead of 1.9x with two 32-byte slots per line).
+#[repr(align(64))]
+struct Padded<T: ?Sized>(Mutex<Slot<T>>);
+
 struct Chunk<T: ?Sized> {
-    slots: Box<[Mutex<Slot<T>>]>,
+    slots: Box<[Padded<T>]>,
 }
 
 /// A table of `Arc<T>` addressed by `SecHandle`s of one kind.
@@ -64,7 +71,7 @@ impl<T: ?Sized> HandleTable<T> {
     }
 
     fn slot(&self, index: usize) -> Option<&Mutex<Slot<T>>> {
-        self.chunk(index).map(|c| &c.slots[index & (CHUNK_SIZE - 1)])
+        self.chunk(index).map(|c| &c.slots[index & (CHUNK_SIZE - 1)].0)
     }
 
     fn encode(&self, index: usize, generation: u32) -> SecHandle {
@@ -92,7 +99,8 @@ impl<T: ?Sized> HandleTable<T> {
                 }
                 let c = i >> CHUNK_BITS;
                 if self.chunks[c].load(Ordering::Acquire).is_null() {
-                    let slots = (0..CHUNK_SIZE).map(|_| Mutex::new(Slot { generation: 1, value: None })).collect();
+                    let slots =
+                        (0..CHUNK_SIZE).map(|_| Padded(Mutex::new(Slot { generation: 1, value: None }))).collect();
                     let chunk = Box::into_raw(Box::new(Chunk { slots }));
                     // Only the holder of `free` allocates chunks, so a plain
                     // store cannot race with another allocation.

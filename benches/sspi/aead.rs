@@ -68,10 +68,7 @@ impl Bulk {
 
         let (head, body) = self.recv[..total].split_at_mut(HEADER);
         let aad: [u8; HEADER] = (&*head).try_into().expect("header");
-        let plain = self
-            .open_key
-            .open_in_place(nonce(&self.iv, self.open_seq), Aad::from(&aad), body)
-            .expect("open");
+        let plain = self.open_key.open_in_place(nonce(&self.iv, self.open_seq), Aad::from(&aad), body).expect("open");
         self.open_seq += 1;
         assert_eq!(plain.len(), len + 1);
     }

@@ -44,7 +44,9 @@ pub struct Configs {
 }
 
 impl Configs {
-    pub fn new(ca_der: &[u8], id: &Identity, case: Case) -> Configs {
+    /// With `extract`, the configs allow secret extraction (for the
+    /// `rustls+extract` diagnostic column).
+    pub fn new(ca_der: &[u8], id: &Identity, case: Case, extract: bool) -> Configs {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(CertificateDer::from(ca_der.to_vec())).expect("CA");
         let roots = Arc::new(roots);
@@ -55,6 +57,7 @@ impl Configs {
                 .with_root_certificates(Arc::clone(&roots))
                 .with_no_client_auth();
             c.resumption = if resume { Resumption::in_memory_sessions(256) } else { Resumption::disabled() };
+            c.enable_secret_extraction = extract;
             Arc::new(c)
         };
         let mut server = ServerConfig::builder_with_provider(crypto(case))
@@ -65,6 +68,7 @@ impl Configs {
             .expect("server certificate");
         server.session_storage = ServerSessionMemoryCache::new(1024);
         server.ticketer = provider::Ticketer::new().expect("ticketer");
+        server.enable_secret_extraction = extract;
         Configs {
             server: Arc::new(server),
             client_full: client(false),
@@ -111,12 +115,38 @@ impl Driver {
         for _ in 0..16 {
             pump!(client, server, &mut self.wire);
             pump!(server, client, &mut self.wire);
-            if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() && !server.wants_write()
-            {
+            if !client.is_handshaking() && !server.is_handshaking() && !client.wants_write() && !server.wants_write() {
                 return Pair { client, server };
             }
         }
         panic!("rustls handshake did not finish");
+    }
+}
+
+/// ring AES-GCM keys for one direction of extracted secrets.
+fn ring_key(secrets: &rustls::ConnectionTrafficSecrets) -> ring::aead::LessSafeKey {
+    match secrets {
+        rustls::ConnectionTrafficSecrets::Aes128Gcm { key, .. } => ring::aead::LessSafeKey::new(
+            ring::aead::UnboundKey::new(&ring::aead::AES_128_GCM, key.as_ref()).expect("AES key"),
+        ),
+        _ => panic!("unexpected suite"),
+    }
+}
+
+impl Driver {
+    /// The `rustls+extract` diagnostic: a native handshake, then what any
+    /// design that runs its own record layer on rustls' keys must add — the
+    /// secrets extracted from both connections and ring keys made from them.
+    pub fn handshake_extract(&mut self, configs: &Configs, resume: bool) -> bool {
+        let pair = self.handshake(configs, resume);
+        let resumed = negotiated(&pair).2;
+        for secrets in [
+            pair.client.dangerous_extract_secrets().expect("client secrets"),
+            pair.server.dangerous_extract_secrets().expect("server secrets"),
+        ] {
+            std::hint::black_box((ring_key(&secrets.tx.1), ring_key(&secrets.rx.1)));
+        }
+        resumed
     }
 }
 

@@ -276,8 +276,12 @@ impl Driver {
             SSL_set_accept_state(pair.server);
             let host = c"localhost";
             check(
-                SSL_ctrl(pair.client, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_HOST_NAME, host.as_ptr() as *mut c_void)
-                    == 1,
+                SSL_ctrl(
+                    pair.client,
+                    SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                    TLSEXT_NAMETYPE_HOST_NAME,
+                    host.as_ptr() as *mut c_void,
+                ) == 1,
                 "SNI",
             );
             check(SSL_set1_host(pair.client, host.as_ptr()) == 1, "SSL_set1_host");

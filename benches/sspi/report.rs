@@ -38,6 +38,8 @@ pub struct Row {
     pub rustls: Option<f64>,
     pub aead: Option<f64>,
     pub openssl: Option<f64>,
+    /// Diagnostic column (`--diagnose`): native rustls + secret extraction.
+    pub extract: Option<f64>,
     pub goal: Goal,
 }
 
@@ -108,7 +110,11 @@ impl Machine {
             format!(
                 "sspi-rustls benchmark, {} mode ({})",
                 if opts.short { "short" } else { "full" },
-                if opts.short { "1 round of 60 ms per cell" } else { "median of 5 rounds of 400 ms per cell" }
+                if opts.short {
+                    "1 round of 60 ms per cell"
+                } else {
+                    "best of 7 interleaved rounds of 300 ms per cell"
+                }
             ),
             format!(
                 "machine: {}; {} cores / {} CPUs usable; Linux {}; load average {}",
@@ -156,9 +162,21 @@ fn fmt_value(unit: &str, v: f64) -> String {
 }
 
 pub fn print_table(rows: &[Row]) {
+    let diag = rows.iter().any(|r| r.extract.is_some());
     let header = format!(
-        "{:<30} {:>12} {:>10} {:>10} {:>6} {:>10} {:>6} {:>10} {:>6}  {:<27} {}",
-        "name", "unit", "sspi", "rustls", "x", "aead", "x", "openssl", "x", "goal", "met"
+        "{:<30} {:>12} {:>10} {:>10} {:>6} {:>10} {:>6} {:>10} {:>6}  {:<27} {}{}",
+        "name",
+        "unit",
+        "sspi",
+        "rustls",
+        "x",
+        "aead",
+        "x",
+        "openssl",
+        "x",
+        "goal",
+        "met",
+        if diag { "   rustls+extract      x" } else { "" }
     );
     println!("{header}");
     println!("{}", "-".repeat(header.len()));
@@ -171,13 +189,19 @@ pub fn print_table(rows: &[Row]) {
         let (rv, rx) = col(r.rustls);
         let (av, ax) = col(r.aead);
         let (ov, ox) = col(r.openssl);
+        let diag_cols = if diag {
+            let (ev, ex) = col(r.extract);
+            format!("{:>17} {:>6}", ev, ex)
+        } else {
+            String::new()
+        };
         let met = match r.met() {
             Some(true) => "yes",
             Some(false) => "NO",
             None => "",
         };
         println!(
-            "{:<30} {:>12} {:>10} {:>10} {:>6} {:>10} {:>6} {:>10} {:>6}  {:<27} {}",
+            "{:<30} {:>12} {:>10} {:>10} {:>6} {:>10} {:>6} {:>10} {:>6}  {:<27} {:<4}{}",
             r.name,
             r.unit,
             fmt_value(r.unit, r.sspi),
@@ -188,7 +212,8 @@ pub fn print_table(rows: &[Row]) {
             ov,
             ox,
             r.goal.text(),
-            met
+            met,
+            diag_cols
         );
     }
     println!();
@@ -208,16 +233,16 @@ pub fn json(rows: &[Row]) -> String {
     let mut out = String::from("[\n");
     for (i, r) in rows.iter().enumerate() {
         let cmp = |v: Option<f64>| match v {
-            Some(v) => format!(
-                "{{\"value\": {}, \"ratio\": {}}}",
-                num(v),
-                r.ratio(Some(v)).map_or("null".into(), num)
-            ),
+            Some(v) => format!("{{\"value\": {}, \"ratio\": {}}}", num(v), r.ratio(Some(v)).map_or("null".into(), num)),
             None => "null".into(),
         };
         let met = r.met().map_or("null".to_string(), |m| m.to_string());
+        let extract = match r.extract {
+            Some(_) => format!(", \"rustls_extract\": {}", cmp(r.extract)),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "  {{\"name\": \"{}\", \"unit\": \"{}\", \"sspi\": {}, \"rustls\": {}, \"aead\": {}, \"openssl\": {}, \
+            "  {{\"name\": \"{}\", \"unit\": \"{}\", \"sspi\": {}, \"rustls\": {}, \"aead\": {}, \"openssl\": {}{}, \
              \"goal\": \"{}\", \"met\": {}}}{}\n",
             r.name,
             r.unit,
@@ -225,6 +250,7 @@ pub fn json(rows: &[Row]) -> String {
             cmp(r.rustls),
             cmp(r.aead),
             cmp(r.openssl),
+            extract,
             r.goal.text(),
             met,
             if i + 1 < rows.len() { "," } else { "" }

@@ -25,10 +25,16 @@ use crate::{Case, Version};
 /// `CALG_AES_128` (wincrypt.h): pins the AES-128-GCM suites.
 const CALG_AES_128: ALG_ID = 0x660e;
 
-const ISC_FLAGS: ULONG =
-    ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM | ISC_REQ_ALLOCATE_MEMORY;
-const ASC_FLAGS: ULONG =
-    ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY | ASC_REQ_STREAM | ASC_REQ_ALLOCATE_MEMORY;
+const ISC_FLAGS: ULONG = ISC_REQ_SEQUENCE_DETECT
+    | ISC_REQ_REPLAY_DETECT
+    | ISC_REQ_CONFIDENTIALITY
+    | ISC_REQ_STREAM
+    | ISC_REQ_ALLOCATE_MEMORY;
+const ASC_FLAGS: ULONG = ASC_REQ_SEQUENCE_DETECT
+    | ASC_REQ_REPLAY_DETECT
+    | ASC_REQ_CONFIDENTIALITY
+    | ASC_REQ_STREAM
+    | ASC_REQ_ALLOCATE_MEMORY;
 
 fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain([0]).collect()
@@ -237,8 +243,12 @@ unsafe fn step(
 unsafe fn drain_records(ctx: &mut CtxtHandle, inbox: &mut Vec<u8>) -> usize {
     let mut plain = 0;
     while !inbox.is_empty() {
-        let mut bufs =
-            [SecBuffer { cbBuffer: inbox.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: inbox.as_mut_ptr().cast() }, empty(), empty(), empty()];
+        let mut bufs = [
+            SecBuffer { cbBuffer: inbox.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: inbox.as_mut_ptr().cast() },
+            empty(),
+            empty(),
+            empty(),
+        ];
         let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
         // SAFETY: the descriptor points at live buffers.
         let st = unsafe { DecryptMessage(ctx, &mut desc, 0, core::ptr::null_mut()) };
@@ -342,7 +352,14 @@ impl Bulk {
         let sz = stream_sizes(&mut pair.client);
         let (header, trailer) = (sz.cbHeader as usize, sz.cbTrailer as usize);
         let cap = header + max + trailer;
-        Bulk { pair: Some(pair), header, trailer, send: vec![0; cap], wire: Vec::with_capacity(cap), recv: vec![0; cap] }
+        Bulk {
+            pair: Some(pair),
+            header,
+            trailer,
+            send: vec![0; cap],
+            wire: Vec::with_capacity(cap),
+            recv: vec![0; cap],
+        }
     }
 
     /// One message: the application lays `msg` out between header and
