@@ -10,7 +10,7 @@
 //! Linked only into this benchmark (`libssl`, `libcrypto`); the library
 //! itself does not depend on OpenSSL.
 
-#![allow(non_camel_case_types)]
+#![allow(non_camel_case_types, clippy::upper_case_acronyms)]
 
 use core::ffi::{c_char, c_int, c_long, c_void, CStr};
 

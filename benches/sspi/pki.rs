@@ -1,6 +1,8 @@
 //! The benchmark's PKI, made at start-up: an ECDSA P-256 CA and two server
 //! certificates for `localhost` signed by it, one with an ECDSA P-256 key and
-//! one with an RSA 2048 key. Every stack gets the same DER bytes.
+//! one with an RSA 2048 key. Every stack gets the same certificate and key:
+//! DER for rustls and OpenSSL, a PFX (made by `openssl pkcs12`) for the SSPI
+//! server, which imports it with `PFXImportCertStore` as a Windows program would.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -21,11 +23,15 @@ impl KeyKind {
     }
 }
 
-/// A server certificate and its PKCS#8 private key, both DER.
+/// A server certificate and its PKCS#8 private key, both DER, and both in a PFX.
 pub struct Identity {
     pub cert_der: Vec<u8>,
     pub key_der: Vec<u8>,
+    pub pfx: Vec<u8>,
 }
+
+/// The PFX password.
+pub const PFX_PASSWORD: &str = "bench";
 
 impl Identity {
     pub fn cert(&self) -> CertificateDer<'static> {
@@ -62,18 +68,38 @@ impl Pki {
         ca_params.distinguished_name.push(rcgen::DnType::CommonName, "sspi-rustls bench CA");
         let ca_cert = ca_params.self_signed(&ca_key).expect("CA certificate");
 
-        let issue = |key: rcgen::KeyPair| {
+        let dir = std::env::temp_dir().join(format!("sspi-rustls-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        let issue = |name: &str, key: rcgen::KeyPair| {
             let mut params =
                 rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("server certificate params");
             params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
             let cert = params.signed_by(&key, &ca_cert, &ca_key).expect("server certificate");
-            Identity { cert_der: cert.der().to_vec(), key_der: key.serialize_der() }
+            let (cert_pem, key_pem, pfx) =
+                (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")), dir.join(format!("{name}.pfx")));
+            std::fs::write(&cert_pem, cert.pem()).expect("write certificate");
+            std::fs::write(&key_pem, key.serialize_pem()).expect("write key");
+            let out = std::process::Command::new("openssl")
+                .arg("pkcs12")
+                .arg("-export")
+                .arg("-in")
+                .arg(&cert_pem)
+                .arg("-inkey")
+                .arg(&key_pem)
+                .args(["-passout", &format!("pass:{PFX_PASSWORD}"), "-out"])
+                .arg(&pfx)
+                .output()
+                .expect("the openssl command is needed to make the PFX");
+            assert!(out.status.success(), "openssl pkcs12: {}", String::from_utf8_lossy(&out.stderr));
+            Identity {
+                cert_der: cert.der().to_vec(),
+                key_der: key.serialize_der(),
+                pfx: std::fs::read(&pfx).expect("read PFX"),
+            }
         };
-        let ecdsa = issue(rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("ECDSA key"));
-        let rsa = issue(rsa_key());
+        let ecdsa = issue("ecdsa", rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("ECDSA key"));
+        let rsa = issue("rsa", rsa_key());
 
-        let dir = std::env::temp_dir().join(format!("sspi-rustls-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temporary directory");
         let ca_file = dir.join("ca.pem");
         std::fs::write(&ca_file, ca_cert.pem()).expect("write ca.pem");
         std::env::set_var("SSL_CERT_FILE", &ca_file);

@@ -5,21 +5,21 @@
 //! them: `ISC_REQ_ALLOCATE_MEMORY` tokens freed with `FreeContextBuffer`,
 //! `SECBUFFER_EXTRA` honoured, stream sizes from `QueryContextAttributesW`.
 //!
-//! Only the server credential is made at the Rust level (as the integration
-//! tests do), because importing a certificate through crypt32 is not in the
-//! library yet; everything after `AcquireCredentialsHandle` is the C ABI.
+//! The server's certificate comes from a PFX through `PFXImportCertStore`
+//! and `CertEnumCertificatesInStore`, then `AcquireCredentialsHandleW` with
+//! `SCHANNEL_CRED.paCred`: every step is the C ABI.
 
 use secur32::abi::*;
-use secur32::certs::CertContext;
 use secur32::entry::attributes::QueryContextAttributesW;
 use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, InitializeSecurityContextW};
 use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
+use secur32::entry::crypt32::{
+    CertCloseStore, CertEnumCertificatesInStore, CertFreeCertificateContext, PFXImportCertStore,
+};
 use secur32::entry::messages::{DecryptMessage, EncryptMessage};
 use secur32::entry::packages::FreeContextBuffer;
-use secur32::entry::CREDENTIALS;
-use secur32::packages::{self, AcquireRequest, AuthData, CredentialUse, SchannelCredSpec};
 
-use crate::pki::Identity;
+use crate::pki::{Identity, PFX_PASSWORD};
 use crate::{Case, Version};
 
 /// `CALG_AES_128` (wincrypt.h): pins the AES-128-GCM suites.
@@ -44,28 +44,60 @@ fn empty() -> SecBuffer {
     SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() }
 }
 
-/// The server credential: the certificate and key of `id`, one protocol, AES-128 only.
-pub fn server_credential(id: &Identity, version: Version) -> CredHandle {
-    let reg = packages::find("Schannel").expect("Schannel package");
-    let spec = SchannelCredSpec {
-        version: SCHANNEL_CRED_VERSION,
-        certs: vec![CertContext::new(id.cert_der.clone(), Some(id.key()))],
-        enabled_protocols: match version {
-            Version::Tls13 => SP_PROT_TLS1_3_SERVER,
-            Version::Tls12 => SP_PROT_TLS1_2_SERVER,
-        },
-        supported_algs: vec![CALG_AES_128],
-        ..Default::default()
+/// `AcquireCredentialsHandleW` for Schannel with `cred`.
+fn acquire(usage: ULONG, cred: &mut SCHANNEL_CRED) -> CredHandle {
+    let mut h = CredHandle::default();
+    let mut pkg = wide("Microsoft Unified Security Protocol Provider");
+    // SAFETY: every pointer is valid for the call; `cred` and what it points to outlive it.
+    let st = unsafe {
+        AcquireCredentialsHandleW(
+            core::ptr::null_mut(),
+            pkg.as_mut_ptr(),
+            usage,
+            core::ptr::null_mut(),
+            (cred as *mut SCHANNEL_CRED).cast(),
+            None,
+            core::ptr::null_mut(),
+            &mut h,
+            core::ptr::null_mut(),
+        )
     };
-    let creds = reg
-        .package
-        .acquire_credentials(AcquireRequest {
-            principal: None,
-            usage: CredentialUse { inbound: true, outbound: false },
-            auth: AuthData::Schannel(spec),
-        })
-        .expect("server credential");
-    CREDENTIALS.insert(creds).expect("credential handle")
+    assert_eq!(st, SEC_E_OK, "AcquireCredentialsHandleW");
+    h
+}
+
+/// The server credential: the certificate and key of `id` (imported from its
+/// PFX), one protocol, AES-128 only.
+pub fn server_credential(id: &Identity, version: Version) -> CredHandle {
+    let blob = CRYPT_DATA_BLOB { cbData: id.pfx.len() as u32, pbData: id.pfx.as_ptr() as *mut u8 };
+    let password = wide(PFX_PASSWORD);
+    // SAFETY: the blob and the password outlive the call.
+    let store = unsafe { PFXImportCertStore(&blob, password.as_ptr(), 0) };
+    assert!(!store.is_null(), "PFXImportCertStore");
+    // SAFETY: a live store; NULL asks for the first certificate.
+    let cert = unsafe { CertEnumCertificatesInStore(store, core::ptr::null()) };
+    assert!(!cert.is_null(), "the PFX holds the certificate");
+    let mut certs = [cert];
+    let mut algs = [CALG_AES_128];
+    // SAFETY: SCHANNEL_CRED is plain data; all-zero is its documented initial state.
+    let mut cred: SCHANNEL_CRED = unsafe { core::mem::zeroed() };
+    cred.dwVersion = SCHANNEL_CRED_VERSION;
+    cred.cCreds = 1;
+    cred.paCred = certs.as_mut_ptr();
+    cred.grbitEnabledProtocols = match version {
+        Version::Tls13 => SP_PROT_TLS1_3_SERVER,
+        Version::Tls12 => SP_PROT_TLS1_2_SERVER,
+    };
+    cred.cSupportedAlgs = 1;
+    cred.palgSupportedAlgs = algs.as_mut_ptr();
+    let h = acquire(SECPKG_CRED_INBOUND, &mut cred);
+    // SAFETY: our reference to the certificate and the store, released once;
+    // the credential keeps what it needs.
+    unsafe {
+        CertFreeCertificateContext(cert);
+        CertCloseStore(store, 0);
+    }
+    h
 }
 
 /// A client credential through `AcquireCredentialsHandleW`: one protocol,
@@ -83,24 +115,7 @@ pub fn client_credential(version: Version, resume: bool) -> CredHandle {
     cred.cSupportedAlgs = 1;
     cred.palgSupportedAlgs = algs.as_mut_ptr();
     cred.dwFlags = SCH_CRED_NO_DEFAULT_CREDS | if resume { 0 } else { SCH_CRED_DISABLE_RECONNECTS };
-    let mut h = CredHandle::default();
-    let mut pkg = wide("Microsoft Unified Security Protocol Provider");
-    // SAFETY: every pointer is valid for the call; `cred` and `algs` outlive it.
-    let st = unsafe {
-        AcquireCredentialsHandleW(
-            core::ptr::null_mut(),
-            pkg.as_mut_ptr(),
-            SECPKG_CRED_OUTBOUND,
-            core::ptr::null_mut(),
-            (&mut cred as *mut SCHANNEL_CRED).cast(),
-            None,
-            core::ptr::null_mut(),
-            &mut h,
-            core::ptr::null_mut(),
-        )
-    };
-    assert_eq!(st, SEC_E_OK, "AcquireCredentialsHandleW");
-    h
+    acquire(SECPKG_CRED_OUTBOUND, &mut cred)
 }
 
 pub fn free_credential(mut h: CredHandle) {
