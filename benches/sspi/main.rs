@@ -571,6 +571,18 @@ fn memory(opts: &Opts, pki: &Pki, rows: &mut Vec<Row>) {
         drop(nd.handshake(&st.rustls, false));
     }
     let rustls = footprint(n, || nd.handshake(&st.rustls, false), drop);
+    let mut od = ossl::Driver::default();
+    let openssl = if opts.runs(Stack::Openssl) {
+        drop(od.handshake(&st.openssl, false));
+        let make = || {
+            let mut p = od.handshake(&st.openssl, false);
+            p.drop_transport();
+            p
+        };
+        Some(footprint(n, make, drop))
+    } else {
+        None
+    };
     let sspi = footprint(
         n,
         || sd.handshake(&mut c, &mut s),
@@ -580,8 +592,12 @@ fn memory(opts: &Opts, pki: &Pki, rows: &mut Vec<Row>) {
             }
         },
     );
-    let rss = [(Stack::Sspi, sspi.0), (Stack::Rustls, rustls.0)];
-    let heap = [(Stack::Sspi, sspi.1), (Stack::Rustls, rustls.1)];
+    let mut rss = vec![(Stack::Sspi, sspi.0), (Stack::Rustls, rustls.0)];
+    let mut heap = vec![(Stack::Sspi, sspi.1), (Stack::Rustls, rustls.1)];
+    if let Some((r, h)) = openssl {
+        rss.push((Stack::Openssl, r));
+        heap.push((Stack::Openssl, h));
+    }
     rows.extend(row_of("idle_context_bytes".into(), "bytes", &rss, Goal::Memory));
     rows.extend(row_of("idle_context_heap_bytes".into(), "bytes", &heap, Goal::None));
 }

@@ -218,6 +218,18 @@ impl Drop for Pair {
     }
 }
 
+impl Pair {
+    /// Frees the BIO pair (the in-memory transport, which stands for the
+    /// socket): what stays is what an idle OpenSSL connection itself holds.
+    pub fn drop_transport(&mut self) {
+        // SAFETY: live SSLs; SSL_set_bio with NULLs releases the BIOs they own.
+        unsafe {
+            SSL_set_bio(self.client, core::ptr::null_mut(), core::ptr::null_mut());
+            SSL_set_bio(self.server, core::ptr::null_mut(), core::ptr::null_mut());
+        }
+    }
+}
+
 /// Per-thread state: the client's session for resumption.
 pub struct Driver {
     session: *mut SSL_SESSION,
