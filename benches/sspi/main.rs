@@ -488,6 +488,44 @@ impl BulkSet {
     }
 }
 
+impl BulkSet {
+    /// sspi and aead with no copy at all (`*_inplace` rows): `EncryptMessage`
+    /// and `DecryptMessage` on one buffer against ring sealing and opening in
+    /// place. rustls and OpenSSL cannot work without a transport copy.
+    fn ops_in_place<'a>(&'a mut self, opts: &Opts, msg: &[u8]) -> Vec<(Stack, Op<'a>)> {
+        let len = msg.len();
+        let n = batch(len);
+        let units = (n * len) as u64;
+        self.sspi.load_in_place(msg);
+        self.aead.load_in_place(msg);
+        let BulkSet { sspi, aead, .. } = self;
+        let mut ops: Vec<(Stack, Op<'a>)> = Vec::new();
+        if opts.runs(Stack::Sspi) {
+            ops.push((
+                Stack::Sspi,
+                Box::new(move || {
+                    for _ in 0..n {
+                        sspi.message_in_place(len);
+                    }
+                    units
+                }),
+            ));
+        }
+        if opts.runs(Stack::Aead) {
+            ops.push((
+                Stack::Aead,
+                Box::new(move || {
+                    for _ in 0..n {
+                        aead.message_in_place(len);
+                    }
+                    units
+                }),
+            ));
+        }
+        ops
+    }
+}
+
 fn message(size: usize) -> Vec<u8> {
     (0..size).map(|i| (i * 31 + 7) as u8).collect()
 }
@@ -497,7 +535,7 @@ fn to_mib(results: Vec<(Stack, f64)>) -> Vec<(Stack, f64)> {
 }
 
 fn bulk(opts: &Opts, pki: &Pki, rows: &mut Vec<Row>) {
-    if !BULK_SIZES.iter().any(|(_, n)| opts.wants(n)) {
+    if !BULK_SIZES.iter().any(|(_, n)| opts.wants(n) || opts.wants(&format!("{n}_inplace"))) {
         return;
     }
     let st = Stacks::new(pki, Case { version: Version::Tls13, key: KeyKind::Ecdsa });
@@ -515,6 +553,16 @@ fn bulk(opts: &Opts, pki: &Pki, rows: &mut Vec<Row>) {
             _ => Goal::None,
         };
         rows.extend(row_of(name.to_string(), "MiB/s", &results, goal));
+    }
+    for (size, name) in BULK_SIZES {
+        let name = format!("{name}_inplace");
+        if !opts.wants(&name) {
+            continue;
+        }
+        let msg = message(size);
+        let results = to_mib(compare(opts, &mut set.ops_in_place(opts, &msg)));
+        let goal = if size == 16384 { Goal::Bulk16kInPlace } else { Goal::None };
+        rows.extend(row_of(name, "MiB/s", &results, goal));
     }
 }
 

@@ -377,15 +377,9 @@ impl Bulk {
         }
     }
 
-    /// One message: the application lays `msg` out between header and
-    /// trailer room, `EncryptMessage` seals it in place, the record goes
-    /// over the wire (copied out, copied in: send() and recv()), and
-    /// `DecryptMessage` opens it in place in the receive buffer.
-    pub fn message(&mut self, msg: &[u8]) {
-        let pair = self.pair.as_mut().expect("pair");
-        let (h, t, n) = (self.header, self.trailer, msg.len());
-        self.send[h..h + n].copy_from_slice(msg);
-        let base = self.send.as_mut_ptr();
+    /// `EncryptMessage` of the `n` bytes at `buf[header..]`; returns the record length.
+    fn encrypt(ctx: &mut CtxtHandle, buf: &mut [u8], h: usize, n: usize, t: usize) -> usize {
+        let base = buf[..h + n + t].as_mut_ptr();
         let mut bufs = [
             SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: base.cast() },
             SecBuffer { cbBuffer: n as u32, BufferType: SECBUFFER_DATA, pvBuffer: base.wrapping_add(h).cast() },
@@ -397,26 +391,60 @@ impl Bulk {
             empty(),
         ];
         let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-        // SAFETY: the buffers lie inside `send`, which outlives the call.
-        let st = unsafe { EncryptMessage(&mut pair.client, 0, &mut desc, 0) };
+        // SAFETY: the three buffers lie inside `buf`, which outlives the call.
+        let st = unsafe { EncryptMessage(ctx, 0, &mut desc, 0) };
         assert_eq!(st, SEC_E_OK, "EncryptMessage");
-        let total = (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize;
+        (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize
+    }
 
-        self.wire.clear();
-        self.wire.extend_from_slice(&self.send[..total]);
-        self.recv[..total].copy_from_slice(&self.wire);
-
+    /// `DecryptMessage` of the record `buf`, which must hold one message of `n` bytes.
+    fn decrypt(ctx: &mut CtxtHandle, buf: &mut [u8], n: usize) {
         let mut bufs = [
-            SecBuffer { cbBuffer: total as u32, BufferType: SECBUFFER_DATA, pvBuffer: self.recv.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: buf.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: buf.as_mut_ptr().cast() },
             empty(),
             empty(),
             empty(),
         ];
         let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-        // SAFETY: the buffer is `recv`, which outlives the call.
-        let st = unsafe { DecryptMessage(&mut pair.server, &mut desc, 0, core::ptr::null_mut()) };
+        // SAFETY: the buffer is `buf`, which outlives the call.
+        let st = unsafe { DecryptMessage(ctx, &mut desc, 0, core::ptr::null_mut()) };
         assert_eq!(st, SEC_E_OK, "DecryptMessage");
         assert!(bufs[1].BufferType == SECBUFFER_DATA && bufs[1].cbBuffer as usize == n, "one whole message decrypted");
+    }
+
+    /// One message: the application lays `msg` out between header and
+    /// trailer room, `EncryptMessage` seals it in place, the record goes
+    /// over the wire (copied out, copied in: send() and recv()), and
+    /// `DecryptMessage` opens it in place in the receive buffer.
+    pub fn message(&mut self, msg: &[u8]) {
+        let pair = self.pair.as_mut().expect("pair");
+        let (h, t, n) = (self.header, self.trailer, msg.len());
+        self.send[h..h + n].copy_from_slice(msg);
+        let total = Self::encrypt(&mut pair.client, &mut self.send, h, n, t);
+        self.wire.clear();
+        self.wire.extend_from_slice(&self.send[..total]);
+        self.recv[..total].copy_from_slice(&self.wire);
+        Self::decrypt(&mut pair.server, &mut self.recv[..total], n);
+    }
+
+    /// One message of `n` bytes with no copy at all: `EncryptMessage` seals
+    /// the send buffer in place and `DecryptMessage` opens that same buffer
+    /// in place, which leaves the plaintext where the next call wants it.
+    /// (Only SSPI's in-place API allows this; it isolates the SSPI layer's
+    /// cost from the transport's.)
+    pub fn message_in_place(&mut self, n: usize) {
+        let pair = self.pair.as_mut().expect("pair");
+        let (h, t) = (self.header, self.trailer);
+        let total = Self::encrypt(&mut pair.client, &mut self.send, h, n, t);
+        Self::decrypt(&mut pair.server, &mut self.send[..total], n);
+    }
+
+    /// Puts `msg` where `message_in_place` expects it, and checks a round trip.
+    pub fn load_in_place(&mut self, msg: &[u8]) {
+        let h = self.header;
+        self.send[h..h + msg.len()].copy_from_slice(msg);
+        self.message_in_place(msg.len());
+        assert_eq!(&self.send[h..h + msg.len()], msg, "SSPI in-place round trip");
     }
 }
 
