@@ -102,14 +102,27 @@ enum Kind {
     Tls13,
 }
 
+/// Sequence numbers stop here, short of wrapping (rustls stops at the same
+/// point): a nonce is never used twice, in either direction.
+const SEQ_LIMIT: u64 = 0xffff_ffff_ffff_0000;
+
+/// AES blocks one AES-GCM key may encrypt: RFC 8446 section 5.5 allows
+/// 2^24.5 full-size records (of 2^10 blocks) per key; we stay at 2^34 blocks.
+/// The bound (Luykx-Paterson, draft-irtf-cfrg-aead-limits) is on blocks, not
+/// records: counting records instead ended a connection of 64-byte messages
+/// after 1 GiB (2^24 records), where 2^34 blocks are 256 GiB whatever the
+/// message size.
+const AES_GCM_BLOCK_BUDGET: u64 = 1 << 34;
+
 /// One direction's record protection: key, IV and sequence number.
 pub struct Protection {
     key: LessSafeKey,
     iv: [u8; 12],
     seq: u64,
     kind: Kind,
-    /// Records this key may protect before it must be retired.
-    limit: u64,
+    /// Cipher blocks this key may still encrypt (sealing only: the limit
+    /// protects what we send; what the peer sends is the peer's to bound).
+    budget: u64,
 }
 
 impl core::fmt::Debug for Protection {
@@ -121,10 +134,13 @@ impl core::fmt::Debug for Protection {
 impl Protection {
     /// Takes over a direction from rustls' extracted secrets.
     pub fn new(secrets: &ConnectionTrafficSecrets, seq: u64, tls13: bool) -> SecResult<Self> {
-        let (alg, key, iv, limit): (&'static aead::Algorithm, &[u8], &[u8], u64) = match secrets {
-            // AES-GCM: RFC 8446 section 5.5 limits to 2^24.5 records; stay at 2^24.
-            ConnectionTrafficSecrets::Aes128Gcm { key, iv } => (&aead::AES_128_GCM, key.as_ref(), iv.as_ref(), 1 << 24),
-            ConnectionTrafficSecrets::Aes256Gcm { key, iv } => (&aead::AES_256_GCM, key.as_ref(), iv.as_ref(), 1 << 24),
+        let (alg, key, iv, budget): (&'static aead::Algorithm, &[u8], &[u8], u64) = match secrets {
+            ConnectionTrafficSecrets::Aes128Gcm { key, iv } => {
+                (&aead::AES_128_GCM, key.as_ref(), iv.as_ref(), AES_GCM_BLOCK_BUDGET)
+            }
+            ConnectionTrafficSecrets::Aes256Gcm { key, iv } => {
+                (&aead::AES_256_GCM, key.as_ref(), iv.as_ref(), AES_GCM_BLOCK_BUDGET)
+            }
             ConnectionTrafficSecrets::Chacha20Poly1305 { key, iv } => {
                 (&aead::CHACHA20_POLY1305, key.as_ref(), iv.as_ref(), u64::MAX)
             }
@@ -137,7 +153,7 @@ impl Protection {
         };
         let key = LessSafeKey::new(UnboundKey::new(alg, key).map_err(|_| SecError::internal("bad AEAD key"))?);
         let iv: [u8; 12] = iv.try_into().map_err(|_| SecError::internal("bad AEAD IV"))?;
-        Ok(Self { key, iv, seq, kind, limit })
+        Ok(Self { key, iv, seq, kind, budget })
     }
 
     /// Bytes before the payload (record header and, for TLS 1.2 GCM, the explicit nonce).
@@ -165,12 +181,26 @@ impl Protection {
     }
 
     fn next_seq(&mut self) -> SecResult<u64> {
-        if self.seq >= self.limit {
-            return Err(SecError::new(SEC_E_CONTEXT_EXPIRED, "record sequence limit of this key reached"));
+        if self.seq >= SEQ_LIMIT {
+            return Err(SecError::new(SEC_E_CONTEXT_EXPIRED, "record sequence numbers of this key exhausted"));
         }
         let s = self.seq;
         self.seq += 1;
         Ok(s)
+    }
+
+    /// Takes the cipher blocks sealing `sealed_len` bytes costs (plus the
+    /// block that masks the tag) from the key's budget.
+    fn spend(&mut self, sealed_len: usize) -> SecResult<()> {
+        let blocks = (sealed_len as u64).div_ceil(16) + 1;
+        if blocks > self.budget {
+            return Err(SecError::new(
+                SEC_E_CONTEXT_EXPIRED,
+                "confidentiality limit of this key reached (RFC 8446 section 5.5)",
+            ));
+        }
+        self.budget -= blocks;
+        Ok(())
     }
 
     /// Seals one record in place. `record` holds `header_len()` bytes of room,
@@ -183,6 +213,8 @@ impl Protection {
         if payload_len > MAX_PLAINTEXT || record.len() < total {
             return Err(SecError::internal("record buffer too small"));
         }
+        let sealed = if self.kind == Kind::Tls13 { payload_len + 1 } else { payload_len };
+        self.spend(sealed)?;
         let nonce = self.nonce();
         let seq = self.next_seq()?;
         let frag_len = (total - HEADER_LEN) as u16;
@@ -350,6 +382,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn aes_gcm_budget_counts_blocks_and_only_when_sealing() {
+        let mut tx = Protection::new(&secrets(1), 0, true).unwrap();
+        let mut rx = Protection::new(&secrets(1), 0, true).unwrap();
+        // 64 bytes + the inner type = 5 blocks, plus the tag's: 6 per record.
+        tx.budget = 12;
+        rx.budget = 0;
+        for _ in 0..2 {
+            let mut rec = vec![0u8; 5 + 64 + 17];
+            tx.seal(CT_APPLICATION_DATA, &mut rec, 64).unwrap();
+            rx.open(&mut rec).expect("opening spends no budget");
+        }
+        let mut rec = vec![0u8; 5 + 64 + 17];
+        assert_eq!(tx.seal(CT_APPLICATION_DATA, &mut rec, 64).unwrap_err().status, SEC_E_CONTEXT_EXPIRED);
+        // A full-size record costs 1026 blocks: about 2^24 fit in the real budget, 64-byte ones far more.
+        assert_eq!(AES_GCM_BLOCK_BUDGET / 1026, 16_744_511);
+        assert_eq!(AES_GCM_BLOCK_BUDGET / 6, 2_863_311_530);
+        let chacha = Protection::new(&secrets(2), 0, true).unwrap();
+        assert_eq!(chacha.budget, u64::MAX);
+    }
+
+    #[test]
+    fn sequence_numbers_never_wrap() {
+        let mut tx = Protection::new(&secrets(2), SEQ_LIMIT - 1, false).unwrap();
+        let mut rx = Protection::new(&secrets(2), SEQ_LIMIT - 1, false).unwrap();
+        let mut rec = vec![0u8; 5 + 3 + 16];
+        tx.seal(CT_APPLICATION_DATA, &mut rec, 3).unwrap();
+        rx.open(&mut rec).unwrap();
+        assert_eq!(tx.seal(CT_APPLICATION_DATA, &mut rec, 3).unwrap_err().status, SEC_E_CONTEXT_EXPIRED);
+        assert_eq!(rx.open(&mut rec).unwrap_err().status, SEC_E_CONTEXT_EXPIRED);
     }
 
     #[test]
