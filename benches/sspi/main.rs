@@ -539,11 +539,12 @@ fn bulk(opts: &Opts, pki: &Pki, rows: &mut Vec<Row>) {
         return;
     }
     let st = Stacks::new(pki, Case { version: Version::Tls13, key: KeyKind::Ecdsa });
-    let mut set = BulkSet::new(&st, 16384);
+    // Every row starts on fresh connections.
     for (size, name) in BULK_SIZES {
         if !opts.wants(name) {
             continue;
         }
+        let mut set = BulkSet::new(&st, size);
         let msg = message(size);
         set.check(&msg);
         let results = to_mib(compare(opts, &mut set.ops(opts, &msg)));
@@ -559,6 +560,7 @@ fn bulk(opts: &Opts, pki: &Pki, rows: &mut Vec<Row>) {
         if !opts.wants(&name) {
             continue;
         }
+        let mut set = BulkSet::new(&st, size);
         let msg = message(size);
         let results = to_mib(compare(opts, &mut set.ops_in_place(opts, &msg)));
         let goal = if size == 16384 { Goal::Bulk16kInPlace } else { Goal::None };
