@@ -153,6 +153,14 @@ impl Machine {
         for l in &self.lines {
             println!("{l}");
         }
+        let load: f64 = loadavg().split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        if load > 0.5 {
+            println!(
+                "note: load average {load:.2} before the start: something else uses the CPUs. Ratios still \
+                 compare like with like; absolute figures and the scaling rows (which need an idle second \
+                 core) do not mean much."
+            );
+        }
         println!();
     }
 }
