@@ -152,11 +152,13 @@ impl Opts {
         if self.iters.is_some() || self.short {
             1
         } else {
-            7
+            15
         }
     }
+    /// Short rounds, many of them: on a shared machine, the more rounds, the
+    /// likelier each column gets one that nothing else disturbed.
     fn round_time(&self) -> Duration {
-        Duration::from_millis(if self.short { 60 } else { 300 })
+        Duration::from_millis(if self.short { 60 } else { 150 })
     }
     fn contexts(&self) -> usize {
         self.contexts.unwrap_or(if self.short { 1000 } else { 10_000 })

@@ -117,7 +117,7 @@ impl Machine {
                 if opts.short {
                     "1 round of 60 ms per cell"
                 } else {
-                    "best of 7 interleaved rounds of 300 ms per cell"
+                    "best of 15 interleaved rounds of 150 ms per cell"
                 }
             ),
             format!(
@@ -141,9 +141,9 @@ impl Machine {
              bulk, memory and scaling on TLS 1.3 ECDSA"
                 .into(),
             "columns: sspi = SSPI client and server through the exported C functions; rustls = native \
-             ClientConnection/ServerConnection, same config; aead = ring AES-128-GCM seal+open in place, \
-             same copies as sspi (app -> record, wire out, wire in); \
-             openssl = libssl through a BIO pair; xN = sspi / N"
+             ClientConnection/ServerConnection, same config; aead = ring AES-128-GCM seal+open in place \
+             (bulk_*: with sspi's copies, app -> record -> wire -> receive buffer; *_inplace: no copy, \
+             nor for sspi); openssl = libssl through a BIO pair; x = sspi / column"
                 .into(),
         ];
         Machine { lines }
