@@ -115,9 +115,9 @@ impl Machine {
                 "sspi-rustls benchmark, {} mode ({})",
                 if opts.short { "short" } else { "full" },
                 if opts.short {
-                    "1 round of 60 ms per cell"
+                    "1 round of 60 ms per cell, thread CPU time"
                 } else {
-                    "best of 15 interleaved rounds of 150 ms per cell"
+                    "best of 15 interleaved rounds of 150 ms per cell, thread CPU time"
                 }
             ),
             format!(
@@ -156,9 +156,9 @@ impl Machine {
         let load: f64 = loadavg().split_whitespace().next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
         if load > 0.5 {
             println!(
-                "note: load average {load:.2} before the start: something else uses the CPUs. Ratios still \
-                 compare like with like; absolute figures and the scaling rows (which need an idle second \
-                 core) do not mean much."
+                "note: load average {load:.2} before the start: something else uses the CPUs. One-thread \
+                 cells count CPU time and compare like with like; the scaling rows need an idle second core \
+                 and show here what the machine allowed."
             );
         }
         println!();
