@@ -15,7 +15,8 @@
 //! Other options: `--only SUBSTRING` (rows whose name contains it, may be
 //! repeated), `--stack sspi|rustls|aead|openssl` (only that column, may be
 //! repeated), `--iters N` (a fixed number of operations per cell instead of
-//! timed rounds; for callgrind), `--contexts N` (idle contexts to create).
+//! timed rounds; for callgrind), `--contexts N` (idle contexts to create),
+//! `--diagnose` (adds a `rustls+extract` column to the handshake rows).
 
 mod aead;
 mod native;
@@ -321,10 +322,14 @@ impl Stacks {
             d.handshake(&mut c, &mut s).delete();
         }
         let mut pair = d.handshake(&mut c, &mut s);
-        let (proto, suite, resumed) = sspi::negotiated(&mut pair.client);
+        let (proto, suite, resumed, group) = sspi::negotiated(&mut pair.client);
         // SecPkgContext_CipherInfo.dwProtocol is the wire version (0x0304, 0x0303).
         let want = (case.version_id() as u32, case.suite_id() as u32, resume);
         assert_eq!((proto, suite, resumed), want, "SSPI negotiated");
+        if !(resume && case.version == Version::Tls12) {
+            // dwKeyType: the key exchange group's TLS id (X25519 = 0x1d).
+            assert_eq!(group, 0x1d, "SSPI group");
+        }
         pair.delete();
 
         let mut d = native::Driver::default();

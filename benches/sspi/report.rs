@@ -195,7 +195,7 @@ pub fn print_table(rows: &[Row]) {
     for r in rows {
         let col = |v: Option<f64>| {
             v.map_or(("-".to_string(), "-".to_string()), |v| {
-                (fmt_value(r.unit, v), r.ratio(Some(v)).map_or("-".into(), |x| format!("{x:.2}")))
+                (fmt_value(r.unit, v), r.ratio(Some(v)).map_or("-".into(), |x| format!("{x:.3}")))
             })
         };
         let (rv, rx) = col(r.rustls);

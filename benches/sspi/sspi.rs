@@ -334,8 +334,9 @@ pub fn stream_sizes(ctx: &mut CtxtHandle) -> SecPkgContext_StreamSizes {
     s
 }
 
-/// (protocol bits, cipher suite id, resumed) of an established context.
-pub fn negotiated(ctx: &mut CtxtHandle) -> (u32, u32, bool) {
+/// (wire version, cipher suite id, resumed, key exchange group id) of an
+/// established context.
+pub fn negotiated(ctx: &mut CtxtHandle) -> (u32, u32, bool, u32) {
     // SAFETY: plain data; zero is a valid initial value.
     let mut ci: SecPkgContext_CipherInfo = unsafe { core::mem::zeroed() };
     // SAFETY: `ci` is the attribute's struct; `ctx` is live.
@@ -349,7 +350,7 @@ pub fn negotiated(ctx: &mut CtxtHandle) -> (u32, u32, bool) {
         QueryContextAttributesW(ctx, SECPKG_ATTR_SESSION_INFO, (&mut si as *mut SecPkgContext_SessionInfo).cast())
     };
     assert_eq!(st, SEC_E_OK);
-    (ci.dwProtocol, ci.dwCipherSuite, si.dwFlags & SSL_SESSION_RECONNECT != 0)
+    (ci.dwProtocol, ci.dwCipherSuite, si.dwFlags & SSL_SESSION_RECONNECT != 0, ci.dwKeyType)
 }
 
 /// `EncryptMessage` on the client, the record over the wire, `DecryptMessage` on the server.
