@@ -24,7 +24,7 @@ HEADERS := $(wildcard include/*.h)
 # The layers of `make test`, in order. Each is also a target of its own.
 TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix
 
-.PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean
+.PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean bench bench-short
 
 all: build
 
@@ -105,6 +105,13 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0 \
 	    $(DESTDIR)$(LIBDIR)/libsecur32.so $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/sspi-rustls
+
+# The benchmark (README, Performance): full table, or a quick look.
+bench:
+	$(CARGO) bench --bench sspi
+
+bench-short:
+	$(CARGO) bench --bench sspi -- --short
 
 lint:
 	$(CARGO) fmt --check

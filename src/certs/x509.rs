@@ -72,6 +72,21 @@ pub const OID_SUBJECT_KEY_ID: &str = "2.5.29.14";
 pub const OID_SUBJECT_ALT_NAME: &str = "2.5.29.17";
 pub const OID_ISSUER_ALT_NAME: &str = "2.5.29.18";
 
+/// The `notAfter` of a DER certificate (FILETIME), without decoding the
+/// rest: the context expiry every client handshake reports.
+pub fn not_after(der_bytes: &[u8]) -> SecResult<u64> {
+    let mut outer = Reader::new(der_bytes);
+    let mut cert = outer.sequence()?;
+    let mut tbs = cert.sequence()?;
+    tbs.optional(der::context(0))?;
+    tbs.integer_bytes()?;
+    tbs.expect(der::SEQUENCE)?;
+    tbs.expect(der::SEQUENCE)?;
+    let mut validity = tbs.sequence()?;
+    validity.any()?;
+    der::time_to_filetime(&validity.any()?)
+}
+
 impl ParsedCert {
     /// Decodes a DER certificate; the whole input must be the certificate.
     pub fn parse(der_bytes: &[u8]) -> SecResult<Self> {

@@ -38,7 +38,7 @@ fn server_facts(ctx: &SchannelContext, est: &Established) -> Option<ParsedCert> 
 
 /// Expiry of the peer's certificate, as the context expiry (FILETIME).
 pub fn peer_expiry(est: &Established) -> Option<u64> {
-    ParsedCert::parse(est.negotiated.peer_certs.first()?).ok().map(|c| c.not_after)
+    x509::not_after(est.negotiated.peer_certs.first()?).ok()
 }
 
 /// The hash RFC 5929 `tls-server-end-point` uses for a certificate: its
