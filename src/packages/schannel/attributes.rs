@@ -131,7 +131,7 @@ fn keying_material(ctx: &SchannelContext, est: &Established) -> SecResult<Vec<u8
     let req =
         lock(&ctx.keying).clone().ok_or(SecError::invalid_parameter("set SECPKG_ATTR_KEYING_MATERIAL_INFO first"))?;
     let hooks = lock(&ctx.hooks).clone().ok_or(SecError::internal("no handshake secrets"))?;
-    let secrets = lock(&hooks.key_log.secrets);
+    let secrets = lock(&hooks.secrets);
     let bits = est.suite.hash_bits;
     if est.tls13() {
         exporter::tls13(bits, &secrets.exporter, &req.label, req.context.as_deref(), req.length)

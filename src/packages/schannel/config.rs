@@ -36,6 +36,12 @@ pub struct CapturedSecrets {
     pub master: Vec<u8>,
 }
 
+impl core::fmt::Debug for CapturedSecrets {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CapturedSecrets")
+    }
+}
+
 impl Drop for CapturedSecrets {
     fn drop(&mut self) {
         for v in [&mut self.exporter, &mut self.master] {
@@ -44,31 +50,26 @@ impl Drop for CapturedSecrets {
     }
 }
 
-/// A per-context key log: keeps the exporter secrets, and forwards to
+/// The credentials' key log: the exporter secrets go to the context whose
+/// handshake this thread is driving (see `CURRENT`), and everything to
 /// `SSLKEYLOGFILE` when that is set. Never prints anything.
-#[derive(Default)]
-pub struct CaptureKeyLog {
-    pub secrets: Mutex<CapturedSecrets>,
-}
+#[derive(Debug, Default)]
+struct HookKeyLog;
 
-impl core::fmt::Debug for CaptureKeyLog {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("CaptureKeyLog")
-    }
-}
-
-impl KeyLog for CaptureKeyLog {
+impl KeyLog for HookKeyLog {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         if let Some(f) = KEY_LOG_FILE.as_ref() {
             f.log(label, client_random, secret);
         }
-        let mut s = crate::handles::lock(&self.secrets);
-        match label {
-            "EXPORTER_SECRET" => s.exporter = secret.to_vec(),
-            "CLIENT_RANDOM" => s.master = secret.to_vec(),
-            _ => return,
-        }
-        s.client_random = client_random.to_vec();
+        with_current(|h| {
+            let mut s = crate::handles::lock(&h.secrets);
+            match label {
+                "EXPORTER_SECRET" => s.exporter = secret.to_vec(),
+                "CLIENT_RANDOM" => s.master = secret.to_vec(),
+                _ => return,
+            }
+            s.client_random = client_random.to_vec();
+        });
     }
 
     fn will_log(&self, label: &str) -> bool {
@@ -79,7 +80,8 @@ impl KeyLog for CaptureKeyLog {
 /// What rustls tells a context through callbacks during its handshake.
 #[derive(Debug, Default)]
 pub struct Hooks {
-    pub key_log: Arc<CaptureKeyLog>,
+    /// The secrets exporters need, from the key log.
+    pub secrets: Mutex<CapturedSecrets>,
     /// Client: the server asked for a certificate.
     pub cert_requested: AtomicBool,
     /// Client: a certificate was sent.
@@ -159,6 +161,50 @@ impl ResolvesServerCert for ServerCert {
     }
 }
 
+/// What a context chooses for its client config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ClientChoice {
+    check: ServerCheck,
+    alpn: Vec<Vec<u8>>,
+    sni: bool,
+    resume: bool,
+}
+
+/// What a context chooses for its server config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ServerChoice {
+    mutual: bool,
+    alpn: Vec<Vec<u8>>,
+}
+
+/// Configs made for the choices contexts made, most recent last: a program
+/// usually makes the same choice for every connection, and then every
+/// context shares one config instead of cloning its own.
+struct ConfigCache<K, V> {
+    entries: Mutex<Vec<(K, Arc<V>)>>,
+}
+
+impl<K: PartialEq, V> ConfigCache<K, V> {
+    const SIZE: usize = 8;
+
+    fn new() -> Self {
+        Self { entries: Mutex::new(Vec::new()) }
+    }
+
+    fn get_or_make(&self, key: K, make: impl FnOnce() -> V) -> Arc<V> {
+        let mut entries = crate::handles::lock(&self.entries);
+        if let Some((_, v)) = entries.iter().find(|(k, _)| *k == key) {
+            return Arc::clone(v);
+        }
+        let v = Arc::new(make());
+        if entries.len() == Self::SIZE {
+            entries.remove(0);
+        }
+        entries.push((key, Arc::clone(&v)));
+        v
+    }
+}
+
 /// What a credential builds once and shares with its contexts.
 pub struct CredentialConfigs {
     client: Option<ClientConfig>,
@@ -166,6 +212,8 @@ pub struct CredentialConfigs {
     /// Server configs without and with a client-certificate request.
     server: Option<(ServerConfig, ServerConfig)>,
     pub client_sessions: Arc<ClientSessionMemoryCache>,
+    client_cache: ConfigCache<ClientChoice, ClientConfig>,
+    server_cache: ConfigCache<ServerChoice, ServerConfig>,
 }
 
 fn versions(creds: &SchannelCredentials) -> Vec<&'static SupportedProtocolVersion> {
@@ -202,6 +250,7 @@ impl CredentialConfigs {
                 .with_custom_certificate_verifier(verifiers[0].1.clone())
                 .with_client_cert_resolver(Arc::new(ClientCert { key: creds.certified_key.clone() }));
             c.enable_secret_extraction = true;
+            c.key_log = Arc::new(HookKeyLog);
             c.resumption = if reconnects {
                 Resumption::store(client_sessions.clone() as Arc<dyn ClientSessionStore>)
             } else {
@@ -229,6 +278,7 @@ impl CredentialConfigs {
                     };
                     let mut c = b.with_cert_resolver(Arc::new(ServerCert { key: Arc::clone(key) }));
                     c.enable_secret_extraction = true;
+                    c.key_log = Arc::new(HookKeyLog);
                     if reconnects {
                         c.session_storage = ServerSessionMemoryCache::new(1024);
                         c.ticketer = rustls::crypto::ring::Ticketer::new()
@@ -248,40 +298,49 @@ impl CredentialConfigs {
             }
             _ => None,
         };
-        Ok(Self { client, verifiers, server, client_sessions })
+        Ok(Self {
+            client,
+            verifiers,
+            server,
+            client_sessions,
+            client_cache: ConfigCache::new(),
+            server_cache: ConfigCache::new(),
+        })
     }
 
-    /// A client config for one context.
+    /// The client config for a context's choices.
     pub fn client_config(
         &self,
         check: ServerCheck,
         alpn: Vec<Vec<u8>>,
         sni: bool,
         resume: bool,
-        hooks: &Arc<Hooks>,
     ) -> SecResult<Arc<ClientConfig>> {
         let base = self.client.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "not an outbound credential"))?;
-        let mut c = base.clone();
-        if let Some((_, v)) = self.verifiers.iter().find(|(k, _)| *k == check) {
-            c.dangerous().set_certificate_verifier(v.clone());
-        }
-        c.alpn_protocols = alpn;
-        c.enable_sni = sni;
-        c.key_log = hooks.key_log.clone();
-        if !resume {
-            c.resumption = Resumption::disabled();
-        }
-        Ok(Arc::new(c))
+        let choice = ClientChoice { check, alpn, sni, resume };
+        Ok(self.client_cache.get_or_make(choice.clone(), || {
+            let mut c = base.clone();
+            if let Some((_, v)) = self.verifiers.iter().find(|(k, _)| *k == choice.check) {
+                c.dangerous().set_certificate_verifier(v.clone());
+            }
+            c.alpn_protocols = choice.alpn;
+            c.enable_sni = choice.sni;
+            if !choice.resume {
+                c.resumption = Resumption::disabled();
+            }
+            c
+        }))
     }
 
-    /// A server config for one context.
-    pub fn server_config(&self, mutual: bool, alpn: Vec<Vec<u8>>, hooks: &Arc<Hooks>) -> SecResult<Arc<ServerConfig>> {
+    /// The server config for a context's choices.
+    pub fn server_config(&self, mutual: bool, alpn: Vec<Vec<u8>>) -> SecResult<Arc<ServerConfig>> {
         let (plain, with_auth) =
             self.server.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "not an inbound credential"))?;
-        let mut c = if mutual { with_auth.clone() } else { plain.clone() };
-        c.alpn_protocols = alpn;
-        c.key_log = hooks.key_log.clone();
-        Ok(Arc::new(c))
+        Ok(self.server_cache.get_or_make(ServerChoice { mutual, alpn: alpn.clone() }, || {
+            let mut c = if mutual { with_auth.clone() } else { plain.clone() };
+            c.alpn_protocols = alpn;
+            c
+        }))
     }
 
     /// Forgets cached sessions for `name` (`SSL_SESSION_DISABLE_RECONNECTS`).

@@ -237,12 +237,12 @@ impl Handshake {
                 };
                 let sni = target.is_some() && matches!(name, ServerName::DnsName(_));
                 self.target = target.map(str::to_owned);
-                let config = configs.client_config(check, alpn_ids, sni, resume && target.is_some(), &self.hooks)?;
+                let config = configs.client_config(check, alpn_ids, sni, resume && target.is_some())?;
                 Conn::Client(UnbufferedClientConnection::new(config, name).map_err(|e| errors::from_rustls(&e))?)
             }
             Side::Server => {
                 let mutual = flags & ASC_REQ_MUTUAL_AUTH != 0;
-                let config = configs.server_config(mutual, alpn_ids, &self.hooks)?;
+                let config = configs.server_config(mutual, alpn_ids)?;
                 Conn::Server(UnbufferedServerConnection::new(config).map_err(|e| errors::from_rustls(&e))?)
             }
         };
