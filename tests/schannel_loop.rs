@@ -682,3 +682,32 @@ fn cipher_info_and_other_attributes() {
     client.delete();
     server.delete();
 }
+
+#[test]
+fn app_data_set_and_query() {
+    use secur32::entry::attributes::SetContextAttributesW;
+    let (mut client, mut server) = pair(0);
+    handshake(&mut client, &mut server).unwrap();
+    let mut c = client.ctx.unwrap();
+    let mut data = *b"application data";
+    let mut set =
+        SecPkgContext_SessionAppData { dwFlags: 0, cbAppData: data.len() as u32, pbAppData: data.as_mut_ptr() };
+    let st = unsafe {
+        SetContextAttributesW(
+            &mut c,
+            SECPKG_ATTR_APP_DATA,
+            (&mut set as *mut SecPkgContext_SessionAppData).cast(),
+            core::mem::size_of::<SecPkgContext_SessionAppData>() as u32,
+        )
+    };
+    assert_eq!(st, SEC_E_OK);
+    let mut got = SecPkgContext_SessionAppData { dwFlags: 7, cbAppData: 0, pbAppData: core::ptr::null_mut() };
+    let st = unsafe {
+        QueryContextAttributesW(&mut c, SECPKG_ATTR_APP_DATA, (&mut got as *mut SecPkgContext_SessionAppData).cast())
+    };
+    assert_eq!(st, SEC_E_OK);
+    assert_eq!(unsafe { core::slice::from_raw_parts(got.pbAppData, got.cbAppData as usize) }, b"application data");
+    assert_eq!(unsafe { FreeContextBuffer(got.pbAppData.cast()) }, SEC_E_OK);
+    client.delete();
+    server.delete();
+}

@@ -37,6 +37,7 @@ fn attr_size(value: &Attr) -> usize {
         Attr::SupportedAlgs(_) => size_of::<SecPkgCred_SupportedAlgs>(),
         Attr::Bindings(_) => size_of::<SecPkgContext_Bindings>(),
         Attr::KeyingMaterial(_) => size_of::<SecPkgContext_KeyingMaterial>(),
+        Attr::AppData(_) => size_of::<SecPkgContext_SessionAppData>(),
     }
 }
 
@@ -164,6 +165,14 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
             Attr::Bindings(v) => put(
                 buf,
                 SecPkgContext_Bindings { BindingsLength: v.len() as ULONG, Bindings: alloc::allocate_copy(&v)?.cast() },
+            ),
+            Attr::AppData(v) => put(
+                buf,
+                SecPkgContext_SessionAppData {
+                    dwFlags: 0,
+                    cbAppData: v.len() as DWORD,
+                    pbAppData: if v.is_empty() { core::ptr::null_mut() } else { alloc::allocate_copy(&v)? },
+                },
             ),
             Attr::KeyingMaterial(mut v) => {
                 let p = alloc::allocate_copy(&v)?;

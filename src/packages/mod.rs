@@ -197,6 +197,8 @@ pub enum Attr {
     Bindings(Vec<u8>),
     /// `SecPkgContext_KeyingMaterial`.
     KeyingMaterial(Vec<u8>),
+    /// `SecPkgContext_SessionAppData`.
+    AppData(Vec<u8>),
 }
 
 /// Input of `SetContextAttributes`, parsed.

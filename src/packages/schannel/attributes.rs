@@ -180,6 +180,7 @@ pub fn query(ctx: &SchannelContext, attribute: ULONG) -> SecResult<Attr> {
                 "tls-unique is not available (rustls does not expose the Finished message)",
             ))
         }
+        SECPKG_ATTR_APP_DATA => return Ok(Attr::AppData(lock(&ctx.app_data).clone())),
         SECPKG_ATTR_LOCAL_CERT_CONTEXT => {
             let creds = ctx.credentials()?;
             return match &creds.cert {
