@@ -154,11 +154,15 @@ macro_rules! drive {
                 Ok(None) => continue,
                 Ok(Some(p)) => break Ok(p),
                 Err(e) => {
-                    // rustls queued its alert: collect it (and anything else
-                    // pending). The same buffer goes back in, as rustls'
-                    // deframer expects.
+                    // rustls queued its alert: collect it (and anything queued
+                    // before it). The same buffer goes back in, as rustls'
+                    // deframer expects, but only until the alert is out: a
+                    // record that failed to deframe (bad MAC, overflow) is not
+                    // discarded, and one more call would deframe it again and
+                    // queue a second fatal alert (a debug assertion in rustls).
                     loop {
                         let UnbufferedStatus { discard, state } = conn.process_tls_records(inbuf);
+                        let mut alert_out = false;
                         let more = match state {
                             Ok(ConnectionState::EncodeTlsData(mut enc)) => {
                                 let start = out.len();
@@ -167,6 +171,7 @@ macro_rules! drive {
                                     Ok(n) => out.truncate(start + n),
                                     Err(_) => out.truncate(start),
                                 }
+                                alert_out = last_alert_record(&out[start..]).is_some_and(is_alert_record);
                                 true
                             }
                             Ok(ConnectionState::TransmitTlsData(t)) => {
@@ -176,7 +181,7 @@ macro_rules! drive {
                             _ => false,
                         };
                         inbuf.drain(..discard);
-                        if !more {
+                        if !more || alert_out {
                             break;
                         }
                     }
@@ -504,6 +509,15 @@ impl Handshake {
             }
         })
     }
+}
+
+/// Whether `rec` is an alert record: a plaintext (or TLS 1.2 protected) one
+/// of type alert, or a TLS 1.3 protected one, whose 19-byte payload (2 bytes
+/// of alert, the inner type and a 16-byte tag) nothing else can have during
+/// the handshake (a handshake message alone is at least 4 bytes).
+fn is_alert_record(rec: &[u8]) -> bool {
+    rec.len() >= HEADER_LEN
+        && (rec[0] == CT_ALERT || (rec[0] == records::CT_APPLICATION_DATA && rec.len() == HEADER_LEN + 2 + 1 + 16))
 }
 
 /// The last whole record of `bytes`, if `bytes` is a sequence of records.

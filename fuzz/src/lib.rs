@@ -1,0 +1,1529 @@
+//! The bodies of the sspi-rustls fuzz targets.
+//!
+//! Each `pub fn TARGET(data: &[u8])` is one libFuzzer target
+//! (`fuzz_targets/TARGET.rs`), and the same functions replay every seed and
+//! every regression input under plain `cargo test` (`tests/fuzz_corpus.rs`
+//! in the main crate includes this file as a module). Everything goes
+//! through the exported C ABI, as a C caller would use it.
+//!
+//! Besides "no crash" (the fuzzer builds with AddressSanitizer), every input
+//! is checked for:
+//! * **statuses**: each one is a code the library documents;
+//! * **no swallowed panic**: the library catches panics at its boundary and
+//!   answers `SEC_E_INTERNAL_ERROR`; a panic hook counts (under libFuzzer:
+//!   aborts on) every panic, and any panic is a finding;
+//! * **no leak**: the live handles, `FreeContextBuffer` blocks and
+//!   certificate objects return to what they were before the input;
+//! * **nothing lost**: application data sealed by the peer comes out of
+//!   `DecryptMessage` exactly, in order (decrypt target); output pointers
+//!   are either NULL, inside the caller's buffers, or library blocks that
+//!   `FreeContextBuffer` accepts; the library writes nothing outside the
+//!   buffers and `SecBuffer` arrays it was given (buffers target).
+//!
+//! Input formats are documented on each target. They are byte-oriented and
+//! length-prefixed so that libFuzzer's mutations keep most of the structure.
+
+#![allow(clippy::missing_safety_doc)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use secur32::abi::*;
+use secur32::entry::attributes::QueryContextAttributesExW;
+use secur32::entry::contexts::{
+    AcceptSecurityContext, ApplyControlToken, CompleteAuthToken, DeleteSecurityContext, InitializeSecurityContextW,
+};
+use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
+use secur32::entry::crypt32::*;
+use secur32::entry::messages::{DecryptMessage, EncryptMessage, MakeSignature, VerifySignature};
+use secur32::entry::packages::FreeContextBuffer;
+use secur32::entry::{CONTEXTS, CREDENTIALS};
+use secur32::packages::{self, AcquireRequest, AuthData, CredentialUse, SchannelCredSpec};
+
+// ---------------------------------------------------------------------------
+// Reading the input
+
+/// A cursor over the fuzz input. Reads past the end give zeros / empty
+/// slices, so every input is valid.
+pub struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    pub fn u8(&mut self) -> u8 {
+        match self.data.split_first() {
+            Some((&b, rest)) => {
+                self.data = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.u8(), self.u8()])
+    }
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+    pub fn take(&mut self, n: usize) -> &'a [u8] {
+        let n = n.min(self.data.len());
+        let (a, b) = self.data.split_at(n);
+        self.data = b;
+        a
+    }
+    /// A length-prefixed (u16 LE) byte string.
+    pub fn chunk(&mut self) -> &'a [u8] {
+        let n = self.u16() as usize;
+        self.take(n)
+    }
+    pub fn rest(&mut self) -> &'a [u8] {
+        self.take(self.data.len())
+    }
+}
+
+/// Encodes byte strings the way [`Reader::chunk`] reads them (for seeds).
+pub fn chunks(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in parts {
+        for piece in p.chunks(u16::MAX as usize) {
+            out.extend_from_slice(&(piece.len() as u16).to_le_bytes());
+            out.extend_from_slice(piece);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Invariants
+
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// Panics seen since the process started (the library's own included,
+/// although it catches them).
+pub fn panics() -> usize {
+    PANICS.load(Ordering::SeqCst)
+}
+
+/// Every status the library documents for the SSPI functions.
+const DOCUMENTED: &[i32] = &[
+    SEC_E_OK,
+    SEC_I_CONTINUE_NEEDED,
+    SEC_I_CONTEXT_EXPIRED,
+    SEC_I_RENEGOTIATE,
+    SEC_I_INCOMPLETE_CREDENTIALS,
+    SEC_E_INCOMPLETE_MESSAGE,
+    SEC_E_INSUFFICIENT_MEMORY,
+    SEC_E_INVALID_HANDLE,
+    SEC_E_UNSUPPORTED_FUNCTION,
+    SEC_E_TARGET_UNKNOWN,
+    SEC_E_INTERNAL_ERROR,
+    SEC_E_INVALID_TOKEN,
+    SEC_E_INVALID_PARAMETER,
+    SEC_E_QOP_NOT_SUPPORTED,
+    SEC_E_LOGON_DENIED,
+    SEC_E_NO_CREDENTIALS,
+    SEC_E_UNKNOWN_CREDENTIALS,
+    SEC_E_CONTEXT_EXPIRED,
+    SEC_E_BUFFER_TOO_SMALL,
+    SEC_E_WRONG_PRINCIPAL,
+    SEC_E_UNTRUSTED_ROOT,
+    SEC_E_ILLEGAL_MESSAGE,
+    SEC_E_CERT_UNKNOWN,
+    SEC_E_CERT_EXPIRED,
+    SEC_E_ENCRYPT_FAILURE,
+    SEC_E_DECRYPT_FAILURE,
+    SEC_E_ALGORITHM_MISMATCH,
+    SEC_E_APPLICATION_PROTOCOL_MISMATCH,
+    SEC_E_CERT_WRONG_USAGE,
+    CRYPT_E_REVOKED,
+];
+
+fn documented(st: i32, what: &str) -> i32 {
+    assert!(DOCUMENTED.contains(&st), "{what}: undocumented status {st:#010x}");
+    st
+}
+
+/// What must come back to its value once an input is done.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct Counters {
+    contexts: usize,
+    credentials: usize,
+    blocks: usize,
+    certs: (usize, usize),
+}
+
+impl Counters {
+    pub fn now() -> Self {
+        Self {
+            contexts: CONTEXTS.live(),
+            credentials: CREDENTIALS.live(),
+            blocks: secur32::alloc::live_count(),
+            certs: secur32::certs::live_objects(),
+        }
+    }
+    pub fn assert_unchanged(&self, what: &str) {
+        assert_eq!(Self::now(), *self, "{what}: leaked handles, blocks or certificate objects");
+        assert_eq!(panics(), 0, "{what}: a panic happened (the library answered SEC_E_INTERNAL_ERROR)");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The shared environment: credentials and rustls peers, made once.
+
+pub struct Env {
+    pub server_cert: Vec<u8>,
+    pub server_key: Vec<u8>,
+    /// SSPI server credential (ECDSA P-256 certificate for "localhost").
+    pub server: CredHandle,
+    /// SSPI client credential with manual validation (no trust store needed).
+    pub client: CredHandle,
+    /// A ClientHello from the SSPI client offering "h2" and "http/1.1".
+    pub client_hello_alpn: Vec<u8>,
+    rustls_clients: Vec<Arc<rustls::ClientConfig>>,
+    rustls_servers: Vec<Arc<rustls::ServerConfig>>,
+}
+
+/// The suites the decrypt target can run on: (version is 1.3, suite).
+fn suites() -> [rustls::SupportedCipherSuite; 4] {
+    use rustls::crypto::ring::cipher_suite::*;
+    [
+        TLS13_AES_128_GCM_SHA256,
+        TLS13_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+}
+
+#[derive(Debug)]
+struct AcceptAnything(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnything {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn wide(s: &str) -> Vec<u16> {
+    s.encode_utf16().chain([0]).collect()
+}
+
+/// The environment, built on first use. Also installs the panic counter.
+pub fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            previous(info);
+        }));
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, "sspi-rustls fuzz");
+        let cert = params.self_signed(&key).unwrap();
+        let (cert_der, key_der) = (cert.der().to_vec(), key.serialize_der());
+
+        let reg = packages::find("Schannel").unwrap();
+        let identity = secur32::certs::CertContext::new(
+            cert_der.clone(),
+            Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.clone()))),
+        );
+        let creds = reg
+            .package
+            .acquire_credentials(AcquireRequest {
+                principal: None,
+                usage: CredentialUse { inbound: true, outbound: false },
+                auth: AuthData::Schannel(SchannelCredSpec {
+                    version: SCHANNEL_CRED_VERSION,
+                    certs: vec![identity],
+                    ..Default::default()
+                }),
+            })
+            .unwrap();
+        let server = CREDENTIALS.insert(creds).unwrap();
+
+        let mut cred: SCHANNEL_CRED = unsafe { core::mem::zeroed() };
+        cred.dwVersion = SCHANNEL_CRED_VERSION;
+        cred.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS;
+        let mut client = CredHandle::default();
+        let mut pkg = wide("Schannel");
+        let st = unsafe {
+            AcquireCredentialsHandleW(
+                core::ptr::null_mut(),
+                pkg.as_mut_ptr(),
+                SECPKG_CRED_OUTBOUND,
+                core::ptr::null_mut(),
+                (&mut cred as *mut SCHANNEL_CRED).cast(),
+                None,
+                core::ptr::null_mut(),
+                &mut client,
+                core::ptr::null_mut(),
+            )
+        };
+        assert_eq!(st, SEC_E_OK);
+
+        let mut rustls_clients = Vec::new();
+        let mut rustls_servers = Vec::new();
+        for suite in suites() {
+            let mut p = rustls::crypto::ring::default_provider();
+            p.cipher_suites = vec![suite];
+            let p = Arc::new(p);
+            let version = if suite.version() == &rustls::version::TLS13 {
+                &rustls::version::TLS13
+            } else {
+                &rustls::version::TLS12
+            };
+            let mut c = rustls::ClientConfig::builder_with_provider(p.clone())
+                .with_protocol_versions(&[version])
+                .unwrap()
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnything(p.clone())))
+                .with_no_client_auth();
+            c.enable_secret_extraction = true;
+            c.resumption = rustls::client::Resumption::disabled();
+            rustls_clients.push(Arc::new(c));
+            let mut s = rustls::ServerConfig::builder_with_provider(p)
+                .with_protocol_versions(&[version])
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(
+                    vec![CertificateDer::from(cert_der.clone())],
+                    PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.clone())),
+                )
+                .unwrap();
+            s.enable_secret_extraction = true;
+            s.send_tls13_tickets = 0;
+            rustls_servers.push(Arc::new(s));
+        }
+
+        let mut env = Env {
+            server_cert: cert_der,
+            server_key: key_der,
+            server,
+            client,
+            client_hello_alpn: Vec::new(),
+            rustls_clients,
+            rustls_servers,
+        };
+        let mut p = Peer::client(client, Some("localhost"));
+        p.alpn = Some(alpn_blob(&[b"h2", b"http/1.1"]));
+        let (st, hello) = p.call(&mut Vec::new());
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        p.delete();
+        env.client_hello_alpn = hello;
+        env
+    })
+}
+
+// ---------------------------------------------------------------------------
+// One side of the token loop, through the exported functions.
+
+const ALERT_ROOM: usize = 64;
+
+pub struct Peer {
+    pub server: bool,
+    pub cred: CredHandle,
+    pub ctx: Option<CtxtHandle>,
+    pub flags: u32,
+    pub target: Option<Vec<u16>>,
+    pub alpn: Option<Vec<u8>>,
+    /// Use a caller TOKEN buffer of this size instead of ALLOCATE_MEMORY.
+    pub out_size: Option<usize>,
+    pub established: bool,
+    /// The first error returned, if any.
+    pub failed: Option<i32>,
+}
+
+impl Peer {
+    pub fn server(cred: CredHandle) -> Self {
+        let flags = ASC_REQ_SEQUENCE_DETECT
+            | ASC_REQ_REPLAY_DETECT
+            | ASC_REQ_CONFIDENTIALITY
+            | ASC_REQ_STREAM
+            | ASC_REQ_ALLOCATE_MEMORY;
+        Self::new(true, cred, None, flags)
+    }
+    pub fn client(cred: CredHandle, target: Option<&str>) -> Self {
+        let flags = ISC_REQ_SEQUENCE_DETECT
+            | ISC_REQ_REPLAY_DETECT
+            | ISC_REQ_CONFIDENTIALITY
+            | ISC_REQ_STREAM
+            | ISC_REQ_ALLOCATE_MEMORY;
+        Self::new(false, cred, target.map(wide), flags)
+    }
+    fn new(server: bool, cred: CredHandle, target: Option<Vec<u16>>, flags: u32) -> Self {
+        Self { server, cred, ctx: None, flags, target, alpn: None, out_size: None, established: false, failed: None }
+    }
+
+    /// One ISC/ASC call with `inbox` as the input token. Consumed bytes are
+    /// removed from `inbox` (what SECBUFFER_EXTRA says is kept). Returns the
+    /// status and the output token.
+    pub fn call(&mut self, inbox: &mut Vec<u8>) -> (i32, Vec<u8>) {
+        let mut token = inbox.clone();
+        let token_ptr = token.as_mut_ptr();
+        let mut alpn = self.alpn.clone().unwrap_or_default();
+        let first_client = !self.server && self.ctx.is_none();
+        let mut inbufs = vec![
+            SecBuffer { cbBuffer: token.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: token_ptr.cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        ];
+        if first_client {
+            inbufs[0] = SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() };
+        }
+        if self.alpn.is_some() && (self.server || first_client) {
+            inbufs.push(SecBuffer {
+                cbBuffer: alpn.len() as u32,
+                BufferType: SECBUFFER_APPLICATION_PROTOCOLS,
+                pvBuffer: alpn.as_mut_ptr().cast(),
+            });
+        }
+        let mut indesc = SecBufferDesc { ulVersion: 0, cBuffers: inbufs.len() as u32, pBuffers: inbufs.as_mut_ptr() };
+        let allocate = self.out_size.is_none();
+        let mut caller_out = vec![0u8; self.out_size.unwrap_or(0)];
+        let caller_ptr = caller_out.as_mut_ptr();
+        let mut alert = [0u8; ALERT_ROOM];
+        let alert_ptr = alert.as_mut_ptr();
+        let mut outbufs = [
+            SecBuffer {
+                cbBuffer: caller_out.len() as u32,
+                BufferType: SECBUFFER_TOKEN,
+                pvBuffer: if allocate { core::ptr::null_mut() } else { caller_ptr.cast() },
+            },
+            SecBuffer { cbBuffer: ALERT_ROOM as u32, BufferType: SECBUFFER_ALERT, pvBuffer: alert_ptr.cast() },
+        ];
+        let mut outdesc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: outbufs.as_mut_ptr() };
+        let flags = if allocate { self.flags } else { self.flags & !ISC_REQ_ALLOCATE_MEMORY };
+        let sentinel = CtxtHandle { dwLower: 0xA5A5, dwUpper: 0x5A5A };
+        let mut new_ctx = sentinel;
+        let mut attrs = 0u32;
+        let mut expiry = TimeStamp::default();
+        let input = if first_client && self.alpn.is_none() { core::ptr::null_mut() } else { &mut indesc as *mut _ };
+        let mut ctx_copy = self.ctx;
+        let ctx_ptr = ctx_copy.as_mut().map_or(core::ptr::null_mut(), |c| c as *mut CtxtHandle);
+        let st = unsafe {
+            if self.server {
+                AcceptSecurityContext(
+                    &mut self.cred,
+                    ctx_ptr,
+                    input,
+                    flags,
+                    SECURITY_NATIVE_DREP,
+                    &mut new_ctx,
+                    &mut outdesc,
+                    &mut attrs,
+                    &mut expiry,
+                )
+            } else {
+                let target = self.target.as_mut().map_or(core::ptr::null_mut(), |t| t.as_mut_ptr());
+                InitializeSecurityContextW(
+                    &mut self.cred,
+                    ctx_ptr,
+                    target,
+                    flags,
+                    0,
+                    SECURITY_NATIVE_DREP,
+                    input,
+                    0,
+                    &mut new_ctx,
+                    &mut outdesc,
+                    &mut attrs,
+                    &mut expiry,
+                )
+            }
+        };
+        documented(st, if self.server { "AcceptSecurityContext" } else { "InitializeSecurityContext" });
+        let ok = matches!(st, SEC_E_OK | SEC_I_CONTINUE_NEEDED | SEC_I_INCOMPLETE_CREDENTIALS);
+        match self.ctx {
+            Some(c) if ok => assert_eq!(new_ctx, c, "phNewContext equals phContext after the first call"),
+            Some(_) => {}
+            None if ok => {
+                assert_ne!(new_ctx, sentinel, "a successful first call returns a context");
+                self.ctx = Some(new_ctx);
+            }
+            None => assert_eq!(new_ctx, sentinel, "a failed or incomplete first call creates no context"),
+        }
+        // Outputs: caller memory, or library blocks to free.
+        let mut out = Vec::new();
+        let t = outbufs[0];
+        if !t.pvBuffer.is_null() && t.cbBuffer > 0 {
+            if allocate {
+                out = unsafe { core::slice::from_raw_parts(t.pvBuffer as *const u8, t.cbBuffer as usize) }.to_vec();
+                assert_eq!(unsafe { FreeContextBuffer(t.pvBuffer) }, SEC_E_OK, "output token is a library block");
+            } else {
+                assert_eq!(t.pvBuffer as *mut u8, caller_ptr, "caller token buffer kept");
+                assert!(t.cbBuffer as usize <= caller_out.len());
+                out = caller_out[..t.cbBuffer as usize].to_vec();
+            }
+        }
+        let a = outbufs[1];
+        if !a.pvBuffer.is_null() && a.pvBuffer as *mut u8 != alert_ptr {
+            assert_eq!(unsafe { FreeContextBuffer(a.pvBuffer) }, SEC_E_OK, "alert buffer is a library block");
+        } else if !a.pvBuffer.is_null() {
+            assert!(a.cbBuffer as usize <= ALERT_ROOM);
+        }
+        // Input consumption.
+        if st == SEC_E_INCOMPLETE_MESSAGE {
+            assert!(inbufs.iter().any(|b| b.BufferType == SECBUFFER_MISSING), "INCOMPLETE_MESSAGE marks MISSING");
+        } else if ok {
+            let extra = inbufs.iter().find(|b| b.BufferType == SECBUFFER_EXTRA);
+            let n = extra.map_or(0, |b| b.cbBuffer as usize);
+            assert!(n <= inbox.len(), "EXTRA larger than the input");
+            if let Some(b) = extra {
+                if !b.pvBuffer.is_null() {
+                    assert_eq!(b.pvBuffer as usize, token_ptr as usize + token.len() - n, "EXTRA points at the tail");
+                }
+            }
+            let consumed = inbox.len() - n;
+            inbox.drain(..consumed);
+        }
+        if st == SEC_E_OK {
+            self.established = true;
+        }
+        if !ok && st != SEC_E_INCOMPLETE_MESSAGE && self.failed.is_none() {
+            self.failed = Some(st);
+        }
+        (st, out)
+    }
+
+    /// Calls until this side needs more input, is done or failed.
+    /// Returns the bytes to send to the peer.
+    pub fn pump(&mut self, inbox: &mut Vec<u8>) -> Vec<u8> {
+        let mut sent = Vec::new();
+        for _ in 0..64 {
+            if self.established || self.failed.is_some() {
+                break;
+            }
+            let first_client = !self.server && self.ctx.is_none();
+            if inbox.is_empty() && !first_client {
+                break;
+            }
+            let before = inbox.len();
+            let (st, out) = self.call(inbox);
+            sent.extend_from_slice(&out);
+            match st {
+                SEC_E_OK | SEC_I_INCOMPLETE_CREDENTIALS => {}
+                SEC_I_CONTINUE_NEEDED => {
+                    if inbox.len() == before && out.is_empty() && !first_client {
+                        break;
+                    }
+                }
+                SEC_E_INCOMPLETE_MESSAGE => break,
+                SEC_E_INSUFFICIENT_MEMORY if self.out_size.is_some() => {
+                    // Nothing lost: the same call with room enough succeeds.
+                    self.out_size = Some(1 << 16);
+                }
+                _ => {
+                    // A failed context answers again with an error, never success.
+                    if self.ctx.is_some() {
+                        let (again, _) = self.call(inbox);
+                        assert!(
+                            !matches!(again, SEC_E_OK | SEC_I_CONTINUE_NEEDED),
+                            "a failed handshake must not continue ({st:#x} then {again:#x})"
+                        );
+                    }
+                    break;
+                }
+            }
+        }
+        sent
+    }
+
+    pub fn delete(&mut self) {
+        if let Some(mut c) = self.ctx.take() {
+            assert_eq!(unsafe { DeleteSecurityContext(&mut c) }, SEC_E_OK);
+        }
+    }
+}
+
+/// A `SEC_APPLICATION_PROTOCOLS` blob as curl builds it.
+pub fn alpn_blob(ids: &[&[u8]]) -> Vec<u8> {
+    let mut list = Vec::new();
+    for id in ids {
+        list.push(id.len() as u8);
+        list.extend_from_slice(id);
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&((list.len() + 6) as u32).to_ne_bytes());
+    out.extend_from_slice(&2i32.to_ne_bytes());
+    out.extend_from_slice(&(list.len() as u16).to_ne_bytes());
+    out.extend_from_slice(&list);
+    out
+}
+
+/// An SSPI client and server handshake in memory. Returns (client, server),
+/// both established, and bytes in flight to each (tickets).
+pub fn sspi_pair() -> (Peer, Peer, Vec<u8>, Vec<u8>) {
+    let e = env();
+    let mut client = Peer::client(e.client, Some("localhost"));
+    let mut server = Peer::server(e.server);
+    let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+    for _ in 0..16 {
+        to_server.extend(client.pump(&mut to_client));
+        to_client.extend(server.pump(&mut to_server));
+        if client.established && server.established {
+            break;
+        }
+    }
+    assert!(client.established && server.established, "in-memory handshake failed");
+    (client, server, to_client, to_server)
+}
+
+// ---------------------------------------------------------------------------
+// Target: accept
+
+/// `AcceptSecurityContext` fed arbitrary client bytes in arbitrary splits.
+///
+/// Input: `opts: u8` (bit 0 mutual auth, bit 1 caller output buffer instead
+/// of ALLOCATE_MEMORY (its size: next u16), bit 2 EXTENDED_ERROR, bit 3 an
+/// ALPN buffer follows as a chunk, bit 4 shut down at the end), then chunks
+/// (u16 LE length + bytes), each appended to what the server has received
+/// before it calls again.
+pub fn accept(data: &[u8]) {
+    let e = env();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let opts = r.u8();
+    let mut p = Peer::server(e.server);
+    if opts & 1 != 0 {
+        p.flags |= ASC_REQ_MUTUAL_AUTH;
+    }
+    if opts & 2 != 0 {
+        p.out_size = Some(r.u16() as usize);
+    }
+    if opts & 4 != 0 {
+        p.flags |= ASC_REQ_EXTENDED_ERROR;
+    }
+    if opts & 8 != 0 {
+        p.alpn = Some(r.chunk().to_vec());
+    }
+    token_loop(&mut p, &mut r, opts & 16 != 0);
+    base.assert_unchanged("accept");
+}
+
+/// Feeds chunks to `p` until the input ends; then, if established, decrypts
+/// what is left and (optionally) shuts down. Deletes the context.
+fn token_loop(p: &mut Peer, r: &mut Reader<'_>, shutdown: bool) {
+    let mut inbox = Vec::new();
+    p.pump(&mut inbox);
+    while !r.is_empty() && !p.established && p.failed.is_none() {
+        inbox.extend_from_slice(r.chunk());
+        p.pump(&mut inbox);
+    }
+    if p.established {
+        if let Some(mut ctx) = p.ctx {
+            inbox.extend_from_slice(r.rest());
+            decrypt_all(&mut ctx, p, &mut inbox, None);
+            if shutdown {
+                close(&mut ctx, p);
+            }
+        }
+    }
+    p.delete();
+}
+
+// ---------------------------------------------------------------------------
+// Target: initialize
+
+/// `InitializeSecurityContext` fed arbitrary server bytes in arbitrary splits.
+///
+/// Input: `opts: u8` (bit 0 caller output buffer (size: next u16), bit 1 an
+/// ALPN buffer follows as a chunk, bit 2 EXTENDED_ERROR, bits 3-4 the target
+/// name: "localhost", "127.0.0.1", "" or NULL, bit 5 shut down at the end),
+/// then chunks as for `accept`.
+pub fn initialize(data: &[u8]) {
+    let e = env();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let opts = r.u8();
+    let target = [Some("localhost"), Some("127.0.0.1"), Some(""), None][(opts as usize >> 3) & 3];
+    let mut p = Peer::client(e.client, target);
+    if opts & 1 != 0 {
+        p.out_size = Some(r.u16() as usize);
+    }
+    if opts & 2 != 0 {
+        p.alpn = Some(r.chunk().to_vec());
+    }
+    if opts & 4 != 0 {
+        p.flags |= ISC_REQ_EXTENDED_ERROR;
+    }
+    token_loop(&mut p, &mut r, opts & 32 != 0);
+    base.assert_unchanged("initialize");
+}
+
+// ---------------------------------------------------------------------------
+// The message layer, as an application drives it.
+
+fn stream_sizes(ctx: &mut CtxtHandle) -> SecPkgContext_StreamSizes {
+    let mut s = SecPkgContext_StreamSizes::default();
+    let st = unsafe {
+        QueryContextAttributesExW(
+            ctx,
+            SECPKG_ATTR_STREAM_SIZES,
+            (&mut s as *mut SecPkgContext_StreamSizes).cast(),
+            core::mem::size_of::<SecPkgContext_StreamSizes>() as u32,
+        )
+    };
+    assert_eq!(st, SEC_E_OK, "STREAM_SIZES on an established context");
+    s
+}
+
+/// DecryptMessage until `inbox` holds no whole record. Plaintext is appended
+/// to `plain` when given. Returns the last status.
+fn decrypt_all(ctx: &mut CtxtHandle, p: &mut Peer, inbox: &mut Vec<u8>, mut plain: Option<&mut Vec<u8>>) -> i32 {
+    let mut last = SEC_E_OK;
+    for _ in 0..4096 {
+        if inbox.is_empty() {
+            break;
+        }
+        let base = inbox.as_mut_ptr();
+        let len = inbox.len();
+        let mut bufs = [
+            SecBuffer { cbBuffer: len as u32, BufferType: SECBUFFER_DATA, pvBuffer: base.cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        let mut qop = 0u32;
+        let st = documented(unsafe { DecryptMessage(ctx, &mut desc, 0, &mut qop) }, "DecryptMessage");
+        last = st;
+        let inside = |b: &SecBuffer| {
+            b.cbBuffer == 0
+                || (b.pvBuffer as usize >= base as usize
+                    && b.pvBuffer as usize + b.cbBuffer as usize <= base as usize + len)
+        };
+        match st {
+            SEC_E_OK | SEC_I_RENEGOTIATE | SEC_I_CONTEXT_EXPIRED => {
+                let mut extra = 0;
+                for b in &bufs {
+                    match b.BufferType {
+                        SECBUFFER_DATA | SECBUFFER_STREAM_HEADER | SECBUFFER_STREAM_TRAILER => {
+                            assert!(inside(b), "DecryptMessage output outside the caller's buffer");
+                        }
+                        SECBUFFER_EXTRA => {
+                            assert!(inside(b));
+                            extra = b.cbBuffer as usize;
+                            assert!(extra < len, "EXTRA without progress");
+                            assert_eq!(b.pvBuffer as usize, base as usize + len - extra, "EXTRA is the tail");
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(out) = plain.as_deref_mut() {
+                    for b in bufs.iter().filter(|b| b.BufferType == SECBUFFER_DATA && b.cbBuffer > 0) {
+                        out.extend_from_slice(unsafe {
+                            core::slice::from_raw_parts(b.pvBuffer as *const u8, b.cbBuffer as usize)
+                        });
+                    }
+                }
+                inbox.drain(..len - extra);
+                if st == SEC_I_RENEGOTIATE {
+                    // Send what is owed (a key update reply, a refusal) and go on.
+                    let (st2, _) = p.call(&mut Vec::new());
+                    documented(st2, "ISC/ASC after SEC_I_RENEGOTIATE");
+                    assert_eq!(st2, SEC_E_OK, "ISC/ASC after SEC_I_RENEGOTIATE");
+                }
+                if st == SEC_I_CONTEXT_EXPIRED {
+                    break;
+                }
+            }
+            SEC_E_INCOMPLETE_MESSAGE => {
+                assert!(bufs.iter().any(|b| b.BufferType == SECBUFFER_MISSING), "INCOMPLETE_MESSAGE marks MISSING");
+                break;
+            }
+            _ => {
+                // The context is dead; the alert due goes out with the next ISC/ASC.
+                let (st2, _) = p.call(&mut Vec::new());
+                documented(st2, "ISC/ASC after a DecryptMessage failure");
+                let again = unsafe { DecryptMessage(ctx, &mut desc, 0, core::ptr::null_mut()) };
+                assert!(!matches!(again, SEC_E_OK | SEC_I_RENEGOTIATE), "a dead context must not decrypt again");
+                break;
+            }
+        }
+    }
+    last
+}
+
+/// Encrypts `data` in one record (contiguous buffers).
+fn encrypt(ctx: &mut CtxtHandle, data: &[u8]) -> (i32, Vec<u8>) {
+    let sz = stream_sizes(ctx);
+    let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
+    let mut block = vec![0u8; h + data.len() + t];
+    block[h..h + data.len()].copy_from_slice(data);
+    let base = block.as_mut_ptr();
+    let mut bufs = [
+        SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: base.cast() },
+        SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: base.wrapping_add(h).cast() },
+        SecBuffer {
+            cbBuffer: t as u32,
+            BufferType: SECBUFFER_STREAM_TRAILER,
+            pvBuffer: base.wrapping_add(h + data.len()).cast(),
+        },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+    let st = documented(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, "EncryptMessage");
+    (st, block)
+}
+
+/// ApplyControlToken(SCHANNEL_SHUTDOWN), then the ISC/ASC call that emits close_notify.
+fn close(ctx: &mut CtxtHandle, p: &mut Peer) {
+    let mut kind = SCHANNEL_SHUTDOWN.to_ne_bytes();
+    let mut b = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: kind.as_mut_ptr().cast() }];
+    let mut d = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: b.as_mut_ptr() };
+    assert_eq!(unsafe { ApplyControlToken(ctx, &mut d) }, SEC_E_OK);
+    let (st, _) = p.call(&mut Vec::new());
+    documented(st, "ISC/ASC after SCHANNEL_SHUTDOWN");
+    let (est, _) = encrypt(ctx, b"after shutdown");
+    assert_ne!(est, SEC_E_OK, "EncryptMessage after shutdown");
+}
+
+// ---------------------------------------------------------------------------
+// Target: decrypt
+
+/// Seals TLS records the way a peer with `secrets` would.
+struct Sealer {
+    key: ring::aead::LessSafeKey,
+    iv: [u8; 12],
+    seq: u64,
+    tls13: bool,
+    explicit_nonce: bool,
+}
+
+impl Sealer {
+    fn new(seq: u64, secrets: &rustls::ConnectionTrafficSecrets, tls13: bool) -> Self {
+        use ring::aead::*;
+        use rustls::ConnectionTrafficSecrets as S;
+        let (alg, key, iv, explicit) = match secrets {
+            S::Aes128Gcm { key, iv } => (&AES_128_GCM, key.as_ref(), iv.as_ref(), !tls13),
+            S::Aes256Gcm { key, iv } => (&AES_256_GCM, key.as_ref(), iv.as_ref(), !tls13),
+            S::Chacha20Poly1305 { key, iv } => (&CHACHA20_POLY1305, key.as_ref(), iv.as_ref(), false),
+            _ => panic!("unexpected AEAD"),
+        };
+        Self {
+            key: LessSafeKey::new(UnboundKey::new(alg, key).unwrap()),
+            iv: iv.try_into().unwrap(),
+            seq,
+            tls13,
+            explicit_nonce: explicit,
+        }
+    }
+
+    /// One record of inner type `typ` carrying `payload` (TLS 1.3: `pad`
+    /// zero bytes of padding).
+    fn seal(&mut self, typ: u8, payload: &[u8], pad: usize) -> Vec<u8> {
+        use ring::aead::*;
+        let seq = self.seq;
+        self.seq += 1;
+        let mut nonce = self.iv;
+        for (b, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *b ^= s;
+        }
+        let mut body = payload.to_vec();
+        if self.tls13 {
+            body.push(typ);
+            body.extend(std::iter::repeat(0).take(pad));
+        }
+        let explicit = if self.explicit_nonce { 8 } else { 0 };
+        let outer = if self.tls13 { 23 } else { typ };
+        let len = (explicit + body.len() + 16) as u16;
+        let header = [outer, 3, 3, (len >> 8) as u8, len as u8];
+        let aad = if self.tls13 {
+            header.to_vec()
+        } else {
+            let mut a = seq.to_be_bytes().to_vec();
+            a.extend_from_slice(&[typ, 3, 3]);
+            a.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            a
+        };
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(&aad[..]), &mut body)
+            .unwrap();
+        let mut rec = header.to_vec();
+        if self.explicit_nonce {
+            rec.extend_from_slice(&nonce[4..]);
+        }
+        rec.extend_from_slice(&body);
+        rec.extend_from_slice(tag.as_ref());
+        rec
+    }
+}
+
+/// Handshakes an SSPI context with a rustls peer; returns the SSPI peer,
+/// a sealer for records the rustls peer would send, and bytes in flight.
+fn rustls_pair(sspi_server: bool, suite: usize) -> (Peer, Sealer, Vec<u8>) {
+    let e = env();
+    let tls13 = suite < 2;
+    let mut sspi = if sspi_server { Peer::server(e.server) } else { Peer::client(e.client, Some("localhost")) };
+    let mut conn: rustls::Connection = if sspi_server {
+        rustls::ClientConnection::new(e.rustls_clients[suite].clone(), ServerName::try_from("localhost").unwrap())
+            .unwrap()
+            .into()
+    } else {
+        rustls::ServerConnection::new(e.rustls_servers[suite].clone()).unwrap().into()
+    };
+    let mut inbox = Vec::new();
+    for _ in 0..16 {
+        while conn.wants_write() {
+            conn.write_tls(&mut inbox).unwrap();
+        }
+        let out = sspi.pump(&mut inbox);
+        let mut t = &out[..];
+        while !t.is_empty() {
+            conn.read_tls(&mut t).unwrap();
+            conn.process_new_packets().unwrap();
+        }
+        if sspi.established && !conn.is_handshaking() && !conn.wants_write() {
+            break;
+        }
+    }
+    assert!(sspi.established && !conn.is_handshaking(), "handshake with rustls failed");
+    let secrets = conn.dangerous_extract_secrets().unwrap();
+    let sealer = Sealer::new(secrets.tx.0, &secrets.tx.1, tls13);
+    (sspi, sealer, inbox)
+}
+
+/// `DecryptMessage` on an established context fed arbitrary records.
+///
+/// Input: `setup: u8` (bit 0: the SSPI side is the server, else the client;
+/// bits 1-2: the suite: TLS 1.3 AES-128-GCM, TLS 1.3 ChaCha20, TLS 1.2
+/// ECDHE-ECDSA AES-128-GCM, TLS 1.2 ECDHE-ECDSA ChaCha20), `split: u8` (0:
+/// the whole stream at once, n: n bytes per DecryptMessage round), then
+/// records until the input ends, each `op: u8`:
+/// * `op % 4 == 0`: a record sealed with the peer's key, inner type `u8`,
+///   payload chunk, TLS 1.3 padding `u8 % 16`;
+/// * `1`: raw bytes (chunk), not sealed;
+/// * `2`: a sealed application-data record (chunk), then one byte at
+///   offset `u16` flipped by `u8`;
+/// * `3`: a sealed application-data record of `u16` bytes (0x41...).
+///
+/// Checked: the plaintext of the application-data records before the first
+/// other op comes out exactly, in order, and all of it when every op is one.
+pub fn decrypt(data: &[u8]) {
+    env();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let setup = r.u8();
+    let split = r.u8() as usize;
+    let (mut p, mut sealer, mut inflight) = rustls_pair(setup & 1 != 0, (setup as usize >> 1) & 3);
+    let mut stream = core::mem::take(&mut inflight);
+    let mut expected = Vec::new();
+    let mut clean = true;
+    while !r.is_empty() {
+        match r.u8() % 4 {
+            0 => {
+                let typ = r.u8();
+                let payload = r.chunk();
+                let pad = (r.u8() % 16) as usize;
+                let fits = if sealer.tls13 { payload.len() + 1 + pad <= (1 << 14) + 1 } else { payload.len() <= 1 << 14 };
+                if typ == 23 && clean && fits {
+                    expected.extend_from_slice(payload);
+                } else {
+                    clean = false;
+                }
+                stream.extend(sealer.seal(typ, payload, pad));
+            }
+            1 => {
+                clean = false;
+                stream.extend_from_slice(r.chunk());
+            }
+            2 => {
+                clean = false;
+                let mut rec = sealer.seal(23, r.chunk(), 0);
+                let at = r.u16() as usize % rec.len();
+                rec[at] ^= r.u8().max(1);
+                stream.extend(rec);
+            }
+            _ => {
+                let n = r.u16() as usize;
+                let payload = vec![0x41u8; n];
+                if clean && n <= 1 << 14 {
+                    expected.extend_from_slice(&payload);
+                } else {
+                    clean = false;
+                }
+                stream.extend(sealer.seal(23, &payload, 0));
+            }
+        }
+    }
+    let mut ctx = p.ctx.unwrap();
+    let mut plain = Vec::new();
+    let mut inbox = Vec::new();
+    let step = if split == 0 { stream.len().max(1) } else { split };
+    let mut last = SEC_E_OK;
+    let mut done = false;
+    for piece in stream.chunks(step) {
+        inbox.extend_from_slice(piece);
+        last = decrypt_all(&mut ctx, &mut p, &mut inbox, Some(&mut plain));
+        if !matches!(last, SEC_E_OK | SEC_E_INCOMPLETE_MESSAGE | SEC_I_RENEGOTIATE) {
+            done = true;
+            break;
+        }
+    }
+    assert!(plain.len() >= expected.len() || done, "plaintext lost: {} of {} bytes", plain.len(), expected.len());
+    let n = plain.len().min(expected.len());
+    assert_eq!(plain[..n], expected[..n], "plaintext altered");
+    if clean {
+        assert_eq!(plain, expected, "every application-data record decrypts, nothing more");
+        assert!(inbox.is_empty() && last == SEC_E_OK, "clean stream fully consumed (status {last:#x})");
+    }
+    // The other direction still works unless the context died.
+    if !done {
+        let (st, _) = encrypt(&mut ctx, b"reply");
+        assert!(matches!(st, SEC_E_OK | SEC_E_CONTEXT_EXPIRED), "EncryptMessage {st:#x}");
+    }
+    p.delete();
+    base.assert_unchanged("decrypt");
+}
+
+// ---------------------------------------------------------------------------
+// Target: buffers
+
+const ARENA: usize = 8192;
+const MAX_ENTRIES: usize = 64;
+
+/// Caller memory the descriptors point into: one block, so that buffers can
+/// overlap each other and the `SecBuffer` arrays.
+struct Arena {
+    words: Vec<u64>,
+}
+
+impl Arena {
+    fn base(&mut self) -> *mut u8 {
+        self.words.as_mut_ptr().cast()
+    }
+    fn bytes(&self) -> &[u8] {
+        unsafe { core::slice::from_raw_parts(self.words.as_ptr().cast(), ARENA) }
+    }
+    fn contains(&self, p: *const u8, len: usize) -> bool {
+        let b = self.words.as_ptr() as usize;
+        p as usize >= b && p as usize + len <= b + ARENA
+    }
+}
+
+/// A descriptor built from the input: the struct (outside the arena), and
+/// the spans of the arena the library may write: its array and its buffers.
+struct Desc {
+    desc: Box<SecBufferDesc>,
+    writable: Vec<(usize, usize)>,
+    array: Option<(usize, usize)>,
+}
+
+impl Desc {
+    fn none() -> Self {
+        Desc {
+            desc: Box::new(SecBufferDesc { ulVersion: 0, cBuffers: 0, pBuffers: core::ptr::null_mut() }),
+            writable: Vec::new(),
+            array: None,
+        }
+    }
+}
+
+const TYPES: &[u32] = &[
+    SECBUFFER_EMPTY,
+    SECBUFFER_DATA,
+    SECBUFFER_TOKEN,
+    SECBUFFER_EXTRA,
+    SECBUFFER_STREAM_TRAILER,
+    SECBUFFER_STREAM_HEADER,
+    SECBUFFER_MISSING,
+    SECBUFFER_ALERT,
+    SECBUFFER_APPLICATION_PROTOCOLS,
+    SECBUFFER_TOKEN | SECBUFFER_READONLY,
+    SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+];
+
+fn build_desc(r: &mut Reader<'_>, arena: &mut Arena) -> Desc {
+    let version = if r.u8() < 240 { SECBUFFER_VERSION } else { r.u32() };
+    let count = match r.u8() {
+        0..=239 => (r.u8() % 8) as u32,
+        240..=247 => (r.u8() as u32) % (MAX_ENTRIES as u32 + 1),
+        _ => r.u32(),
+    };
+    let entries = (count as usize).min(MAX_ENTRIES);
+    let null_array = r.u8() > 250;
+    let offset = r.u16() as usize % (ARENA - MAX_ENTRIES * 16 + 1);
+    let base = arena.base();
+    let mut writable = Vec::new();
+    for i in 0..entries {
+        let ty = match r.u8() {
+            0..=229 => TYPES[r.u8() as usize % TYPES.len()],
+            _ => r.u32(),
+        };
+        let mut cb = match r.u8() {
+            0..=199 => r.u16() as u32,
+            _ => r.u32(),
+        };
+        let pv: *mut u8 = match r.u8() % 4 {
+            0 => core::ptr::null_mut(),
+            _ => {
+                let off = r.u16() as usize % ARENA;
+                // A length past the caller's own memory is the caller's bug,
+                // which nobody can detect: keep it inside the arena.
+                cb = cb.min((ARENA - off) as u32);
+                writable.push((off, cb as usize));
+                base.wrapping_add(off)
+            }
+        };
+        let e = SecBuffer { cbBuffer: cb, BufferType: ty, pvBuffer: pv.cast() };
+        // The entry itself lives in the arena (unaligned offsets are allowed:
+        // the library must refuse them).
+        unsafe { core::ptr::write_unaligned(base.add(offset + 16 * i).cast::<SecBuffer>(), e) };
+    }
+    let array = if null_array || entries == 0 { None } else { Some((offset, 16 * entries)) };
+    let p_buffers = if null_array { core::ptr::null_mut() } else { base.wrapping_add(offset).cast() };
+    Desc { desc: Box::new(SecBufferDesc { ulVersion: version, cBuffers: count, pBuffers: p_buffers }), writable, array }
+}
+
+/// Arbitrary `SecBufferDesc` shapes (counts, types, lengths, NULL pointers,
+/// buffers overlapping each other and the arrays) into every buffer-taking
+/// export, on a context in a chosen state.
+///
+/// Input: `state: u8 % 4` (no context, a client after its first call, an
+/// established client, an established server), `export: u8 % 8` (ISC, ASC,
+/// EncryptMessage, DecryptMessage, ApplyControlToken, MakeSignature,
+/// VerifySignature, CompleteAuthToken), `flags: u32` for ISC/ASC (QOP for
+/// EncryptMessage), a chunk that fills the arena, then one or two
+/// descriptors (see `build_desc`).
+///
+/// Checked: a documented status; nothing written outside the arrays and
+/// buffers of the descriptors (nor to the descriptors themselves); every
+/// pointer left in an entry is NULL, inside the caller's memory, or a block
+/// `FreeContextBuffer` accepts; no context on failure; no leak.
+pub fn buffers(data: &[u8]) {
+    let e = env();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let state = r.u8() % 4;
+    let export = r.u8() % 8;
+    let flags = r.u32();
+    let (mut owner, mut other) = match state {
+        0 => (None, None),
+        1 => {
+            let mut c = Peer::client(e.client, Some("localhost"));
+            c.pump(&mut Vec::new());
+            (Some(c), None)
+        }
+        _ => {
+            let (c, s, _, _) = sspi_pair();
+            if state == 2 {
+                (Some(c), Some(s))
+            } else {
+                (Some(s), Some(c))
+            }
+        }
+    };
+    let mut arena = Arena { words: vec![0u64; ARENA / 8] };
+    let fill = r.chunk();
+    unsafe { core::ptr::copy_nonoverlapping(fill.as_ptr(), arena.base(), fill.len().min(ARENA)) };
+    let two = matches!(export, 0 | 1);
+    let mut d1 = build_desc(&mut r, &mut arena);
+    // Only the token loop takes two descriptors; a second one built for the
+    // other exports could overwrite the first one's entries unseen.
+    let mut d2 = if two { build_desc(&mut r, &mut arena) } else { Desc::none() };
+    let null1 = r.u8() > 240;
+    let null2 = !two || r.u8() > 240;
+    let desc1 = *d1.desc;
+    let desc2 = *d2.desc;
+    let before = arena.bytes().to_vec();
+    let p1: *mut SecBufferDesc = if null1 { core::ptr::null_mut() } else { &mut *d1.desc };
+    let p2: *mut SecBufferDesc = if null2 { core::ptr::null_mut() } else { &mut *d2.desc };
+    let forged = CtxtHandle { dwLower: 77, dwUpper: 0x5343_5802 << 32 | 1 };
+    let mut ctx = owner.as_ref().and_then(|p| p.ctx).unwrap_or(forged);
+    let sentinel = CtxtHandle { dwLower: 0xA5A5, dwUpper: 0x5A5A };
+    let mut new_ctx = sentinel;
+    let mut attrs = 0u32;
+    let mut expiry = TimeStamp::default();
+    let mut target = wide("localhost");
+    let st = unsafe {
+        match export {
+            0 => {
+                let mut cred = e.client;
+                let ctx_ptr = if state == 0 || state == 3 { core::ptr::null_mut() } else { &mut ctx as *mut _ };
+                InitializeSecurityContextW(
+                    &mut cred,
+                    ctx_ptr,
+                    target.as_mut_ptr(),
+                    flags,
+                    0,
+                    0,
+                    p1,
+                    0,
+                    &mut new_ctx,
+                    p2,
+                    &mut attrs,
+                    &mut expiry,
+                )
+            }
+            1 => {
+                let mut cred = e.server;
+                let ctx_ptr = if state == 3 { &mut ctx as *mut _ } else { core::ptr::null_mut() };
+                AcceptSecurityContext(&mut cred, ctx_ptr, p1, flags, 0, &mut new_ctx, p2, &mut attrs, &mut expiry)
+            }
+            2 => EncryptMessage(&mut ctx, flags, p1, 0),
+            3 => DecryptMessage(&mut ctx, p1, 0, &mut attrs),
+            4 => ApplyControlToken(&mut ctx, p1),
+            5 => MakeSignature(&mut ctx, 0, p1, 0),
+            6 => VerifySignature(&mut ctx, p1, 0, &mut attrs),
+            _ => CompleteAuthToken(&mut ctx, p1),
+        }
+    };
+    documented(st, "buffers");
+    // The descriptors themselves are never written.
+    assert!(
+        d1.desc.ulVersion == desc1.ulVersion && d1.desc.cBuffers == desc1.cBuffers && d1.desc.pBuffers == desc1.pBuffers
+    );
+    assert!(
+        d2.desc.ulVersion == desc2.ulVersion && d2.desc.cBuffers == desc2.cBuffers && d2.desc.pBuffers == desc2.pBuffers
+    );
+    // Writes only inside the arrays and buffers the call was given.
+    let mut allowed = vec![false; ARENA];
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (d, used) in [(&d1, !null1), (&d2, !null2 && two)] {
+        if used {
+            spans.extend(d.writable.iter().copied());
+            spans.extend(d.array);
+        }
+    }
+    for &(o, l) in &spans {
+        allowed[o..o + l].iter_mut().for_each(|a| *a = true);
+    }
+    let after = arena.bytes().to_vec();
+    for i in 0..ARENA {
+        assert!(before[i] == after[i] || allowed[i], "byte {i} of caller memory written outside every buffer");
+    }
+    // Pointers left in the entries: NULL, caller memory, or library blocks.
+    let mut freed = Vec::new();
+    for (d, used) in [(&d1, !null1), (&d2, !null2 && two)] {
+        let Some((off, len)) = d.array.filter(|_| used) else { continue };
+        if off % 8 != 0 {
+            continue;
+        }
+        for i in 0..len / 16 {
+            let b = unsafe { core::ptr::read(arena.base().add(off + 16 * i).cast::<SecBuffer>()) };
+            let p = b.pvBuffer as *const u8;
+            if p.is_null() || freed.contains(&(p as usize)) {
+                continue;
+            }
+            if arena.contains(p, 0) {
+                assert!(arena.contains(p, b.cbBuffer as usize), "entry points past the caller's memory");
+                let o = p as usize - arena.words.as_ptr() as usize;
+                assert!(
+                    b.cbBuffer == 0 || spans.iter().any(|&(so, sl)| o >= so && o + b.cbBuffer as usize <= so + sl),
+                    "entry points outside the buffers it was given"
+                );
+                continue;
+            }
+            assert_eq!(unsafe { FreeContextBuffer(b.pvBuffer) }, SEC_E_OK, "entry holds a pointer nobody owns");
+            freed.push(p as usize);
+        }
+    }
+    // A new context exactly when the first call says so.
+    let ok = matches!(st, SEC_E_OK | SEC_I_CONTINUE_NEEDED | SEC_I_INCOMPLETE_CREDENTIALS);
+    let first_call = matches!(export, 0 | 1) && (state == 0 || (export == 1 && state != 3) || (export == 0 && state == 3));
+    if first_call && ok {
+        assert_ne!(new_ctx, sentinel, "a successful first call returns a context");
+        assert_eq!(unsafe { DeleteSecurityContext(&mut new_ctx) }, SEC_E_OK);
+    } else if first_call {
+        assert_eq!(new_ctx, sentinel, "a failed first call writes no context");
+    }
+    if let Some(p) = owner.as_mut() {
+        p.delete();
+    }
+    if let Some(p) = other.as_mut() {
+        p.delete();
+    }
+    base.assert_unchanged("buffers");
+}
+
+// ---------------------------------------------------------------------------
+// Target: certs
+
+fn exercise_context(c: PCCERT_CONTEXT) {
+    unsafe {
+        let mut name = [0u16; 256];
+        for kind in 1..=8u32 {
+            for flags in [0, CERT_NAME_ISSUER_FLAG] {
+                let n = CertGetNameStringW(c, kind, flags, core::ptr::null_mut(), core::ptr::null_mut(), 0);
+                assert!(n >= 1, "CertGetNameString counts the terminator");
+                let w = CertGetNameStringW(c, kind, flags, core::ptr::null_mut(), name.as_mut_ptr(), 256);
+                assert!(w >= 1 && w <= 256 && name[w as usize - 1] == 0, "terminated within the buffer");
+                let short = CertGetNameStringW(c, kind, flags, core::ptr::null_mut(), name.as_mut_ptr(), 3);
+                assert!(short <= 3 && name[short as usize - 1] == 0);
+            }
+        }
+        let mut rdn = CERT_X500_NAME_STR;
+        CertGetNameStringW(c, CERT_NAME_RDN_TYPE, 0, (&mut rdn as *mut u32).cast(), name.as_mut_ptr(), 256);
+        let info = (*c).pCertInfo;
+        for blob in [&(*info).Subject, &(*info).Issuer] {
+            for ty in [CERT_SIMPLE_NAME_STR, CERT_OID_NAME_STR, CERT_X500_NAME_STR | CERT_NAME_STR_REVERSE_FLAG] {
+                CertNameToStrW(X509_ASN_ENCODING, blob, ty, name.as_mut_ptr(), 256);
+            }
+        }
+        CertVerifyTimeValidity(core::ptr::null(), info);
+        let mut hash = [0u8; 64];
+        for prop in [CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID, CERT_KEY_PROV_INFO_PROP_ID]
+        {
+            let mut cb = 0u32;
+            if CertGetCertificateContextProperty(c, prop, core::ptr::null_mut(), &mut cb) != 0 {
+                let mut big = vec![0u8; cb as usize];
+                assert_ne!(CertGetCertificateContextProperty(c, prop, big.as_mut_ptr().cast(), &mut cb), 0);
+            }
+            let mut cb = hash.len() as u32;
+            CertGetCertificateContextProperty(c, prop, hash.as_mut_ptr().cast(), &mut cb);
+        }
+        let dup = CertDuplicateCertificateContext(c);
+        assert_eq!(dup, c);
+        CertFreeCertificateContext(dup);
+    }
+}
+
+/// Tries the context as a Schannel server credential (loads its key).
+fn try_as_credential(c: PCCERT_CONTEXT) {
+    let mut certs = [c];
+    let mut cred: SCHANNEL_CRED = unsafe { core::mem::zeroed() };
+    cred.dwVersion = SCHANNEL_CRED_VERSION;
+    cred.cCreds = 1;
+    cred.paCred = certs.as_mut_ptr();
+    let mut h = CredHandle::default();
+    let mut pkg = wide("Schannel");
+    let st = unsafe {
+        AcquireCredentialsHandleW(
+            core::ptr::null_mut(),
+            pkg.as_mut_ptr(),
+            SECPKG_CRED_INBOUND,
+            core::ptr::null_mut(),
+            (&mut cred as *mut SCHANNEL_CRED).cast(),
+            None,
+            core::ptr::null_mut(),
+            &mut h,
+            core::ptr::null_mut(),
+        )
+    };
+    documented(st, "AcquireCredentialsHandle with an imported certificate");
+    if st == SEC_E_OK {
+        assert_eq!(unsafe { FreeCredentialsHandle(&mut h) }, SEC_E_OK);
+    }
+}
+
+fn exercise_store(store: HCERTSTORE) {
+    let mut prev: PCCERT_CONTEXT = core::ptr::null();
+    for _ in 0..8 {
+        let c = unsafe { CertEnumCertificatesInStore(store, prev) };
+        if c.is_null() {
+            return;
+        }
+        exercise_context(c);
+        try_as_credential(c);
+        prev = c;
+    }
+    unsafe { CertFreeCertificateContext(prev) };
+}
+
+/// `PFXImportCertStore`, `CertCreateCertificateContext` and the PEM import
+/// on arbitrary bytes, and everything a program then does with the result.
+///
+/// Input: `op: u8 % 4` (0: CertCreateCertificateContext of the rest; 1:
+/// PFXImportCertStore of the rest with the password `u8 % 4`: NULL, "",
+/// "password", "test"; 2: SspiRustlsPemImportCertStore of a chain chunk and
+/// a key (the rest, or none when empty); 3: PFXIsPFXBlob and
+/// CertAddEncodedCertificateToStore of the rest into a memory store).
+pub fn certs(data: &[u8]) {
+    env();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let op = r.u8() % 4;
+    unsafe {
+        match op {
+            0 => {
+                let der = r.rest();
+                let c = CertCreateCertificateContext(X509_ASN_ENCODING, der.as_ptr(), der.len() as u32);
+                if !c.is_null() {
+                    exercise_context(c);
+                    assert_ne!(CertFreeCertificateContext(c), 0);
+                }
+            }
+            1 => {
+                let pw = r.u8() % 4;
+                let der = r.rest();
+                let blob = CRYPT_DATA_BLOB { cbData: der.len() as u32, pbData: der.as_ptr() as *mut u8 };
+                let password = [None, Some(wide("")), Some(wide("password")), Some(wide("test"))][pw as usize].clone();
+                let pw_ptr = password.as_ref().map_or(core::ptr::null(), |p| p.as_ptr());
+                PFXIsPFXBlob(&blob);
+                PFXVerifyPassword(&blob, pw_ptr, 0);
+                let store = PFXImportCertStore(&blob, pw_ptr, 0);
+                if !store.is_null() {
+                    exercise_store(store);
+                    assert_ne!(CertCloseStore(store, 0), 0);
+                }
+            }
+            2 => {
+                let chain = r.chunk();
+                let key = r.rest();
+                let cb = CRYPT_DATA_BLOB { cbData: chain.len() as u32, pbData: chain.as_ptr() as *mut u8 };
+                let kb = CRYPT_DATA_BLOB { cbData: key.len() as u32, pbData: key.as_ptr() as *mut u8 };
+                let kp = if key.is_empty() { core::ptr::null() } else { &kb as *const CRYPT_DATA_BLOB };
+                let pw = wide("password");
+                let store = SspiRustlsPemImportCertStore(&cb, kp, pw.as_ptr(), 0);
+                if !store.is_null() {
+                    exercise_store(store);
+                    assert_ne!(CertCloseStore(store, 0), 0);
+                }
+            }
+            _ => {
+                let der = r.rest();
+                let blob = CRYPT_DATA_BLOB { cbData: der.len() as u32, pbData: der.as_ptr() as *mut u8 };
+                PFXIsPFXBlob(&blob);
+                let store = CertOpenStore(CERT_STORE_PROV_MEMORY as LPCSTR, 0, 0, 0, core::ptr::null());
+                assert!(!store.is_null());
+                let mut c: PCCERT_CONTEXT = core::ptr::null();
+                if CertAddEncodedCertificateToStore(
+                    store,
+                    X509_ASN_ENCODING,
+                    der.as_ptr(),
+                    der.len() as u32,
+                    CERT_STORE_ADD_ALWAYS,
+                    &mut c,
+                ) != 0
+                {
+                    exercise_context(c);
+                    CertFreeCertificateContext(c);
+                }
+                assert_ne!(CertCloseStore(store, CERT_CLOSE_STORE_CHECK_FLAG), 0, "nothing keeps the store");
+            }
+        }
+    }
+    base.assert_unchanged("certs");
+}
+
+// ---------------------------------------------------------------------------
+// Target: alpn
+
+/// An independent reading of `SEC_APPLICATION_PROTOCOLS` (see the
+/// Microsoft docs): the ALPN ids, or None when the blob is malformed.
+pub fn reference_alpn(b: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let total = u32::from_ne_bytes(b.get(..4)?.try_into().ok()?) as usize;
+    let mut lists = b.get(4..4usize.checked_add(total)?)?;
+    let mut ids = Vec::new();
+    while !lists.is_empty() {
+        let ext = i32::from_ne_bytes(lists.get(..4)?.try_into().ok()?);
+        let size = u16::from_ne_bytes(lists.get(4..6)?.try_into().ok()?) as usize;
+        let mut list = lists.get(6..6 + size)?;
+        lists = &lists[6 + size..];
+        if ext != 2 {
+            continue;
+        }
+        while !list.is_empty() {
+            let n = list[0] as usize;
+            if n == 0 || list.len() < 1 + n {
+                return None;
+            }
+            ids.push(list[1..1 + n].to_vec());
+            list = &list[1 + n..];
+        }
+    }
+    Some(ids)
+}
+
+/// The ALPN ids in the ClientHello at the start of `records` (None: no ALPN extension).
+pub fn client_hello_alpn(records: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut hs = Vec::new();
+    let mut rest = records;
+    while rest.len() >= 5 && rest[0] == 22 {
+        let n = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+        hs.extend_from_slice(&rest[5..5 + n]);
+        rest = &rest[5 + n..];
+    }
+    let body = hs.get(4..)?;
+    let mut at = 2 + 32;
+    at += 1 + *body.get(at)? as usize;
+    at += 2 + u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]) as usize;
+    at += 1 + *body.get(at)? as usize;
+    at += 2;
+    while at + 4 <= body.len() {
+        let ty = u16::from_be_bytes([body[at], body[at + 1]]);
+        let n = u16::from_be_bytes([body[at + 2], body[at + 3]]) as usize;
+        let ext = body.get(at + 4..at + 4 + n)?;
+        if ty == 16 {
+            let mut list = ext.get(2..)?;
+            let mut ids = Vec::new();
+            while let Some((&l, tail)) = list.split_first() {
+                ids.push(tail.get(..l as usize)?.to_vec());
+                list = &tail[l as usize..];
+            }
+            return Some(ids);
+        }
+        at += 4 + n;
+    }
+    None
+}
+
+/// `SEC_APPLICATION_PROTOCOLS` parsing, on both sides, against an
+/// independent reading of the format.
+///
+/// Input: `side: u8` (bit 0: the server with a real ClientHello offering
+/// "h2" and "http/1.1"; else the client's first call), then the blob.
+pub fn alpn(data: &[u8]) {
+    let e = env();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let server = r.u8() & 1 != 0;
+    let blob = r.rest().to_vec();
+    let reference = reference_alpn(&blob);
+    let mut p = if server { Peer::server(e.server) } else { Peer::client(e.client, Some("localhost")) };
+    p.alpn = Some(blob);
+    let mut inbox = if server { e.client_hello_alpn.clone() } else { Vec::new() };
+    let (st, out) = p.call(&mut inbox);
+    match &reference {
+        None => assert_eq!(st, SEC_E_INVALID_TOKEN, "a malformed blob is SEC_E_INVALID_TOKEN"),
+        Some(ids) if !server => {
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+            let sent = client_hello_alpn(&out);
+            if ids.is_empty() {
+                assert_eq!(sent, None, "no ids, no ALPN extension");
+            } else {
+                assert_eq!(sent.as_ref(), Some(ids), "the ClientHello offers exactly the ids");
+            }
+        }
+        Some(ids) => {
+            let overlap = ids.is_empty() || ids.iter().any(|i| i == b"h2" || i == b"http/1.1");
+            let want = if overlap { SEC_I_CONTINUE_NEEDED } else { SEC_E_APPLICATION_PROTOCOL_MISMATCH };
+            assert_eq!(st, want, "server ALPN selection");
+        }
+    }
+    p.delete();
+    base.assert_unchanged("alpn");
+}
