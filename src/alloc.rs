@@ -1,10 +1,21 @@
-//! Memory the library hands to callers for `FreeContextBuffer`.
+//! Memory the library hands to callers for `FreeContextBuffer`, and memory
+//! that must be wiped when it is released.
 //!
-//! Every such block is registered here; `FreeContextBuffer` frees a block only
-//! if it is registered, so a pointer we did not allocate, or one freed twice,
-//! is refused with an error instead of corrupting the heap. Blocks are zeroed
-//! before they are released, since some hold keying material.
+//! Every block handed to callers is registered here; `FreeContextBuffer`
+//! frees a block only if it is registered, so a pointer we did not allocate,
+//! or one freed twice, is refused with an error instead of corrupting the
+//! heap. Blocks are zeroed before they are released, since some hold keying
+//! material.
+//!
+//! [`Wiped`] holds values of other crates' types that contain key material
+//! and do not wipe themselves (ring's AEAD key schedules): their memory is
+//! zeroed when they are dropped.
+//!
+//! Zeroing uses volatile writes (the `zeroize` crate): a plain write just
+//! before a free is a dead store the optimiser may remove.
 
+use core::mem::MaybeUninit;
+use core::ptr::NonNull;
 use std::alloc::Layout;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -63,12 +74,64 @@ pub fn free(p: *mut u8) -> Result<(), SecError> {
         .remove(&(p as usize))
         .ok_or(SecError::invalid_handle("not a buffer of this library, or freed twice"))?;
     // SAFETY: `p` was registered by `allocate` with this size and is removed
-    // from the registry, so it is live and freed exactly once.
+    // from the registry, so it is live, `size` bytes long and freed exactly once.
     unsafe {
-        core::ptr::write_bytes(p, 0, size);
+        zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(p, size));
         std::alloc::dealloc(p, Layout::from_size_align_unchecked(size, ALIGN));
     }
     Ok(())
+}
+
+/// A heap value whose memory is zeroed when it is dropped (after the value's
+/// own destructor ran), for key material held in types that do not wipe
+/// themselves.
+pub struct Wiped<T> {
+    ptr: NonNull<T>,
+}
+
+// SAFETY: `Wiped<T>` owns its `T` exactly like `Box<T>` does.
+unsafe impl<T: Send> Send for Wiped<T> {}
+// SAFETY: as above; `&Wiped<T>` only gives `&T`.
+unsafe impl<T: Sync> Sync for Wiped<T> {}
+
+impl<T> Wiped<T> {
+    pub fn new(value: T) -> Self {
+        Self { ptr: NonNull::from(Box::leak(Box::new(value))) }
+    }
+}
+
+impl<T> core::ops::Deref for Wiped<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: `ptr` comes from a live `Box` owned by `self`.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T> core::ops::DerefMut for Wiped<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as above, and `&mut self` makes the access unique.
+        unsafe { self.ptr.as_mut() }
+    }
+}
+
+impl<T> Drop for Wiped<T> {
+    fn drop(&mut self) {
+        let p = self.ptr.as_ptr();
+        // SAFETY: `p` came from `Box::leak` and is owned by `self`: the value
+        // is dropped in place once, its storage (now uninitialised bytes) is
+        // overwritten, and the allocation is freed as a `Box<MaybeUninit<T>>`,
+        // which has the same layout and drops nothing.
+        unsafe {
+            core::ptr::drop_in_place(p);
+            let bytes = core::slice::from_raw_parts_mut(p.cast::<MaybeUninit<u8>>(), core::mem::size_of::<T>());
+            for b in bytes.iter_mut() {
+                core::ptr::write_volatile(b, MaybeUninit::new(0));
+            }
+            core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
+            drop(Box::from_raw(p.cast::<MaybeUninit<T>>()));
+        }
+    }
 }
 
 /// Whether `p` is a live block of ours.
@@ -95,6 +158,25 @@ mod tests {
         let mut local = 0u8;
         assert!(free(&mut local).is_err(), "foreign pointer is refused");
         free(core::ptr::null_mut()).unwrap();
+    }
+
+    #[test]
+    fn wiped_drops_its_value_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        struct Counted([u8; 40]);
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                assert_eq!(self.0, [7; 40], "the value is intact when its destructor runs");
+                DROPS.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let mut w = Wiped::new(Counted([7; 40]));
+        assert_eq!(w.0[3], 7);
+        w.0[3] = 7;
+        drop(w);
+        assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+        drop(Wiped::new(())); // zero-sized
     }
 
     #[test]

@@ -9,7 +9,14 @@
 //!   how a `cBuffers` larger than the real array is usually caught: the
 //!   memory past the array does not look like buffers;
 //! * buffers handed out as `&mut` at the same time never overlap each other
-//!   or the `SecBuffer` array.
+//!   or the `SecBuffer` array;
+//! * the two descriptors of one call (`InitializeSecurityContext` /
+//!   `AcceptSecurityContext`'s input and output, see [`BufferDesc::from_raw_pair`])
+//!   never share `SecBuffer` entries, and no buffer of one lies over the
+//!   other's entries: both arrays are rewritten.
+//!
+//! Regions keep the caller's pointers (not bare addresses), so the views are
+//! checkable under Miri's strict provenance.
 //!
 //! Package code sees slices and opaque [`Region`]s, never raw pointers: to make
 //! a buffer point into another (DecryptMessage's DATA inside the caller's
@@ -37,12 +44,16 @@ pub fn base_type(t: ULONG) -> ULONG {
 /// code: it can be narrowed and assigned back to a buffer, nothing else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
-    addr: usize,
+    ptr: *mut u8,
     len: usize,
 }
 
 impl Region {
-    pub const EMPTY: Region = Region { addr: 0, len: 0 };
+    pub const EMPTY: Region = Region { ptr: core::ptr::null_mut(), len: 0 };
+
+    fn addr(&self) -> usize {
+        self.ptr.addr()
+    }
 
     pub fn len(&self) -> usize {
         self.len
@@ -53,17 +64,18 @@ impl Region {
     /// The sub-span `[offset, offset + len)`, if it lies inside this one.
     pub fn sub(&self, offset: usize, len: usize) -> Option<Region> {
         let end = offset.checked_add(len)?;
-        (end <= self.len).then(|| Region { addr: if self.addr == 0 { 0 } else { self.addr + offset }, len })
+        (end <= self.len)
+            .then(|| Region { ptr: if self.ptr.is_null() { self.ptr } else { self.ptr.wrapping_add(offset) }, len })
     }
     /// The tail from `offset` on.
     pub fn tail(&self, offset: usize) -> Option<Region> {
         self.sub(offset, self.len.checked_sub(offset)?)
     }
     fn end(&self) -> usize {
-        self.addr + self.len
+        self.addr() + self.len
     }
     fn overlaps(&self, other: &Region) -> bool {
-        self.len != 0 && other.len != 0 && self.addr < other.end() && other.addr < self.end()
+        self.len != 0 && other.len != 0 && self.addr() < other.end() && other.addr() < self.end()
     }
 }
 
@@ -109,6 +121,54 @@ impl<'a> BufferDesc<'a> {
     /// that memory for `'a`. These are the SSPI caller's obligations; what can
     /// be checked (NULLs, version, count, types, lengths, overlaps) is.
     pub unsafe fn from_raw(desc: *mut SecBufferDesc) -> Result<Option<Self>, SecError> {
+        // SAFETY: forwarded contract.
+        match unsafe { Self::header(desc) }? {
+            // SAFETY: forwarded contract; `header` checked the descriptor.
+            Some(d) => Ok(Some(unsafe { Self::from_header(d) }?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Views over the two descriptors of one call (the token loop's input and
+    /// output). Their `SecBuffer` arrays must not overlap (checked before any
+    /// view of them exists), nor may a buffer of one lie over the other's
+    /// array: `SEC_E_INVALID_TOKEN`.
+    ///
+    /// # Safety
+    /// As [`BufferDesc::from_raw`], for each descriptor.
+    pub unsafe fn from_raw_pair(
+        a: *mut SecBufferDesc,
+        b: *mut SecBufferDesc,
+    ) -> Result<(Option<Self>, Option<Self>), SecError> {
+        let shared = || SecError::invalid_token("the input and output descriptors share SecBuffer entries");
+        // SAFETY: forwarded contract.
+        let (ha, hb) = unsafe { (Self::header(a)?, Self::header(b)?) };
+        if let (Some(x), Some(y)) = (&ha, &hb) {
+            if array_of(x).overlaps(&array_of(y)) {
+                return Err(shared());
+            }
+        }
+        let view = |h: Option<SecBufferDesc>| match h {
+            // SAFETY: forwarded contract; the arrays are disjoint (checked
+            // above), so the two `&mut [SecBuffer]` views do not alias.
+            Some(d) => unsafe { Self::from_header(d) }.map(Some),
+            None => Ok(None),
+        };
+        let (va, vb) = (view(ha)?, view(hb)?);
+        if let (Some(x), Some(y)) = (&va, &vb) {
+            let crosses = |p: &Self, q: &Self| (0..p.len()).any(|i| p.original(i).overlaps(&q.array));
+            if crosses(x, y) || crosses(y, x) {
+                return Err(shared());
+            }
+        }
+        Ok((va, vb))
+    }
+
+    /// Reads and checks a descriptor header (version, count, array pointer).
+    ///
+    /// # Safety
+    /// `desc` must be NULL or point to a readable `SecBufferDesc`.
+    unsafe fn header(desc: *mut SecBufferDesc) -> Result<Option<SecBufferDesc>, SecError> {
         if desc.is_null() {
             return Ok(None);
         }
@@ -122,12 +182,21 @@ impl<'a> BufferDesc<'a> {
         if count == 0 || count > MAX_BUFFERS {
             return Err(SecError::invalid_token("SecBufferDesc.cBuffers out of range"));
         }
-        if d.pBuffers.is_null() || (d.pBuffers as usize) % core::mem::align_of::<SecBuffer>() != 0 {
+        if d.pBuffers.is_null() || d.pBuffers.addr() % core::mem::align_of::<SecBuffer>() != 0 {
             return Err(SecError::invalid_token("SecBufferDesc.pBuffers is NULL or misaligned"));
         }
+        Ok(Some(d))
+    }
+
+    /// Builds the view over a checked header.
+    ///
+    /// # Safety
+    /// As [`BufferDesc::from_raw`]; `d` comes from [`BufferDesc::header`].
+    unsafe fn from_header(d: SecBufferDesc) -> Result<Self, SecError> {
+        let count = d.cBuffers as usize;
+        let array = array_of(&d);
         // SAFETY: per the caller contract pBuffers holds cBuffers entries.
         let bufs = unsafe { core::slice::from_raw_parts_mut(d.pBuffers, count) };
-        let array = Region { addr: d.pBuffers as usize, len: count * core::mem::size_of::<SecBuffer>() };
         let mut inline = [Region::EMPTY; INLINE_BUFFERS];
         let mut heap = Vec::new();
         if count > INLINE_BUFFERS {
@@ -137,8 +206,8 @@ impl<'a> BufferDesc<'a> {
             if base_type(b.BufferType) > MAX_KNOWN_TYPE {
                 return Err(SecError::invalid_token("unknown SecBuffer type (or cBuffers exceeds the array)"));
             }
-            let r = Region { addr: b.pvBuffer as usize, len: b.cbBuffer as usize };
-            if r.addr.checked_add(r.len).is_none() {
+            let r = Region { ptr: b.pvBuffer.cast(), len: b.cbBuffer as usize };
+            if r.addr().checked_add(r.len).is_none() {
                 return Err(SecError::invalid_token("SecBuffer wraps the address space"));
             }
             match inline.get_mut(i) {
@@ -148,7 +217,7 @@ impl<'a> BufferDesc<'a> {
         }
         let original =
             if count <= INLINE_BUFFERS { Originals::Inline(inline) } else { Originals::Heap(heap.into_boxed_slice()) };
-        Ok(Some(Self { bufs, original, array }))
+        Ok(Self { bufs, original, array })
     }
 
     pub fn len(&self) -> usize {
@@ -191,7 +260,7 @@ impl<'a> BufferDesc<'a> {
 
     fn checked_region(&self, i: usize) -> Result<Region, SecError> {
         let r = self.original.get(i);
-        if r.addr == 0 && r.len != 0 {
+        if r.ptr.is_null() && r.len != 0 {
             return Err(SecError::invalid_token("SecBuffer has a length but no memory"));
         }
         if r.overlaps(&self.array) {
@@ -208,7 +277,7 @@ impl<'a> BufferDesc<'a> {
         }
         // SAFETY: a non-null region of the caller's memory, valid per the
         // `from_raw` contract; shared borrow tied to `&self`.
-        Ok(unsafe { core::slice::from_raw_parts(r.addr as *const u8, r.len) })
+        Ok(unsafe { core::slice::from_raw_parts(r.ptr, r.len) })
     }
 
     /// The bytes of buffer `i` (as on entry), writable.
@@ -238,7 +307,7 @@ impl<'a> BufferDesc<'a> {
                 // SAFETY: valid caller memory per `from_raw`; the regions are
                 // pairwise disjoint and disjoint from the SecBuffer array, and
                 // all borrows are tied to `&mut self`.
-                unsafe { core::slice::from_raw_parts_mut(r.addr as *mut u8, r.len) }
+                unsafe { core::slice::from_raw_parts_mut(r.ptr, r.len) }
             }
         }))
     }
@@ -253,25 +322,26 @@ impl<'a> BufferDesc<'a> {
                 return Err(SecError::invalid_token("SecBuffer is read-only"));
             }
             let r = self.checked_region(i)?;
-            if r.addr == 0 {
+            if r.ptr.is_null() {
                 return Ok(None);
             }
             match start {
-                None => start = Some(r.addr),
-                Some(_) if r.addr != end => return Ok(None),
+                None => start = Some(r.ptr),
+                Some(_) if r.addr() != end => return Ok(None),
                 Some(_) => {}
             }
             end = r.end();
         }
         let Some(start) = start else { return Ok(None) };
-        let joined = Region { addr: start, len: end - start };
+        let joined = Region { ptr: start, len: end - start.addr() };
         if joined.overlaps(&self.array) {
             return Err(SecError::invalid_token("SecBuffer overlaps the SecBuffer array"));
         }
         // SAFETY: the span is the union of adjacent, individually valid caller
         // buffers (per `from_raw`), disjoint from the SecBuffer array, and the
-        // borrow is tied to `&mut self`.
-        Ok(Some(unsafe { core::slice::from_raw_parts_mut(start as *mut u8, joined.len) }))
+        // borrow is tied to `&mut self`. Adjacent buffers of one caller are one
+        // object, which the first buffer's pointer may span.
+        Ok(Some(unsafe { core::slice::from_raw_parts_mut(start, joined.len) }))
     }
 
     /// Points buffer `i` at `region` (of some buffer of this view) with type `ty`.
@@ -279,7 +349,7 @@ impl<'a> BufferDesc<'a> {
         let b = &mut self.bufs[i];
         b.BufferType = ty;
         b.cbBuffer = region.len as ULONG;
-        b.pvBuffer = region.addr as *mut c_void;
+        b.pvBuffer = region.ptr.cast::<c_void>();
     }
 
     /// Sets buffer `i` to type `ty` with no memory and a count (MISSING, EXTRA
@@ -325,8 +395,13 @@ impl<'a> BufferDesc<'a> {
     /// Whether `write_output` would fit `len` bytes into buffer `i`.
     pub fn fits(&self, i: usize, len: usize, allocate: bool) -> bool {
         let r = self.original.get(i);
-        allocate || (r.len >= len && (len == 0 || r.addr != 0))
+        allocate || (r.len >= len && (len == 0 || !r.ptr.is_null()))
     }
+}
+
+/// The span of a checked header's `SecBuffer` array.
+fn array_of(d: &SecBufferDesc) -> Region {
+    Region { ptr: d.pBuffers.cast(), len: d.cBuffers as usize * core::mem::size_of::<SecBuffer>() }
 }
 
 #[cfg(test)]
@@ -412,7 +487,7 @@ mod tests {
         let mut v = unsafe { BufferDesc::from_raw(&mut d) }.unwrap().unwrap();
         assert_eq!(v.len(), 10);
         v.set_count(9, abi::SECBUFFER_EMPTY, 0);
-        assert_eq!(v.original(9), Region { addr: p as usize + 18, len: 2 }, "entry state survives rewriting");
+        assert_eq!(v.original(9), Region { ptr: p.wrapping_add(18), len: 2 }, "entry state survives rewriting");
         let [a, b] = v.split_mut([0, 9]).unwrap();
         a[0] = 1;
         b[1] = 2;
@@ -433,6 +508,106 @@ mod tests {
         // SAFETY: d describes live memory.
         let mut v = unsafe { BufferDesc::from_raw(&mut d) }.unwrap().unwrap();
         assert!(v.split_mut([0, 1]).is_err());
+    }
+
+    #[test]
+    fn pair_refuses_shared_entries() {
+        let mut data = [0u8; 16];
+        let mut arr = [
+            buf(abi::SECBUFFER_TOKEN, &mut data),
+            SecBuffer { cbBuffer: 0, BufferType: abi::SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: abi::SECBUFFER_TOKEN, pvBuffer: core::ptr::null_mut() },
+        ];
+        let base = arr.as_mut_ptr();
+        // The same descriptor twice, and two descriptors over overlapping entries.
+        let mut same = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: base };
+        let same: *mut SecBufferDesc = &mut same;
+        // SAFETY: both descriptors describe live memory.
+        let e = unsafe { BufferDesc::from_raw_pair(same, same) }.err().unwrap();
+        assert_eq!(e.status, abi::SEC_E_INVALID_TOKEN);
+        let mut a = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: base };
+        let mut b = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: base.wrapping_add(1) };
+        // SAFETY: as above.
+        assert!(unsafe { BufferDesc::from_raw_pair(&mut a, &mut b) }.is_err());
+        // Apart: entry 2 alone is the output.
+        let mut a = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: base };
+        let mut b = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: base.wrapping_add(2) };
+        // SAFETY: as above.
+        let (i, o) = unsafe { BufferDesc::from_raw_pair(&mut a, &mut b) }.unwrap();
+        let (mut i, mut o) = (i.unwrap(), o.unwrap());
+        i.set_count(1, abi::SECBUFFER_MISSING, 3);
+        o.write_output(0, b"abc", true).unwrap();
+        let p = o.bufs[0].pvBuffer.cast::<u8>();
+        let _ = (i, o);
+        assert_eq!((arr[1].BufferType, arr[1].cbBuffer), (abi::SECBUFFER_MISSING, 3));
+        assert_eq!(arr[2].cbBuffer, 3);
+        alloc::free(p).unwrap();
+        // One side NULL is fine.
+        let mut a = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: arr.as_mut_ptr() };
+        // SAFETY: as above.
+        assert!(unsafe { BufferDesc::from_raw_pair(&mut a, core::ptr::null_mut()) }.unwrap().0.is_some());
+    }
+
+    #[test]
+    fn pair_refuses_a_buffer_over_the_other_array() {
+        let mut out_arr =
+            [SecBuffer { cbBuffer: 0, BufferType: abi::SECBUFFER_TOKEN, pvBuffer: core::ptr::null_mut() }];
+        // The input token "is" the output array.
+        let mut in_arr =
+            [SecBuffer { cbBuffer: 16, BufferType: abi::SECBUFFER_TOKEN, pvBuffer: out_arr.as_mut_ptr().cast() }];
+        let mut a = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: in_arr.as_mut_ptr() };
+        let mut b = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: out_arr.as_mut_ptr() };
+        // SAFETY: both descriptors describe live memory.
+        let e = unsafe { BufferDesc::from_raw_pair(&mut a, &mut b) }.err().unwrap();
+        assert_eq!(e.status, abi::SEC_E_INVALID_TOKEN);
+        // SAFETY: as above, the other way round.
+        assert!(unsafe { BufferDesc::from_raw_pair(&mut b, &mut a) }.is_err());
+    }
+
+    #[test]
+    fn contiguous_record_and_regions_into_it() {
+        // header | data | trailer in one block, as EncryptMessage callers do.
+        let mut block = [0u8; 5 + 4 + 17];
+        let p = block.as_mut_ptr();
+        let mut bufs = [
+            SecBuffer { cbBuffer: 5, BufferType: abi::SECBUFFER_STREAM_HEADER, pvBuffer: p.cast() },
+            SecBuffer { cbBuffer: 4, BufferType: abi::SECBUFFER_DATA, pvBuffer: p.wrapping_add(5).cast() },
+            SecBuffer { cbBuffer: 17, BufferType: abi::SECBUFFER_STREAM_TRAILER, pvBuffer: p.wrapping_add(9).cast() },
+            SecBuffer { cbBuffer: 0, BufferType: abi::SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        ];
+        let mut d = desc(&mut bufs);
+        // SAFETY: d describes live memory.
+        let mut v = unsafe { BufferDesc::from_raw(&mut d) }.unwrap().unwrap();
+        let span = v.contiguous_mut(&[0, 1, 2]).unwrap().unwrap();
+        assert_eq!(span.len(), 26);
+        span[25] = 0xEE;
+        // Not in order: no single span.
+        assert!(v.contiguous_mut(&[1, 0, 2]).unwrap().is_none());
+        // A region inside buffer 1 assigned to buffer 3, then written through.
+        let r = v.original(1).sub(1, 2).unwrap();
+        v.set(3, abi::SECBUFFER_EXTRA, r);
+        let [x] = v.split_mut([3]).unwrap();
+        assert!(x.is_empty(), "split_mut uses the regions as they were on entry");
+        let _ = v;
+        assert_eq!(block[25], 0xEE);
+        assert_eq!(bufs[3].pvBuffer.cast::<u8>(), p.wrapping_add(6));
+        assert_eq!(bufs[3].cbBuffer, 2);
+    }
+
+    #[test]
+    fn buffer_over_its_own_array_is_refused() {
+        let mut bufs = [
+            SecBuffer { cbBuffer: 0, BufferType: abi::SECBUFFER_DATA, pvBuffer: core::ptr::null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: abi::SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        ];
+        bufs[0].pvBuffer = bufs.as_mut_ptr().wrapping_add(1).cast();
+        bufs[0].cbBuffer = 16;
+        let mut d = desc(&mut bufs);
+        // SAFETY: d describes live memory (buffer 0 is entry 1 of the array).
+        let mut v = unsafe { BufferDesc::from_raw(&mut d) }.unwrap().unwrap();
+        assert_eq!(v.bytes(0).unwrap_err().status, abi::SEC_E_INVALID_TOKEN);
+        assert!(v.bytes_mut(0).is_err());
+        assert!(v.contiguous_mut(&[0]).is_err());
     }
 
     #[test]

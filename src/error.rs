@@ -28,6 +28,14 @@ impl SecError {
         self
     }
 
+    /// Sets the alert when there is one, keeps the present one otherwise.
+    pub const fn with_alert_opt(mut self, alert: Option<u8>) -> Self {
+        if alert.is_some() {
+            self.alert = alert;
+        }
+        self
+    }
+
     pub const fn invalid_handle(detail: &'static str) -> Self {
         Self::new(abi::SEC_E_INVALID_HANDLE, detail)
     }

@@ -8,6 +8,8 @@
 //! This is how each crash the fuzzer found stays fixed: its input lives in
 //! `fuzz/regressions/` and runs here on every `make test`.
 
+// Some items serve only the seed generator (fuzz/src/bin/make_seeds.rs).
+#[allow(dead_code)]
 #[path = "../fuzz/src/lib.rs"]
 mod harness;
 

@@ -854,7 +854,7 @@ impl Sealer {
         let mut body = payload.to_vec();
         if self.tls13 {
             body.push(typ);
-            body.extend(std::iter::repeat(0).take(pad));
+            body.extend(std::iter::repeat_n(0, pad));
         }
         let explicit = if self.explicit_nonce { 8 } else { 0 };
         let outer = if self.tls13 { 23 } else { typ };
@@ -948,7 +948,8 @@ pub fn decrypt(data: &[u8]) {
                 let typ = r.u8();
                 let payload = r.chunk();
                 let pad = (r.u8() % 16) as usize;
-                let fits = if sealer.tls13 { payload.len() + 1 + pad <= (1 << 14) + 1 } else { payload.len() <= 1 << 14 };
+                let fits =
+                    if sealer.tls13 { payload.len() + 1 + pad <= (1 << 14) + 1 } else { payload.len() <= 1 << 14 };
                 if typ == 23 && clean && fits {
                     expected.extend_from_slice(payload);
                 } else {
@@ -1034,11 +1035,10 @@ impl Arena {
     }
 }
 
-/// A descriptor built from the input: the struct (outside the arena), and
-/// the spans of the arena the library may write: its array and its buffers.
+/// A descriptor built from the input: the struct (outside the arena) and
+/// where its array lies in the arena.
 struct Desc {
     desc: Box<SecBufferDesc>,
-    writable: Vec<(usize, usize)>,
     array: Option<(usize, usize)>,
 }
 
@@ -1046,7 +1046,6 @@ impl Desc {
     fn none() -> Self {
         Desc {
             desc: Box::new(SecBufferDesc { ulVersion: 0, cBuffers: 0, pBuffers: core::ptr::null_mut() }),
-            writable: Vec::new(),
             array: None,
         }
     }
@@ -1066,7 +1065,12 @@ const TYPES: &[u32] = &[
     SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
 ];
 
-fn build_desc(r: &mut Reader<'_>, arena: &mut Arena) -> Desc {
+/// Builds a descriptor whose array lies at an input-chosen offset. When it
+/// overlaps `other`'s array it is moved to a whole-entry distance from it, so
+/// that every entry the library may read is one this function sanitised (a
+/// pointer written half over another would point anywhere: the caller's
+/// bug, which nobody can detect).
+fn build_desc(r: &mut Reader<'_>, arena: &mut Arena, other: Option<(usize, usize)>) -> Desc {
     let version = if r.u8() < 240 { SECBUFFER_VERSION } else { r.u32() };
     let count = match r.u8() {
         0..=239 => (r.u8() % 8) as u32,
@@ -1075,9 +1079,14 @@ fn build_desc(r: &mut Reader<'_>, arena: &mut Arena) -> Desc {
     };
     let entries = (count as usize).min(MAX_ENTRIES);
     let null_array = r.u8() > 250;
-    let offset = r.u16() as usize % (ARENA - MAX_ENTRIES * 16 + 1);
+    let mut offset = r.u16() as usize % (ARENA - MAX_ENTRIES * 16 + 1);
+    if let Some((o, l)) = other {
+        if offset < o + l && o < offset + 16 * entries.max(1) {
+            let delta = offset as i64 - o as i64;
+            offset = (o as i64 + delta / 16 * 16) as usize;
+        }
+    }
     let base = arena.base();
-    let mut writable = Vec::new();
     for i in 0..entries {
         let ty = match r.u8() {
             0..=229 => TYPES[r.u8() as usize % TYPES.len()],
@@ -1094,7 +1103,6 @@ fn build_desc(r: &mut Reader<'_>, arena: &mut Arena) -> Desc {
                 // A length past the caller's own memory is the caller's bug,
                 // which nobody can detect: keep it inside the arena.
                 cb = cb.min((ARENA - off) as u32);
-                writable.push((off, cb as usize));
                 base.wrapping_add(off)
             }
         };
@@ -1105,7 +1113,26 @@ fn build_desc(r: &mut Reader<'_>, arena: &mut Arena) -> Desc {
     }
     let array = if null_array || entries == 0 { None } else { Some((offset, 16 * entries)) };
     let p_buffers = if null_array { core::ptr::null_mut() } else { base.wrapping_add(offset).cast() };
-    Desc { desc: Box::new(SecBufferDesc { ulVersion: version, cBuffers: count, pBuffers: p_buffers }), writable, array }
+    Desc { desc: Box::new(SecBufferDesc { ulVersion: version, cBuffers: count, pBuffers: p_buffers }), array }
+}
+
+/// The arena spans the entries of `d`'s array describe (as the library will
+/// read them), and the array itself: where the library may write.
+fn spans_of(d: &Desc, arena: &Arena) -> Vec<(usize, usize)> {
+    let Some((off, len)) = d.array else { return Vec::new() };
+    let mut spans = vec![(off, len)];
+    let base = arena.words.as_ptr() as usize;
+    for i in 0..len / 16 {
+        let b = unsafe {
+            core::ptr::read_unaligned(arena.words.as_ptr().cast::<u8>().add(off + 16 * i).cast::<SecBuffer>())
+        };
+        let p = b.pvBuffer as usize;
+        if p != 0 {
+            assert!(p >= base && p + b.cbBuffer as usize <= base + ARENA, "harness: an unsanitised entry");
+            spans.push((p - base, b.cbBuffer as usize));
+        }
+    }
+    spans
 }
 
 /// Arbitrary `SecBufferDesc` shapes (counts, types, lengths, NULL pointers,
@@ -1150,15 +1177,21 @@ pub fn buffers(data: &[u8]) {
     let fill = r.chunk();
     unsafe { core::ptr::copy_nonoverlapping(fill.as_ptr(), arena.base(), fill.len().min(ARENA)) };
     let two = matches!(export, 0 | 1);
-    let mut d1 = build_desc(&mut r, &mut arena);
-    // Only the token loop takes two descriptors; a second one built for the
-    // other exports could overwrite the first one's entries unseen.
-    let mut d2 = if two { build_desc(&mut r, &mut arena) } else { Desc::none() };
+    let mut d1 = build_desc(&mut r, &mut arena, None);
+    // Only the token loop takes two descriptors.
+    let mut d2 = if two { build_desc(&mut r, &mut arena, d1.array) } else { Desc::none() };
     let null1 = r.u8() > 240;
     let null2 = !two || r.u8() > 240;
     let desc1 = *d1.desc;
     let desc2 = *d2.desc;
     let before = arena.bytes().to_vec();
+    let mut spans: Vec<(usize, usize)> = spans_of(&d1, &arena);
+    if two && !null2 {
+        spans.extend(spans_of(&d2, &arena));
+    }
+    if null1 {
+        spans = if two && !null2 { spans_of(&d2, &arena) } else { Vec::new() };
+    }
     let p1: *mut SecBufferDesc = if null1 { core::ptr::null_mut() } else { &mut *d1.desc };
     let p2: *mut SecBufferDesc = if null2 { core::ptr::null_mut() } else { &mut *d2.desc };
     let forged = CtxtHandle { dwLower: 77, dwUpper: 0x5343_5802 << 32 | 1 };
@@ -1204,20 +1237,17 @@ pub fn buffers(data: &[u8]) {
     documented(st, "buffers");
     // The descriptors themselves are never written.
     assert!(
-        d1.desc.ulVersion == desc1.ulVersion && d1.desc.cBuffers == desc1.cBuffers && d1.desc.pBuffers == desc1.pBuffers
+        d1.desc.ulVersion == desc1.ulVersion
+            && d1.desc.cBuffers == desc1.cBuffers
+            && d1.desc.pBuffers == desc1.pBuffers
     );
     assert!(
-        d2.desc.ulVersion == desc2.ulVersion && d2.desc.cBuffers == desc2.cBuffers && d2.desc.pBuffers == desc2.pBuffers
+        d2.desc.ulVersion == desc2.ulVersion
+            && d2.desc.cBuffers == desc2.cBuffers
+            && d2.desc.pBuffers == desc2.pBuffers
     );
     // Writes only inside the arrays and buffers the call was given.
     let mut allowed = vec![false; ARENA];
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    for (d, used) in [(&d1, !null1), (&d2, !null2 && two)] {
-        if used {
-            spans.extend(d.writable.iter().copied());
-            spans.extend(d.array);
-        }
-    }
     for &(o, l) in &spans {
         allowed[o..o + l].iter_mut().for_each(|a| *a = true);
     }
@@ -1253,7 +1283,8 @@ pub fn buffers(data: &[u8]) {
     }
     // A new context exactly when the first call says so.
     let ok = matches!(st, SEC_E_OK | SEC_I_CONTINUE_NEEDED | SEC_I_INCOMPLETE_CREDENTIALS);
-    let first_call = matches!(export, 0 | 1) && (state == 0 || (export == 1 && state != 3) || (export == 0 && state == 3));
+    let first_call =
+        matches!(export, 0 | 1) && (state == 0 || (export == 1 && state != 3) || (export == 0 && state == 3));
     if first_call && ok {
         assert_ne!(new_ctx, sentinel, "a successful first call returns a context");
         assert_eq!(unsafe { DeleteSecurityContext(&mut new_ctx) }, SEC_E_OK);
@@ -1280,7 +1311,7 @@ fn exercise_context(c: PCCERT_CONTEXT) {
                 let n = CertGetNameStringW(c, kind, flags, core::ptr::null_mut(), core::ptr::null_mut(), 0);
                 assert!(n >= 1, "CertGetNameString counts the terminator");
                 let w = CertGetNameStringW(c, kind, flags, core::ptr::null_mut(), name.as_mut_ptr(), 256);
-                assert!(w >= 1 && w <= 256 && name[w as usize - 1] == 0, "terminated within the buffer");
+                assert!((1..=256).contains(&w) && name[w as usize - 1] == 0, "terminated within the buffer");
                 let short = CertGetNameStringW(c, kind, flags, core::ptr::null_mut(), name.as_mut_ptr(), 3);
                 assert!(short <= 3 && name[short as usize - 1] == 0);
             }
@@ -1295,7 +1326,8 @@ fn exercise_context(c: PCCERT_CONTEXT) {
         }
         CertVerifyTimeValidity(core::ptr::null(), info);
         let mut hash = [0u8; 64];
-        for prop in [CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID, CERT_KEY_PROV_INFO_PROP_ID]
+        for prop in
+            [CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID, CERT_KEY_PROV_INFO_PROP_ID]
         {
             let mut cb = 0u32;
             if CertGetCertificateContextProperty(c, prop, core::ptr::null_mut(), &mut cb) != 0 {

@@ -175,9 +175,11 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
                 },
             ),
             Attr::KeyingMaterial(mut v) => {
-                let p = alloc::allocate_copy(&v)?;
-                v.iter_mut().for_each(|b| *b = 0);
-                put(buf, SecPkgContext_KeyingMaterial { cbKeyingMaterial: v.len() as DWORD, pbKeyingMaterial: p })
+                let copied = alloc::allocate_copy(&v);
+                let len = v.len();
+                // Wipes the whole capacity, with writes that cannot be elided.
+                zeroize::Zeroize::zeroize(&mut v);
+                put(buf, SecPkgContext_KeyingMaterial { cbKeyingMaterial: len as DWORD, pbKeyingMaterial: copied? })
             }
         }
     }

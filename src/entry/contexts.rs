@@ -54,9 +54,7 @@ unsafe fn step(
         }
     };
     // SAFETY: descriptors are NULL or valid per the SSPI contract.
-    let mut input = unsafe { BufferDesc::from_raw(input) }?;
-    // SAFETY: as above.
-    let mut output = unsafe { BufferDesc::from_raw(output) }?;
+    let (mut input, mut output) = unsafe { BufferDesc::from_raw_pair(input, output) }?;
     let result =
         ctx.step(StepIo { flags: req, target: target.as_deref(), input: input.as_mut(), output: output.as_mut() })?;
     let handle = match existing {

@@ -44,10 +44,17 @@ impl core::fmt::Debug for CapturedSecrets {
 
 impl Drop for CapturedSecrets {
     fn drop(&mut self) {
-        for v in [&mut self.exporter, &mut self.master] {
-            v.iter_mut().for_each(|b| *b = 0);
-        }
+        // Volatile writes over the whole capacity: a plain loop before the
+        // free may be optimised away.
+        zeroize::Zeroize::zeroize(&mut self.exporter);
+        zeroize::Zeroize::zeroize(&mut self.master);
     }
+}
+
+/// Stores `secret` in `slot`, wiping what was there.
+fn replace_secret(slot: &mut Vec<u8>, secret: &[u8]) {
+    zeroize::Zeroize::zeroize(slot);
+    slot.extend_from_slice(secret);
 }
 
 /// The credentials' key log: the exporter secrets go to the context whose
@@ -64,8 +71,8 @@ impl KeyLog for HookKeyLog {
         with_current(|h| {
             let mut s = crate::handles::lock(&h.secrets);
             match label {
-                "EXPORTER_SECRET" => s.exporter = secret.to_vec(),
-                "CLIENT_RANDOM" => s.master = secret.to_vec(),
+                "EXPORTER_SECRET" => replace_secret(&mut s.exporter, secret),
+                "CLIENT_RANDOM" => replace_secret(&mut s.master, secret),
                 _ => return,
             }
             s.client_random = client_random.to_vec();

@@ -56,6 +56,21 @@ pub fn alert_status(a: AlertDescription) -> (SECURITY_STATUS, &'static str) {
     }
 }
 
+/// The alert a rustls error calls for, for the failures rustls reports
+/// without sending one itself (the caller sends it only then).
+pub fn alert_for(e: &Error) -> Option<u8> {
+    use super::records::alert;
+    Some(match e {
+        Error::InvalidMessage(_) => alert::DECODE_ERROR,
+        Error::PeerSentOversizedRecord => alert::RECORD_OVERFLOW,
+        Error::DecryptError => alert::BAD_RECORD_MAC,
+        Error::PeerMisbehaved(_) | Error::InappropriateMessage { .. } | Error::InappropriateHandshakeMessage { .. } => {
+            alert::UNEXPECTED_MESSAGE
+        }
+        _ => return None,
+    })
+}
+
 /// The status Schannel gives for a rustls error.
 pub fn from_rustls(e: &Error) -> SecError {
     let (status, detail) = match e {

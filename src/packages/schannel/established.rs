@@ -32,8 +32,9 @@ struct Tx {
 
 struct Rx {
     prot: Protection,
-    /// Post-handshake handshake bytes awaiting a whole message.
-    hs: Vec<u8>,
+    /// Post-handshake handshake bytes awaiting a whole message (decrypted:
+    /// wiped when dropped).
+    hs: zeroize::Zeroizing<Vec<u8>>,
     warnings: u32,
     peer_closed: bool,
 }
@@ -93,7 +94,7 @@ impl Established {
             trailer_len: tx.trailer_len(),
             negotiated,
             tx: Mutex::new(Tx { prot: tx, closed: false }),
-            rx: Mutex::new(Rx { prot: rx, hs: Vec::new(), warnings: 0, peer_closed: false }),
+            rx: Mutex::new(Rx { prot: rx, hs: Default::default(), warnings: 0, peer_closed: false }),
             kernel: Mutex::new(kernel),
             control: Mutex::new(Control::default()),
             dead: Mutex::new(None),
@@ -215,7 +216,7 @@ impl Established {
                 data.copy_from_slice(&s[hl..hl + n]);
                 trl[..tl].copy_from_slice(&s[hl + n..]);
             }
-            s.iter_mut().for_each(|b| *b = 0);
+            zeroize::Zeroize::zeroize(&mut s[..]);
             r.map(|_| ())
         })?;
         tx.closed |= closing;

@@ -52,8 +52,7 @@ pub fn tls13(
     let hash_len = (hash_bits / 8) as usize;
     let derived = hkdf_expand_label(alg, exporter_secret, label, &digest(hash_bits, b""), hash_len)?;
     let out = hkdf_expand_label(alg, &derived, b"exporter", &digest(hash_bits, context.unwrap_or(b"")), len);
-    let mut derived = derived;
-    derived.iter_mut().for_each(|b| *b = 0);
+    zeroize::Zeroize::zeroize(&mut { derived });
     out
 }
 

@@ -29,8 +29,20 @@ use crate::buffers::BufferDesc;
 use crate::error::{SecError, SecResult};
 use crate::packages::Side;
 
-/// Largest handshake record we accept (TLS 1.2's ciphertext bound covers all).
+/// Largest protected record we accept during the handshake (TLS 1.2's
+/// ciphertext bound covers all; rustls checks TLS 1.3's tighter one after
+/// decryption).
 const MAX_RECORD: usize = records::MAX_PLAINTEXT + 2048;
+
+/// The largest record `buf` may start with: plaintext records (handshake,
+/// alert, change_cipher_spec before the peer's change_cipher_spec) hold at
+/// most 2^14 bytes (RFC 5246 6.2.1, RFC 8446 5.1); rustls does not check it.
+fn max_record(buf: &[u8], peer_ccs: bool) -> usize {
+    match buf.first() {
+        Some(&t) if t != records::CT_APPLICATION_DATA && !peer_ccs => records::MAX_PLAINTEXT,
+        _ => MAX_RECORD,
+    }
+}
 
 enum Conn {
     Client(UnbufferedClientConnection),
@@ -90,6 +102,11 @@ pub struct Handshake {
     server_random: Vec<u8>,
     session_id: Vec<u8>,
     incomplete_creds_reported: bool,
+    /// The peer sent change_cipher_spec (TLS 1.2: its records are protected from here on).
+    peer_ccs: bool,
+    /// We sent change_cipher_spec: our records are protected from here on
+    /// (in TLS 1.3 too: the compatibility CCS precedes the protected flight).
+    sent_ccs: bool,
     /// rustls is done; we may still owe the caller a final step.
     done: bool,
     pub target: Option<String>,
@@ -192,6 +209,15 @@ macro_rules! drive {
     }};
 }
 
+impl Drop for Handshake {
+    /// Handshake records lie here decrypted (TLS 1.3 encrypts most of the
+    /// handshake): wiped, whole capacity, like every plaintext buffer.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.inbuf);
+        zeroize::Zeroize::zeroize(&mut self.retry_prefix);
+    }
+}
+
 impl Handshake {
     pub fn new(side: Side) -> Self {
         Self {
@@ -205,6 +231,8 @@ impl Handshake {
             server_random: Vec::new(),
             session_id: Vec::new(),
             incomplete_creds_reported: false,
+            peer_ccs: false,
+            sent_ccs: false,
             done: false,
             target: None,
             manual_validation: false,
@@ -267,7 +295,19 @@ impl Handshake {
             let out = self.pending[before..].to_vec();
             self.note_server_records(&out);
         }
+        self.sent_ccs |= record_types(&self.pending[before..]).any(|t| t == records::CT_CHANGE_CIPHER_SPEC);
         r
+    }
+
+    /// Whether our records are protected now: an alert rustls did not send
+    /// itself can then not be sent in clear.
+    fn encrypting(&self) -> bool {
+        let tls13 = match &self.conn {
+            Some(Conn::Client(c)) => c.protocol_version() == Some(ProtocolVersion::TLSv1_3),
+            Some(Conn::Server(c)) => c.protocol_version() == Some(ProtocolVersion::TLSv1_3),
+            None => false,
+        };
+        self.sent_ccs || tls13
     }
 
     /// Collects server → client plaintext handshake bytes until the
@@ -341,13 +381,16 @@ impl Handshake {
             };
             if self.side == Side::Server {
                 // Don't start (or create a context) until a whole first record is here.
-                let first = match records::frame(&token, MAX_RECORD) {
+                let first = match records::frame(&token, records::MAX_PLAINTEXT) {
                     Ok(f) => f,
                     Err(e) => return Err(self.fail(e, output.as_deref_mut(), extended, allocate)),
                 };
                 if let Frame::Incomplete(missing) = first {
                     mark_missing(input.as_deref_mut(), token_idx, missing);
                     return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
+                }
+                if let Err(e) = check_client_version(&token) {
+                    return Err(self.fail(e, output.as_deref_mut(), extended, allocate));
                 }
             }
             self.start(creds, flags, target, alpn_ids, resume)?;
@@ -367,7 +410,7 @@ impl Handshake {
         let mut missing = None;
         let mut failure = None;
         while !self.done && consumed < token.len() {
-            match records::frame(&token[consumed..], MAX_RECORD) {
+            match records::frame(&token[consumed..], max_record(&token[consumed..], self.peer_ccs)) {
                 Err(e) => {
                     failure = Some(e);
                     break;
@@ -379,6 +422,7 @@ impl Handshake {
                 Ok(Frame::Complete { len, .. }) => {
                     let rec = &token[consumed..consumed + HEADER_LEN + len];
                     consumed += HEADER_LEN + len;
+                    self.peer_ccs |= rec[0] == records::CT_CHANGE_CIPHER_SPEC;
                     if self.side == Side::Client && self.server_random.is_empty() {
                         self.note_server_records(rec);
                     }
@@ -387,7 +431,7 @@ impl Handshake {
                         Ok(Progress::Complete) => self.done = true,
                         Ok(Progress::NeedMore) => {}
                         Err(e) => {
-                            failure = Some(errors::from_rustls(&e));
+                            failure = Some(errors::from_rustls(&e).with_alert_opt(errors::alert_for(&e)));
                             break;
                         }
                     }
@@ -446,9 +490,16 @@ impl Handshake {
         extended: bool,
         allocate: bool,
     ) -> SecError {
-        if self.pending.is_empty() {
-            if let Some(a) = e.alert {
-                self.pending.extend_from_slice(&records::plain_alert(2, a));
+        // rustls sends no alert for some failures (a message interleaved with
+        // a fragmented handshake message, one longer than 64 KiB) and ours
+        // (framing) happen before it sees anything: the alert the failure
+        // calls for goes out in clear, unless our records are protected by
+        // now (then the peer could not read it; nothing is sent).
+        let rustls_alerted = last_alert_record(&self.pending).is_some_and(is_alert_record);
+        if !rustls_alerted {
+            match e.alert {
+                Some(a) if !self.encrypting() => self.pending.extend_from_slice(&records::plain_alert(2, a)),
+                _ => e.alert = None,
             }
         }
         // The alert is the last record of what rustls produced.
@@ -518,6 +569,35 @@ impl Handshake {
 fn is_alert_record(rec: &[u8]) -> bool {
     rec.len() >= HEADER_LEN
         && (rec[0] == CT_ALERT || (rec[0] == records::CT_APPLICATION_DATA && rec.len() == HEADER_LEN + 2 + 1 + 16))
+}
+
+/// The content types of the whole records at the start of `bytes`.
+fn record_types(mut bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    core::iter::from_fn(move || {
+        let n = HEADER_LEN + u16::from_be_bytes([*bytes.get(3)?, *bytes.get(4)?]) as usize;
+        let t = *bytes.first()?;
+        bytes = bytes.get(n..)?;
+        Some(t)
+    })
+}
+
+/// A ClientHello whose `legacy_version` is below TLS 1.2 comes from a client
+/// that supports nothing we do (TLS 1.3 clients say TLS 1.2 there): refused
+/// with `protocol_version`, as RFC 5246 E.1 and RFC 8446 4.2.1 require
+/// (rustls would answer `handshake_failure` for lack of common signature
+/// algorithms first).
+fn check_client_version(first: &[u8]) -> SecResult<()> {
+    // record header (5), handshake type and length (4), legacy_version (2)
+    if first.get(HEADER_LEN) != Some(&1) || first[0] != CT_HANDSHAKE {
+        return Ok(());
+    }
+    match first.get(HEADER_LEN + 4..HEADER_LEN + 6) {
+        Some(&[3, minor]) if minor < 3 => {
+            Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "the client supports only TLS 1.1 or older")
+                .with_alert(records::alert::PROTOCOL_VERSION))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The last whole record of `bytes`, if `bytes` is a sequence of records.

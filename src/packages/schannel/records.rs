@@ -18,6 +18,7 @@ use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use rustls::ConnectionTrafficSecrets;
 
 use crate::abi::*;
+use crate::alloc::Wiped;
 use crate::error::{SecError, SecResult};
 
 pub const HEADER_LEN: usize = 5;
@@ -114,9 +115,11 @@ const SEQ_LIMIT: u64 = 0xffff_ffff_ffff_0000;
 /// message size.
 const AES_GCM_BLOCK_BUDGET: u64 = 1 << 34;
 
-/// One direction's record protection: key, IV and sequence number.
+/// One direction's record protection: key, IV and sequence number. The key
+/// schedule and the IV are zeroed when the protection is dropped (a key
+/// update, the end of the context).
 pub struct Protection {
-    key: LessSafeKey,
+    key: Wiped<LessSafeKey>,
     iv: [u8; 12],
     seq: u64,
     kind: Kind,
@@ -128,6 +131,12 @@ pub struct Protection {
 impl core::fmt::Debug for Protection {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Protection").field("kind", &self.kind).field("seq", &self.seq).finish_non_exhaustive()
+    }
+}
+
+impl Drop for Protection {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.iv);
     }
 }
 
@@ -151,7 +160,8 @@ impl Protection {
             (false, true) => Kind::Tls12ChaCha,
             (false, false) => Kind::Tls12Gcm,
         };
-        let key = LessSafeKey::new(UnboundKey::new(alg, key).map_err(|_| SecError::internal("bad AEAD key"))?);
+        let key =
+            Wiped::new(LessSafeKey::new(UnboundKey::new(alg, key).map_err(|_| SecError::internal("bad AEAD key"))?));
         let iv: [u8; 12] = iv.try_into().map_err(|_| SecError::internal("bad AEAD IV"))?;
         Ok(Self { key, iv, seq, kind, budget })
     }
@@ -255,6 +265,19 @@ impl Protection {
     /// inner content type and where the plaintext now lies within `record`.
     pub fn open(&mut self, record: &mut [u8]) -> SecResult<(u8, core::ops::Range<usize>)> {
         let typ = record[0];
+        // Checked before decrypting, so that no sequence number is spent: a
+        // TLS 1.3 record must say application_data outside; change_cipher_spec
+        // has no place after the handshake in either version (RFC 8446 5,
+        // and renegotiation is refused), so it is unexpected, not a bad MAC.
+        if self.kind == Kind::Tls13 && typ != CT_APPLICATION_DATA {
+            return Err(illegal(
+                "TLS 1.3 record with an outer type other than application_data",
+                alert::UNEXPECTED_MESSAGE,
+            ));
+        }
+        if typ == CT_CHANGE_CIPHER_SPEC {
+            return Err(illegal("change_cipher_spec after the handshake", alert::UNEXPECTED_MESSAGE));
+        }
         let h = self.header_len();
         if record.len() < h + TAG_LEN {
             return Err(SecError::new(SEC_E_MESSAGE_ALTERED, "record shorter than its AEAD overhead")
@@ -285,11 +308,10 @@ impl Protection {
             .len();
         match self.kind {
             Kind::Tls13 => {
-                if typ != CT_APPLICATION_DATA {
-                    return Err(illegal(
-                        "TLS 1.3 record with an outer type other than application_data",
-                        alert::UNEXPECTED_MESSAGE,
-                    ));
+                // TLSInnerPlaintext (content, type and padding) is at most
+                // 2^14 + 1 bytes (RFC 8446 5.2 and 5.4).
+                if plain_len > MAX_PLAINTEXT + 1 {
+                    return Err(illegal("TLS 1.3 inner plaintext too long", alert::RECORD_OVERFLOW));
                 }
                 // Strip zero padding; the last non-zero byte is the real type.
                 let inner = &record[h..h + plain_len];
@@ -427,6 +449,57 @@ mod tests {
         assert_eq!(rx.open(&mut bad).unwrap_err().status, SEC_E_MESSAGE_ALTERED);
         // The failed open consumed a sequence number: the good record no longer opens either.
         assert!(rx.open(&mut rec.clone()).is_err());
+    }
+
+    #[test]
+    fn wrong_outer_types_are_unexpected_and_spend_no_sequence_number() {
+        for tls13 in [true, false] {
+            let mut tx = Protection::new(&secrets(2), 0, tls13).unwrap();
+            let mut rx = Protection::new(&secrets(2), 0, tls13).unwrap();
+            // A plaintext change_cipher_spec after the handshake.
+            let mut ccs = [CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1];
+            let e = rx.open(&mut ccs).unwrap_err();
+            assert_eq!((e.status, e.alert), (SEC_E_ILLEGAL_MESSAGE, Some(alert::UNEXPECTED_MESSAGE)), "tls13={tls13}");
+            let mut rec = vec![0u8; 5 + 4 + 17];
+            let n = tx.seal(CT_APPLICATION_DATA, &mut rec, 4).unwrap();
+            if tls13 {
+                // A TLS 1.3 record whose outer type is handshake.
+                let mut hs = rec[..n].to_vec();
+                hs[0] = CT_HANDSHAKE;
+                let e = rx.open(&mut hs).unwrap_err();
+                assert_eq!((e.status, e.alert), (SEC_E_ILLEGAL_MESSAGE, Some(alert::UNEXPECTED_MESSAGE)));
+            }
+            // Nothing above consumed a sequence number: the real record opens.
+            assert_eq!(rx.open(&mut rec[..n]).unwrap().0, CT_APPLICATION_DATA, "tls13={tls13}");
+        }
+    }
+
+    #[test]
+    fn tls13_inner_plaintext_limit_counts_padding() {
+        let tx = Protection::new(&secrets(1), 0, true).unwrap();
+        let mut rx = Protection::new(&secrets(1), 0, true).unwrap();
+        // 2^14 bytes of content, its type and one byte of padding: 2^14 + 2.
+        let inner = MAX_PLAINTEXT + 2;
+        let mut rec = vec![0u8; 5 + inner + 16 + 1];
+        rec[5..5 + MAX_PLAINTEXT].fill(0x61);
+        // Sealed by hand (seal() refuses to pad): content, type, one zero.
+        rec[5 + MAX_PLAINTEXT] = CT_APPLICATION_DATA;
+        let h = tx.header_len();
+        let nonce = tx.nonce();
+        let frag = (inner + 16) as u16;
+        rec[..5].copy_from_slice(&[CT_APPLICATION_DATA, 3, 3, (frag >> 8) as u8, frag as u8]);
+        let aad = [rec[0], rec[1], rec[2], rec[3], rec[4]];
+        let tag = tx
+            .key
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(&aad[..]),
+                &mut rec[h..h + inner],
+            )
+            .unwrap();
+        rec[h + inner..h + inner + 16].copy_from_slice(tag.as_ref());
+        let e = rx.open(&mut rec[..5 + inner + 16]).unwrap_err();
+        assert_eq!((e.status, e.alert), (SEC_E_ILLEGAL_MESSAGE, Some(alert::RECORD_OVERFLOW)));
     }
 
     #[test]
