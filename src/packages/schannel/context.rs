@@ -170,9 +170,11 @@ impl SecurityContext for SchannelContext {
                 self.attributes.store(attrs, Ordering::Relaxed);
                 Ok(StepResult { status, attributes: attrs, expiry: None })
             }
-            Ok(StepOutcome::Complete(finished)) => {
-                let finished = *finished;
-                let est = Established::new(self.side, finished.negotiated, finished.secrets, finished.kernel)?;
+            Ok(StepOutcome::Complete(mut finished)) => {
+                let kernel = finished.kernel.take().ok_or(SecError::internal("no kernel connection"))?;
+                let est = Established::new(self.side, finished.negotiated.clone(), &finished.secrets, kernel)?;
+                // The secrets' memory is zeroed here.
+                drop(finished);
                 est.store_tickets.store(resume, Ordering::Relaxed);
                 *guard = None;
                 *lock(&self.hooks) = Some(hooks.clone());

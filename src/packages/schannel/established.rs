@@ -81,7 +81,7 @@ impl Established {
     pub fn new(
         side: Side,
         negotiated: Negotiated,
-        secrets: rustls::ExtractedSecrets,
+        secrets: &rustls::ExtractedSecrets,
         kernel: Kernel,
     ) -> SecResult<Self> {
         let tls13 = negotiated.version == rustls::ProtocolVersion::TLSv1_3;

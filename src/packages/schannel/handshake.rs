@@ -77,7 +77,8 @@ pub struct Negotiated {
 pub struct Finished {
     pub negotiated: Negotiated,
     pub secrets: rustls::ExtractedSecrets,
-    pub kernel: Kernel,
+    /// Taken by the established connection.
+    pub kernel: Option<Kernel>,
 }
 
 /// rustls' post-handshake state for either side.
@@ -117,8 +118,11 @@ pub struct Handshake {
 pub enum StepOutcome {
     /// `SEC_I_CONTINUE_NEEDED`, `SEC_E_INCOMPLETE_MESSAGE`, `SEC_I_INCOMPLETE_CREDENTIALS`.
     InProgress(SECURITY_STATUS),
-    /// `SEC_E_OK`: the handshake is finished.
-    Complete(Box<Finished>),
+    /// `SEC_E_OK`: the handshake is finished. The secrets are used where
+    /// they lie and their memory is zeroed afterwards (rustls wipes its
+    /// `AeadKey`s, not the IVs; moving them out of a box would leave both in
+    /// the freed box).
+    Complete(crate::alloc::Wiped<Finished>),
 }
 
 fn first_of(desc: &Option<&mut BufferDesc<'_>>, ty: ULONG) -> Option<usize> {
@@ -478,7 +482,7 @@ impl Handshake {
         if !self.done {
             return Ok(StepOutcome::InProgress(SEC_I_CONTINUE_NEEDED));
         }
-        Ok(StepOutcome::Complete(Box::new(self.finish()?)))
+        Ok(StepOutcome::Complete(crate::alloc::Wiped::new(self.finish()?)))
     }
 
     /// Turns a failure into the caller's error, placing the alert rustls
@@ -551,12 +555,12 @@ impl Handshake {
             Conn::Client(c) => {
                 let negotiated = facts!(c);
                 let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
-                Finished { negotiated, secrets, kernel: Kernel::Client(kernel) }
+                Finished { negotiated, secrets, kernel: Some(Kernel::Client(kernel)) }
             }
             Conn::Server(c) => {
                 let negotiated = facts!(c);
                 let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
-                Finished { negotiated, secrets, kernel: Kernel::Server(kernel) }
+                Finished { negotiated, secrets, kernel: Some(Kernel::Server(kernel)) }
             }
         })
     }
