@@ -1,0 +1,864 @@
+//! The bad-input matrix, through the exported functions: every export with
+//! each of its pointer parameters NULL in turn (the others valid, and the
+//! all-valid call shown to succeed, so the NULL is what is answered), and
+//! calls in the wrong state. Each answer is an exact, defined code; a failed
+//! call writes nothing (every output points at sentinel bytes, checked
+//! afterwards) and leaves nothing behind (live handles, `FreeContextBuffer`
+//! blocks and certificate objects are counted before and after).
+//!
+//! What nobody can check (a non-NULL pointer to invalid memory, a length
+//! longer than the memory behind it) is the caller's contract, as on
+//! Windows; see the README's "Reliability and security" section.
+
+mod common;
+
+use core::ffi::c_void;
+use core::ptr::{null, null_mut};
+use std::sync::Mutex;
+
+use common::*;
+use secur32::abi::*;
+use secur32::entry::attributes::*;
+use secur32::entry::contexts::*;
+use secur32::entry::credentials::*;
+use secur32::entry::crypt32::*;
+use secur32::entry::messages::*;
+use secur32::entry::packages::*;
+use secur32::entry::{CONTEXTS, CREDENTIALS};
+
+/// The matrix reads process-wide counters: one test at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+struct Counters {
+    contexts: usize,
+    credentials: usize,
+    blocks: usize,
+    certs: (usize, usize),
+}
+
+fn counters() -> Counters {
+    Counters {
+        contexts: CONTEXTS.live(),
+        credentials: CREDENTIALS.live(),
+        blocks: secur32::alloc::live_count(),
+        certs: secur32::certs::live_objects(),
+    }
+}
+
+const SENTINEL: u8 = 0xA5;
+const SLOTS: usize = 6;
+const SLOT_BYTES: usize = 512;
+
+/// Output memory filled with sentinel bytes.
+struct Outs {
+    words: Vec<u64>,
+}
+
+impl Outs {
+    fn new() -> Self {
+        Self { words: vec![u64::from_ne_bytes([SENTINEL; 8]); SLOTS * SLOT_BYTES / 8] }
+    }
+    /// The `i`th output slot (512 bytes, 8-aligned).
+    fn p<T>(&mut self, i: usize) -> *mut T {
+        self.words[i * SLOT_BYTES / 8..].as_mut_ptr().cast()
+    }
+    fn untouched(&self) -> bool {
+        self.words.iter().all(|w| w.to_ne_bytes() == [SENTINEL; 8])
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Expect {
+    /// Success, with this status.
+    Ok(i32),
+    /// This error; nothing written, nothing left behind.
+    Err(i32),
+}
+
+/// Runs `call` with no NULL (must succeed), then with each parameter of
+/// `params` NULL in turn. `call(null, outs)` returns the status; it cleans up
+/// what a successful call created.
+fn matrix(export: &str, all_valid: i32, params: &[(&str, Expect)], mut call: impl FnMut(Option<usize>, &mut Outs) -> i32) {
+    let mut outs = Outs::new();
+    let before = counters();
+    assert_eq!(call(None, &mut outs), all_valid, "{export}: the all-valid call");
+    assert_eq!(counters(), before, "{export}: the all-valid call left something behind");
+    for (i, (name, expect)) in params.iter().enumerate() {
+        let mut outs = Outs::new();
+        let before = counters();
+        let st = call(Some(i), &mut outs);
+        match *expect {
+            Expect::Ok(want) => assert_eq!(st, want, "{export}({name} = NULL)"),
+            Expect::Err(want) => {
+                assert_eq!(st, want, "{export}({name} = NULL): {st:#010x}");
+                assert!(outs.untouched(), "{export}({name} = NULL) wrote an output on failure");
+            }
+        }
+        assert_eq!(counters(), before, "{export}({name} = NULL) left something behind");
+    }
+}
+
+/// `p` unless parameter `i` is the one to be NULL.
+fn or_null<T>(null_param: Option<usize>, i: usize, p: *mut T) -> *mut T {
+    if null_param == Some(i) {
+        null_mut()
+    } else {
+        p
+    }
+}
+
+use Expect::{Err as E, Ok as O};
+
+// ---------------------------------------------------------------------------
+// Packages and FreeContextBuffer
+
+#[test]
+fn packages() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for wide in [true, false] {
+        let name = if wide { "EnumerateSecurityPackagesW" } else { "EnumerateSecurityPackagesA" };
+        let params = [("pcPackages", E(SEC_E_INVALID_PARAMETER)), ("ppPackageInfo", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let (pc, pp) = (or_null(n, 0, o.p::<ULONG>(0)), or_null(n, 1, o.p::<*mut c_void>(1)));
+            let st = if wide {
+                EnumerateSecurityPackagesW(pc, pp.cast())
+            } else {
+                EnumerateSecurityPackagesA(pc, pp.cast())
+            };
+            if st == SEC_E_OK {
+                assert_eq!(*pc, 2);
+                assert_eq!(FreeContextBuffer(*pp), SEC_E_OK);
+            }
+            st
+        });
+        let name = if wide { "QuerySecurityPackageInfoW" } else { "QuerySecurityPackageInfoA" };
+        let params = [("pszPackageName", E(SEC_E_SECPKG_NOT_FOUND)), ("ppPackageInfo", E(SEC_E_INVALID_PARAMETER))];
+        let mut w = wide_str("Schannel");
+        let mut a = *b"Schannel\0";
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let pp = or_null(n, 1, o.p::<*mut c_void>(1));
+            let st = if wide {
+                QuerySecurityPackageInfoW(or_null(n, 0, w.as_mut_ptr()), pp.cast())
+            } else {
+                QuerySecurityPackageInfoA(or_null(n, 0, a.as_mut_ptr().cast()), pp.cast())
+            };
+            if st == SEC_E_OK {
+                assert_eq!(FreeContextBuffer(*pp), SEC_E_OK);
+            }
+            st
+        });
+    }
+    // FreeContextBuffer(NULL) is SEC_E_OK, as on Windows; anything not ours is refused.
+    unsafe {
+        assert_eq!(FreeContextBuffer(null_mut()), SEC_E_OK);
+        let mut local = [0u8; 16];
+        assert_eq!(FreeContextBuffer(local.as_mut_ptr().cast()), SEC_E_INVALID_HANDLE);
+        let p = secur32::alloc::allocate(8).unwrap();
+        assert_eq!(FreeContextBuffer(p.add(4).cast()), SEC_E_INVALID_HANDLE, "interior pointer");
+        assert_eq!(FreeContextBuffer(p.cast()), SEC_E_OK);
+        assert_eq!(FreeContextBuffer(p.cast()), SEC_E_INVALID_HANDLE, "double free");
+    }
+    // No parameters: the static tables.
+    assert!(!InitSecurityInterfaceW().is_null() && !InitSecurityInterfaceA().is_null());
+}
+
+fn wide_str(s: &str) -> Vec<u16> {
+    s.encode_utf16().chain([0]).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Credentials
+
+#[test]
+fn credentials() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    pki();
+    for wide in [true, false] {
+        let name = if wide { "AcquireCredentialsHandleW" } else { "AcquireCredentialsHandleA" };
+        // Optional parameters may be NULL; the package name and the handle may not.
+        let params = [
+            ("pszPrincipal", O(SEC_E_OK)),
+            ("pszPackage", E(SEC_E_SECPKG_NOT_FOUND)),
+            ("pvLogonId", O(SEC_E_OK)),
+            ("pAuthData", O(SEC_E_OK)),
+            ("pvGetKeyArgument", O(SEC_E_OK)),
+            ("phCredential", E(SEC_E_INVALID_HANDLE)),
+            ("ptsExpiry", O(SEC_E_OK)),
+        ];
+        let (mut wp, mut ap) = (wide_str("Schannel"), *b"Schannel\0");
+        let (mut wu, mut au) = (wide_str("user"), *b"user\0");
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let mut cred: SCHANNEL_CRED = core::mem::zeroed();
+            cred.dwVersion = SCHANNEL_CRED_VERSION;
+            let mut luid = [0u32; 2];
+            let mut key_arg = 0u64;
+            let auth = or_null(n, 3, (&mut cred as *mut SCHANNEL_CRED).cast::<c_void>());
+            let logon = or_null(n, 2, luid.as_mut_ptr().cast::<c_void>());
+            let key = or_null(n, 4, (&mut key_arg as *mut u64).cast::<c_void>());
+            let (ph, ts) = (or_null(n, 5, o.p::<CredHandle>(0)), or_null(n, 6, o.p::<TimeStamp>(1)));
+            let st = if wide {
+                AcquireCredentialsHandleW(
+                    or_null(n, 0, wu.as_mut_ptr()),
+                    or_null(n, 1, wp.as_mut_ptr()),
+                    SECPKG_CRED_OUTBOUND,
+                    logon,
+                    auth,
+                    None,
+                    key,
+                    ph,
+                    ts,
+                )
+            } else {
+                AcquireCredentialsHandleA(
+                    or_null(n, 0, au.as_mut_ptr().cast()),
+                    or_null(n, 1, ap.as_mut_ptr().cast()),
+                    SECPKG_CRED_OUTBOUND,
+                    logon,
+                    auth,
+                    None,
+                    key,
+                    ph,
+                    ts,
+                )
+            };
+            if st == SEC_E_OK {
+                assert_eq!(FreeCredentialsHandle(ph), SEC_E_OK);
+            }
+            st
+        });
+    }
+    let mut cred = client_credential(0, 0);
+    for (name, ex, wide) in [
+        ("QueryCredentialsAttributesW", false, true),
+        ("QueryCredentialsAttributesA", false, false),
+        ("QueryCredentialsAttributesExW", true, true),
+        ("QueryCredentialsAttributesExA", true, false),
+    ] {
+        let params = [("phCredential", E(SEC_E_INVALID_HANDLE)), ("pBuffer", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let (ph, buf) = (or_null(n, 0, &mut cred as *mut CredHandle), or_null(n, 1, o.p::<c_void>(0)));
+            let attr = SECPKG_ATTR_SUPPORTED_ALGS;
+            let st = match (ex, wide) {
+                (false, true) => QueryCredentialsAttributesW(ph, attr, buf),
+                (false, false) => QueryCredentialsAttributesA(ph, attr, buf),
+                (true, true) => QueryCredentialsAttributesExW(ph, attr, buf, 16),
+                (true, false) => QueryCredentialsAttributesExA(ph, attr, buf, 16),
+            };
+            if st == SEC_E_OK {
+                let algs = &*buf.cast::<SecPkgCred_SupportedAlgs>();
+                assert!(algs.cSupportedAlgs > 0);
+                assert_eq!(FreeContextBuffer(algs.palgSupportedAlgs.cast()), SEC_E_OK);
+            }
+            st
+        });
+    }
+    for (name, wide) in [("SetCredentialsAttributesW", true), ("SetCredentialsAttributesA", false)] {
+        // No credential attribute can be set: the valid call is unsupported,
+        // and the checks before that still answer first.
+        let params = [("phCredential", E(SEC_E_INVALID_HANDLE)), ("pBuffer", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_UNSUPPORTED_FUNCTION, &params, |n, o| unsafe {
+            let (ph, buf) = (or_null(n, 0, &mut cred as *mut CredHandle), or_null(n, 1, o.p::<c_void>(0)));
+            if wide {
+                SetCredentialsAttributesW(ph, SECPKG_ATTR_CLIENT_CERT_POLICY, buf, 16)
+            } else {
+                SetCredentialsAttributesA(ph, SECPKG_ATTR_CLIENT_CERT_POLICY, buf, 16)
+            }
+        });
+    }
+    // AddCredentials: unsupported, whatever the pointers.
+    unsafe {
+        let mut ts = TimeStamp::default();
+        assert_eq!(AddCredentialsW(null_mut(), null_mut(), null_mut(), 0, null_mut(), None, null_mut(), &mut ts), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(AddCredentialsA(&mut cred, null_mut(), null_mut(), 0, null_mut(), None, null_mut(), null_mut()), SEC_E_UNSUPPORTED_FUNCTION);
+    }
+    // FreeCredentialsHandle: NULL, then stale and double-freed handles.
+    unsafe {
+        assert_eq!(FreeCredentialsHandle(null_mut()), SEC_E_INVALID_HANDLE);
+        assert_eq!(FreeCredentialsHandle(&mut cred), SEC_E_OK);
+        assert_eq!(FreeCredentialsHandle(&mut cred), SEC_E_INVALID_HANDLE);
+        let mut sizes = [0u8; 64];
+        assert_eq!(QueryCredentialsAttributesW(&mut cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, sizes.as_mut_ptr().cast()), SEC_E_INVALID_HANDLE);
+        assert_eq!(sizes, [0; 64]);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The token loop
+
+/// A ClientHello from a fresh client.
+fn client_hello() -> Vec<u8> {
+    let mut c = Peer::client(client_credential(0, 0), "localhost");
+    let (st, hello) = c.call();
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    c.delete();
+    free_credential(c.cred);
+    hello
+}
+
+#[test]
+fn initialize_security_context() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cred = client_credential(0, 0);
+    let (mut wt, mut at) = (wide_str("localhost"), *b"localhost\0");
+    for wide in [true, false] {
+        let name = if wide { "InitializeSecurityContextW (first call)" } else { "InitializeSecurityContextA (first call)" };
+        let params = [
+            ("phCredential", E(SEC_E_INVALID_HANDLE)),
+            ("pszTargetName", O(SEC_I_CONTINUE_NEEDED)),
+            ("pInput", O(SEC_I_CONTINUE_NEEDED)),
+            ("phNewContext", E(SEC_E_INVALID_HANDLE)),
+            // Nowhere to put the ClientHello: nothing is created, call again with a buffer.
+            ("pOutput", E(SEC_E_INSUFFICIENT_MEMORY)),
+            ("pfContextAttr", O(SEC_I_CONTINUE_NEEDED)),
+            ("ptsExpiry", O(SEC_I_CONTINUE_NEEDED)),
+        ];
+        matrix(name, SEC_I_CONTINUE_NEEDED, &params, |n, o| unsafe {
+            let mut empty = [SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() }];
+            let mut indesc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: empty.as_mut_ptr() };
+            // The output SecBuffer lives in sentinel memory too: nothing may be written to it.
+            let out_buf = o.p::<SecBuffer>(2);
+            *out_buf = SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() };
+            let mut outdesc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: out_buf };
+            let ph = or_null(n, 0, &mut cred as *mut CredHandle);
+            let new = or_null(n, 3, o.p::<CtxtHandle>(0));
+            let attrs = or_null(n, 5, o.p::<ULONG>(1));
+            let ts = or_null(n, 6, o.p::<TimeStamp>(3));
+            let input = or_null(n, 2, &mut indesc as *mut SecBufferDesc);
+            let output = or_null(n, 4, &mut outdesc as *mut SecBufferDesc);
+            let flags = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM | ISC_REQ_CONFIDENTIALITY;
+            let st = if wide {
+                InitializeSecurityContextW(ph, null_mut(), or_null(n, 1, wt.as_mut_ptr()), flags, 0, 0, input, 0, new, output, attrs, ts)
+            } else {
+                InitializeSecurityContextA(ph, null_mut(), or_null(n, 1, at.as_mut_ptr().cast()), flags, 0, 0, input, 0, new, output, attrs, ts)
+            };
+            if st < 0 {
+                // The output SecBuffer is as it was; back to sentinel bytes for the check.
+                assert!((*out_buf).pvBuffer.is_null() && (*out_buf).cbBuffer == 0, "output buffer written");
+                *out_buf = core::mem::transmute::<[u8; 16], SecBuffer>([SENTINEL; 16]);
+            }
+            if st == SEC_I_CONTINUE_NEEDED {
+                assert!((*out_buf).cbBuffer > 0);
+                assert_eq!(FreeContextBuffer((*out_buf).pvBuffer), SEC_E_OK);
+                assert_eq!(DeleteSecurityContext(new), SEC_E_OK);
+            }
+            st
+        });
+    }
+    free_credential(cred);
+}
+
+#[test]
+fn accept_security_context() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    pki();
+    let hello = client_hello();
+    let mut cred = server_credential(&pki().server_ecdsa, 0, 0);
+    let params = [
+        ("phCredential", E(SEC_E_INVALID_HANDLE)),
+        // No input yet: nothing to work on, nothing created.
+        ("pInput", E(SEC_E_INCOMPLETE_MESSAGE)),
+        ("phNewContext", E(SEC_E_INVALID_HANDLE)),
+        ("pOutput", E(SEC_E_INSUFFICIENT_MEMORY)),
+        ("pfContextAttr", O(SEC_I_CONTINUE_NEEDED)),
+        ("ptsExpiry", O(SEC_I_CONTINUE_NEEDED)),
+    ];
+    matrix("AcceptSecurityContext (first call)", SEC_I_CONTINUE_NEEDED, &params, |n, o| unsafe {
+        let mut token = hello.clone();
+        let mut inbufs = [
+            SecBuffer { cbBuffer: token.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+        ];
+        let mut indesc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: inbufs.as_mut_ptr() };
+        let out_buf = o.p::<SecBuffer>(2);
+        *out_buf = SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() };
+        let mut outdesc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: out_buf };
+        let new = or_null(n, 2, o.p::<CtxtHandle>(0));
+        let flags = ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM | ASC_REQ_CONFIDENTIALITY;
+        let st = AcceptSecurityContext(
+            or_null(n, 0, &mut cred as *mut CredHandle),
+            null_mut(),
+            or_null(n, 1, &mut indesc as *mut SecBufferDesc),
+            flags,
+            0,
+            new,
+            or_null(n, 3, &mut outdesc as *mut SecBufferDesc),
+            or_null(n, 4, o.p::<ULONG>(1)),
+            or_null(n, 5, o.p::<TimeStamp>(3)),
+        );
+        if st < 0 {
+            assert!((*out_buf).pvBuffer.is_null() && (*out_buf).cbBuffer == 0, "output buffer written");
+            *out_buf = core::mem::transmute::<[u8; 16], SecBuffer>([SENTINEL; 16]);
+        }
+        if st == SEC_I_CONTINUE_NEEDED {
+            assert_eq!(FreeContextBuffer((*out_buf).pvBuffer), SEC_E_OK);
+            assert_eq!(DeleteSecurityContext(new), SEC_E_OK);
+        }
+        st
+    });
+    free_credential(cred);
+}
+
+// ---------------------------------------------------------------------------
+// Context functions on an established context
+
+struct Pair {
+    client: Peer,
+    server: Peer,
+}
+
+fn pair() -> Pair {
+    pki();
+    let mut client = Peer::client(client_credential(0, 0), "localhost");
+    let mut server = Peer::server(server_credential(&pki().server_ecdsa, 0, 0));
+    handshake(&mut client, &mut server).unwrap();
+    Pair { client, server }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        self.client.delete();
+        self.server.delete();
+        free_credential(self.client.cred);
+        free_credential(self.server.cred);
+    }
+}
+
+#[test]
+fn context_functions() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let p = pair();
+    let mut ctx = p.client.ctx.unwrap();
+    let base = counters();
+    let ctx_p = &mut ctx as *mut CtxtHandle;
+    let handle_only = [("phContext", E(SEC_E_INVALID_HANDLE))];
+
+    for (name, ex, wide) in [
+        ("QueryContextAttributesW", false, true),
+        ("QueryContextAttributesA", false, false),
+        ("QueryContextAttributesExW", true, true),
+        ("QueryContextAttributesExA", true, false),
+    ] {
+        let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pBuffer", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let (ph, buf) = (or_null(n, 0, ctx_p), or_null(n, 1, o.p::<c_void>(0)));
+            let attr = SECPKG_ATTR_REMOTE_CERT_CONTEXT;
+            let st = match (ex, wide) {
+                (false, true) => QueryContextAttributesW(ph, attr, buf),
+                (false, false) => QueryContextAttributesA(ph, attr, buf),
+                (true, true) => QueryContextAttributesExW(ph, attr, buf, 8),
+                (true, false) => QueryContextAttributesExA(ph, attr, buf, 8),
+            };
+            if st == SEC_E_OK {
+                assert_eq!(CertFreeCertificateContext(*buf.cast::<PCCERT_CONTEXT>()), 1);
+            }
+            st
+        });
+    }
+    for (name, wide) in [("SetContextAttributesW", true), ("SetContextAttributesA", false)] {
+        let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pBuffer", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let (ph, buf) = (or_null(n, 0, ctx_p), or_null(n, 1, o.p::<u32>(0)));
+            if !buf.is_null() {
+                *buf = 1;
+            }
+            let st = if wide {
+                SetContextAttributesW(ph, SECPKG_ATTR_EARLY_START, buf.cast(), 4)
+            } else {
+                SetContextAttributesA(ph, SECPKG_ATTR_EARLY_START, buf.cast(), 4)
+            };
+            if !buf.is_null() && st != SEC_E_OK {
+                *buf = u32::from_ne_bytes([SENTINEL; 4]);
+            }
+            st
+        });
+    }
+
+    // EncryptMessage / DecryptMessage: the message descriptor is required.
+    let sizes = {
+        let mut s = SecPkgContext_StreamSizes::default();
+        assert_eq!(unsafe { QueryContextAttributesW(ctx_p, SECPKG_ATTR_STREAM_SIZES, (&mut s as *mut SecPkgContext_StreamSizes).cast()) }, SEC_E_OK);
+        s
+    };
+    let mut sent = Vec::new();
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN))];
+    matrix("EncryptMessage", SEC_E_OK, &params, |n, _| unsafe {
+        let (h, t) = (sizes.cbHeader as usize, sizes.cbTrailer as usize);
+        let mut block = vec![0u8; h + 4 + t];
+        block[h..h + 4].copy_from_slice(b"data");
+        let b = block.as_mut_ptr();
+        let mut bufs = [
+            SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: b.cast() },
+            SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_DATA, pvBuffer: b.add(h).cast() },
+            SecBuffer { cbBuffer: t as u32, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: b.add(h + 4).cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        let st = EncryptMessage(or_null(n, 0, ctx_p), 0, or_null(n, 1, &mut desc as *mut _), 0);
+        if st == SEC_E_OK {
+            sent.push(block);
+        } else {
+            assert_eq!(&block[h..h + 4], b"data", "the plaintext is untouched on failure");
+        }
+        st
+    });
+    // The server decrypts what was sent (the records are all valid).
+    let mut s = p.server.ctx.unwrap();
+    let s_p = &mut s as *mut CtxtHandle;
+    // A record is used up only by a call that decrypts it.
+    let mut unused: Option<Vec<u8>> = None;
+    let mut fresh = sent.into_iter();
+    let params = [
+        ("phContext", E(SEC_E_INVALID_HANDLE)),
+        ("pMessage", E(SEC_E_INVALID_TOKEN)),
+        ("pfQOP", O(SEC_E_OK)),
+    ];
+    let mut pending = p.server.inbox.clone();
+    assert!(pending.is_empty() || { pending.clear(); true });
+    matrix("DecryptMessage", SEC_E_OK, &params, |n, o| unsafe {
+        let mut rec = unused.take().or_else(|| fresh.next()).unwrap_or_else(|| seal_one(ctx_p, &sizes));
+        let kept = rec.clone();
+        let mut bufs = [
+            SecBuffer { cbBuffer: rec.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: rec.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        let qop = or_null(n, 2, o.p::<ULONG>(0));
+        let st = DecryptMessage(or_null(n, 0, s_p), or_null(n, 1, &mut desc as *mut _), 0, qop);
+        if st == SEC_E_OK {
+            let d = bufs.iter().find(|b| b.BufferType == SECBUFFER_DATA).unwrap();
+            assert_eq!(core::slice::from_raw_parts(d.pvBuffer as *const u8, 4), b"data");
+            if !qop.is_null() {
+                *qop = u32::from_ne_bytes([SENTINEL; 4]);
+            }
+        } else {
+            assert_eq!(rec, kept, "nothing decrypted in place on failure");
+            unused = Some(kept);
+        }
+        st
+    });
+
+    // Exports Schannel does not support: the handle is checked first.
+    for (name, f) in [
+        ("MakeSignature", 0),
+        ("VerifySignature", 1),
+        ("CompleteAuthToken", 2),
+        ("ApplyControlToken (unknown control)", 3),
+    ] {
+        let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("the descriptor", E(if f == 2 { SEC_E_UNSUPPORTED_FUNCTION } else { SEC_E_INVALID_TOKEN }))];
+        let all_valid = SEC_E_UNSUPPORTED_FUNCTION;
+        matrix(name, all_valid, &params, |n, o| unsafe {
+            let mut token = 0x7777_7777u32.to_ne_bytes();
+            let mut bufs = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
+            let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: bufs.as_mut_ptr() };
+            let (ph, d) = (or_null(n, 0, ctx_p), or_null(n, 1, &mut desc as *mut _));
+            match f {
+                0 => MakeSignature(ph, 0, d, 0),
+                1 => VerifySignature(ph, d, 0, o.p(0)),
+                2 => CompleteAuthToken(ph, d),
+                _ => ApplyControlToken(ph, d),
+            }
+        });
+    }
+    for (name, f) in [("ImpersonateSecurityContext", 0), ("RevertSecurityContext", 1)] {
+        matrix(name, SEC_E_UNSUPPORTED_FUNCTION, &handle_only, |n, _| unsafe {
+            if f == 0 {
+                ImpersonateSecurityContext(or_null(n, 0, ctx_p))
+            } else {
+                RevertSecurityContext(or_null(n, 0, ctx_p))
+            }
+        });
+    }
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("Token", E(SEC_E_UNSUPPORTED_FUNCTION))];
+    matrix("QuerySecurityContextToken", SEC_E_UNSUPPORTED_FUNCTION, &params, |n, o| unsafe {
+        QuerySecurityContextToken(or_null(n, 0, ctx_p), or_null(n, 1, o.p(0)))
+    });
+    unsafe {
+        let mut o = Outs::new();
+        assert_eq!(ExportSecurityContext(ctx_p, 0, o.p(0), o.p(1)), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(ExportSecurityContext(null_mut(), 0, null_mut(), null_mut()), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(ImportSecurityContextW(null_mut(), o.p(0), null_mut(), o.p(1)), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(ImportSecurityContextA(null_mut(), null_mut(), null_mut(), null_mut()), SEC_E_UNSUPPORTED_FUNCTION);
+        assert!(o.untouched());
+        assert_eq!(DeleteSecurityContext(null_mut()), SEC_E_INVALID_HANDLE);
+    }
+    assert_eq!(counters(), base);
+}
+
+/// One record of "data" from the client context.
+fn seal_one(ctx: *mut CtxtHandle, sizes: &SecPkgContext_StreamSizes) -> Vec<u8> {
+    let (h, t) = (sizes.cbHeader as usize, sizes.cbTrailer as usize);
+    let mut block = vec![0u8; h + 4 + t];
+    block[h..h + 4].copy_from_slice(b"data");
+    let b = block.as_mut_ptr();
+    let mut bufs = [
+        SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: b.cast() },
+        SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_DATA, pvBuffer: b.wrapping_add(h).cast() },
+        SecBuffer { cbBuffer: t as u32, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: b.wrapping_add(h + 4).cast() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+    assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, SEC_E_OK);
+    block
+}
+
+// ---------------------------------------------------------------------------
+// Calls in the wrong state
+
+#[test]
+fn wrong_state_calls() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    pki();
+    let before = counters();
+    let mut o = Outs::new();
+    // A client that has only sent its ClientHello.
+    let mut c = Peer::client(client_credential(0, 0), "localhost");
+    assert_eq!(c.call().0, SEC_I_CONTINUE_NEEDED);
+    let mut ctx = c.ctx.unwrap();
+    unsafe {
+        let mut data = *b"0123456789abcdef0123456789abcdef";
+        let mut bufs = [
+            SecBuffer { cbBuffer: 32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        // DecryptMessage and EncryptMessage before the handshake is complete.
+        assert_eq!(DecryptMessage(&mut ctx, &mut desc, 0, null_mut()), SEC_E_INVALID_HANDLE);
+        assert_eq!(&data, b"0123456789abcdef0123456789abcdef", "nothing decrypted in place");
+        assert_eq!(bufs[1].BufferType, SECBUFFER_EMPTY, "no buffer rewritten");
+        let mut hdr = [0u8; 64];
+        let mut trl = [0u8; 64];
+        let mut ebufs = [
+            SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: hdr.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: trl.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+        ];
+        let mut edesc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: ebufs.as_mut_ptr() };
+        assert_eq!(EncryptMessage(&mut ctx, 0, &mut edesc, 0), SEC_E_INVALID_HANDLE);
+        assert_eq!((hdr, trl), ([0; 64], [0; 64]), "nothing written");
+        // Attributes that need the finished handshake.
+        assert_eq!(QueryContextAttributesW(&mut ctx, SECPKG_ATTR_STREAM_SIZES, o.p(0)), SEC_E_INVALID_HANDLE);
+        assert_eq!(QueryContextAttributesW(&mut ctx, SECPKG_ATTR_CONNECTION_INFO, o.p(0)), SEC_E_INVALID_HANDLE);
+        assert_eq!(QueryContextAttributesW(&mut ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, o.p(0)), SEC_E_INVALID_HANDLE);
+        assert!(o.untouched());
+        // The client handle where a server context is expected, and the other way round.
+        let mut scred = server_credential(&pki().server_ecdsa, 0, 0);
+        let hello = client_hello();
+        let mut s = Peer::server(scred);
+        s.inbox = hello;
+        assert_eq!(s.call().0, SEC_I_CONTINUE_NEEDED);
+        let mut sctx = s.ctx.unwrap();
+        let mut o2 = Outs::new();
+        let mut outb = [SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() }];
+        let mut outd = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: outb.as_mut_ptr() };
+        let st = AcceptSecurityContext(&mut scred, &mut ctx, null_mut(), ASC_REQ_ALLOCATE_MEMORY, 0, o2.p(0), &mut outd, o2.p(1), o2.p(2));
+        assert_eq!(st, SEC_E_INVALID_HANDLE, "ASC on a client context");
+        let mut ccred = c.cred;
+        let mut target = wide_str("localhost");
+        let st = InitializeSecurityContextW(&mut ccred, &mut sctx, target.as_mut_ptr(), ISC_REQ_ALLOCATE_MEMORY, 0, 0, null_mut(), 0, o2.p(0), &mut outd, o2.p(1), o2.p(2));
+        assert_eq!(st, SEC_E_INVALID_HANDLE, "ISC on a server context");
+        // An outbound credential cannot accept.
+        let mut token = [22u8, 3, 3, 0, 1, 0];
+        let mut inb = [SecBuffer { cbBuffer: 6, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
+        let mut ind = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: inb.as_mut_ptr() };
+        let st = AcceptSecurityContext(&mut ccred, null_mut(), &mut ind, ASC_REQ_ALLOCATE_MEMORY, 0, o2.p(0), &mut outd, o2.p(1), o2.p(2));
+        assert_eq!(st, SEC_E_NO_CREDENTIALS, "ASC with an outbound credential");
+        assert!(o2.untouched() && outb[0].pvBuffer.is_null());
+        s.delete();
+        free_credential(scred);
+
+        // InitializeSecurityContext and everything else after DeleteSecurityContext.
+        let stale = ctx;
+        c.delete();
+        let mut stale2 = stale;
+        let st = InitializeSecurityContextW(&mut ccred, &mut stale2, target.as_mut_ptr(), ISC_REQ_ALLOCATE_MEMORY, 0, 0, null_mut(), 0, o.p(0), &mut outd, o.p(1), o.p(2));
+        assert_eq!(st, SEC_E_INVALID_HANDLE, "ISC after DeleteSecurityContext");
+        assert_eq!(DeleteSecurityContext(&mut stale2), SEC_E_INVALID_HANDLE, "double delete");
+        assert_eq!(DecryptMessage(&mut stale2, &mut desc, 0, null_mut()), SEC_E_INVALID_HANDLE);
+        assert_eq!(ApplyControlToken(&mut stale2, &mut desc), SEC_E_INVALID_HANDLE);
+        assert!(o.untouched());
+        free_credential(ccred);
+    }
+
+    // After shutdown and after the peer's close_notify.
+    let mut p = pair();
+    unsafe {
+        let mut kind = SCHANNEL_SHUTDOWN.to_ne_bytes();
+        let mut b = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: kind.as_mut_ptr().cast() }];
+        let mut d = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: b.as_mut_ptr() };
+        let mut cc = p.client.ctx.unwrap();
+        assert_eq!(ApplyControlToken(&mut cc, &mut d), SEC_E_OK);
+        p.client.inbox.clear();
+        let (st, bye) = p.client.call();
+        assert_eq!(st, SEC_E_OK);
+        let mut hdr = [0u8; 64];
+        let mut body = *b"late";
+        let mut trl = [0u8; 64];
+        let mut ebufs = [
+            SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: hdr.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_DATA, pvBuffer: body.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_STREAM_TRAILER, pvBuffer: trl.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+        ];
+        let mut edesc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: ebufs.as_mut_ptr() };
+        assert_eq!(EncryptMessage(&mut cc, 0, &mut edesc, 0), SEC_E_CONTEXT_EXPIRED, "after our close_notify");
+        assert_eq!((&body, hdr), (b"late", [0; 64]));
+        let mut sc = p.server.ctx.unwrap();
+        let mut rec = bye;
+        let run = |ctx: &mut CtxtHandle, rec: &mut Vec<u8>| {
+            let mut bufs = [
+                SecBuffer { cbBuffer: rec.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: rec.as_mut_ptr().cast() },
+                SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+                SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+                SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
+            ];
+            let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+            DecryptMessage(ctx, &mut desc, 0, null_mut())
+        };
+        assert_eq!(run(&mut sc, &mut rec), SEC_I_CONTEXT_EXPIRED, "the peer's close_notify");
+        assert_eq!(run(&mut sc, &mut vec![23, 3, 3, 0, 20]), SEC_I_CONTEXT_EXPIRED, "and again after it");
+    }
+    drop(p);
+    assert_eq!(counters(), before, "wrong-state calls left something behind");
+}
+
+// ---------------------------------------------------------------------------
+// crypt32: BOOL / pointer results, the reason in GetLastError
+
+/// `SEC_E_OK` when the call succeeded, else its last error.
+fn crypt(failed: bool) -> i32 {
+    if failed {
+        GetLastError() as i32
+    } else {
+        SEC_E_OK
+    }
+}
+
+#[test]
+fn crypt32() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    pki();
+    let der = pki().server_ecdsa.cert_der.clone();
+    let prov = CERT_STORE_PROV_MEMORY as LPCSTR;
+    unsafe {
+        SetLastError(0);
+        // Store lifecycle with NULLs.
+        assert!(CertOpenStore(null(), 0, 0, 0, null()).is_null());
+        assert_eq!(GetLastError(), ERROR_FILE_NOT_FOUND, "NULL provider (id 0) is not a memory store");
+        assert!(CertDuplicateStore(null_mut()).is_null());
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        assert_eq!(CertCloseStore(null_mut(), 0), 1, "closing NULL is TRUE, as on Windows");
+        let store = CertOpenStore(prov, 0, 0, 0, null());
+        assert!(!store.is_null());
+
+        let params = [("pbCertEncoded", E(E_INVALIDARG))];
+        matrix("CertCreateCertificateContext", SEC_E_OK, &params, |n, _| {
+            SetLastError(0);
+            let c = CertCreateCertificateContext(X509_ASN_ENCODING, or_null(n, 0, der.as_ptr() as *mut u8), der.len() as u32);
+            let st = crypt(c.is_null());
+            if !c.is_null() {
+                CertFreeCertificateContext(c);
+            }
+            st
+        });
+        let params = [("hCertStore", E(E_INVALIDARG)), ("pbCertEncoded", E(E_INVALIDARG)), ("ppCertContext", O(SEC_E_OK))];
+        matrix("CertAddEncodedCertificateToStore", SEC_E_OK, &params, |n, o| {
+            SetLastError(0);
+            let fresh = CertOpenStore(prov, 0, 0, 0, null());
+            let pp = or_null(n, 2, o.p::<PCCERT_CONTEXT>(0));
+            let ok = CertAddEncodedCertificateToStore(
+                or_null(n, 0, fresh),
+                X509_ASN_ENCODING,
+                or_null(n, 1, der.as_ptr() as *mut u8),
+                der.len() as u32,
+                CERT_STORE_ADD_ALWAYS,
+                pp,
+            );
+            if ok != 0 && !pp.is_null() {
+                CertFreeCertificateContext(*pp);
+            }
+            let st = crypt(ok == 0);
+            assert_eq!(CertCloseStore(fresh, CERT_CLOSE_STORE_CHECK_FLAG), 1);
+            st
+        });
+        assert_ne!(
+            CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der.as_ptr(), der.len() as u32, CERT_STORE_ADD_ALWAYS, null_mut()),
+            0
+        );
+        let c = CertEnumCertificatesInStore(store, null());
+        assert!(!c.is_null());
+        let params = [("hCertStore", E(E_INVALIDARG)), ("pCertContext", E(E_INVALIDARG)), ("ppStoreContext", O(SEC_E_OK))];
+        matrix("CertAddCertificateContextToStore", SEC_E_OK, &params, |n, o| {
+            SetLastError(0);
+            let target = CertOpenStore(prov, 0, 0, 0, null());
+            let pp = or_null(n, 2, o.p::<PCCERT_CONTEXT>(0));
+            let ok = CertAddCertificateContextToStore(or_null(n, 0, target), or_null(n, 1, c as *mut CERT_CONTEXT), CERT_STORE_ADD_ALWAYS, pp);
+            if ok != 0 && !pp.is_null() {
+                CertFreeCertificateContext(*pp);
+            }
+            let st = crypt(ok == 0);
+            assert_eq!(CertCloseStore(target, CERT_CLOSE_STORE_CHECK_FLAG), 1);
+            st
+        });
+        assert!(CertEnumCertificatesInStore(null_mut(), null()).is_null());
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        let mut subject = wide_str("localhost");
+        let params = [("hCertStore", E(E_INVALIDARG)), ("pvFindPara", E(E_INVALIDARG))];
+        matrix("CertFindCertificateInStore", SEC_E_OK, &params, |n, _| {
+            SetLastError(0);
+            let f = CertFindCertificateInStore(or_null(n, 0, store), X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_W, or_null(n, 1, subject.as_mut_ptr()).cast(), null());
+            let st = crypt(f.is_null());
+            if !f.is_null() {
+                CertFreeCertificateContext(f);
+            }
+            st
+        });
+        let params = [("pCertContext", E(E_INVALIDARG)), ("pvData", O(SEC_E_OK)), ("pcbData", E(E_INVALIDARG))];
+        matrix("CertGetCertificateContextProperty", SEC_E_OK, &params, |n, o| {
+            SetLastError(0);
+            let cb = or_null(n, 2, o.p::<DWORD>(1));
+            if !cb.is_null() {
+                *cb = 64;
+            }
+            let ok = CertGetCertificateContextProperty(or_null(n, 0, c as *mut CERT_CONTEXT), CERT_SHA1_HASH_PROP_ID, or_null(n, 1, o.p(0)), cb);
+            let st = crypt(ok == 0);
+            if st != SEC_E_OK && !cb.is_null() {
+                assert_eq!(*cb, 64, "pcbData untouched on failure");
+                *cb = u32::from_ne_bytes([SENTINEL; 4]);
+            }
+            st
+        });
+        // Name strings: a NULL context still gives a terminated empty string.
+        let mut name = [0xFFFFu16; 8];
+        assert_eq!(CertGetNameStringW(null(), CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), name.as_mut_ptr(), 8), 1);
+        assert_eq!(name[0], 0);
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        assert!(CertGetNameStringW(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), null_mut(), 0) > 1, "size query");
+        assert_eq!(CertNameToStrW(X509_ASN_ENCODING, null(), CERT_SIMPLE_NAME_STR, name.as_mut_ptr(), 8), 1);
+        assert_eq!(CertVerifyTimeValidity(null(), null()), 1);
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        assert!(CertDuplicateCertificateContext(null()).is_null());
+        assert_eq!(CertFreeCertificateContext(null()), 1);
+        CertFreeCertificateContext(c);
+        assert_eq!(CertFreeCertificateContext(c), 1, "a double free is ignored");
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        // PFX and PEM imports with NULL blobs.
+        assert!(PFXImportCertStore(null(), null(), 0).is_null());
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        assert_eq!(PFXIsPFXBlob(null()), 0);
+        assert_eq!(PFXVerifyPassword(null(), null(), 0), 0);
+        let lying = CRYPT_DATA_BLOB { cbData: 100, pbData: null_mut() };
+        assert!(PFXImportCertStore(&lying, null(), 0).is_null(), "a length without data");
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        assert!(SspiRustlsPemImportCertStore(null(), null(), null(), 0).is_null());
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+        assert_eq!(CertCloseStore(store, 0), 1);
+        assert_eq!(CertCloseStore(store, 0), 0, "closed twice");
+        assert_eq!(GetLastError(), E_INVALIDARG as u32);
+    }
+}
