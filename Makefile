@@ -4,6 +4,7 @@
 #   make test                     every test layer, stopping at the first failure
 #   make install PREFIX=/usr/local (DESTDIR supported), make uninstall
 #   make lint                     cargo fmt --check + clippy -D warnings (also the first test layer)
+#   make fuzz FUZZ_SECONDS=600    every fuzz target for that long each (not part of make test)
 
 SHELL := /bin/bash
 # Tools: what is on PATH, else what .ci/install-deps installs (rustup, .venv).
@@ -22,9 +23,11 @@ BUILD := ffi-tests/build
 HEADERS := $(wildcard include/*.h)
 
 # The layers of `make test`, in order. Each is also a target of its own.
-TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix
+TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix \
+               test-hostile test-stress test-miri test-fuzz-smoke
+FUZZ_SECONDS ?= 600
 
-.PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean bench bench-short
+.PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean bench bench-short fuzz
 
 all: build
 
@@ -88,6 +91,30 @@ test-install: build
 # The README's compatibility matrix against `nm -D` of the library.
 test-matrix: build
 	$(PYTHON) ffi-tests/check_matrix.py README.md $(LIB)
+
+# Hostile TLS peers (ffi-tests/hostile/peer.py, tlslite-ng) on loopback
+# against the SSPI server and client, driven by tests/hostile_peers.rs.
+test-hostile:
+	@$(PYTHON) -c 'import tlslite' 2>/dev/null || { \
+	    echo "tlslite-ng is missing: run .ci/install-deps (or pip install tlslite-ng)"; exit 1; }
+	PYTHON=$(PYTHON) $(CARGO) test --test hostile_peers
+
+# 8 threads x 500 connections, delete and free racing live calls (optimised build).
+test-stress:
+	$(CARGO) test --release --test stress
+
+# The handle table, the buffer views and alloc.rs under Miri, strict provenance.
+test-miri:
+	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +nightly miri test --lib -- handles:: buffers:: alloc::
+
+# Every fuzz target over its seeds once, built with AddressSanitizer and
+# debug assertions (the seeds also run under `cargo test`, tests/fuzz_corpus.rs).
+test-fuzz-smoke:
+	fuzz/run.sh 0
+
+# Fuzzing proper: every target for $(FUZZ_SECONDS) seconds, one after the other.
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)
 
 install: build
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sspi-rustls $(DESTDIR)$(PKGCONFIGDIR)
