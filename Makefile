@@ -24,7 +24,7 @@ HEADERS := $(wildcard include/*.h)
 
 # The layers of `make test`, in order. Each is also a target of its own.
 TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix \
-               test-hostile test-stress test-miri test-fuzz-smoke
+               test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke
 FUZZ_SECONDS ?= 600
 
 .PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean bench bench-short fuzz
@@ -91,6 +91,10 @@ test-install: build
 # The README's compatibility matrix against `nm -D` of the library.
 test-matrix: build
 	$(PYTHON) ffi-tests/check_matrix.py README.md $(LIB)
+
+# The C examples under ASan+UBSan+LeakSanitizer, in whole conversations.
+test-examples-asan: build
+	ffi-tests/sanitize-examples.sh
 
 # Hostile TLS peers (ffi-tests/hostile/peer.py, tlslite-ng) on loopback
 # against the SSPI server and client, driven by tests/hostile_peers.rs.
