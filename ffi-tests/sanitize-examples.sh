@@ -19,6 +19,7 @@ if [ ! -e "$libdir/libsecur32.so.0" ]; then
     echo "sanitize-examples: $libdir/libsecur32.so.0 is missing: run \`make build\` first" >&2
     exit 2
 fi
+rm -rf "$out"
 mkdir -p "$out"
 shopt -s nullglob
 built=()
