@@ -79,7 +79,12 @@ enum Expect {
 /// Runs `call` with no NULL (must succeed), then with each parameter of
 /// `params` NULL in turn. `call(null, outs)` returns the status; it cleans up
 /// what a successful call created.
-fn matrix(export: &str, all_valid: i32, params: &[(&str, Expect)], mut call: impl FnMut(Option<usize>, &mut Outs) -> i32) {
+fn matrix(
+    export: &str,
+    all_valid: i32,
+    params: &[(&str, Expect)],
+    mut call: impl FnMut(Option<usize>, &mut Outs) -> i32,
+) {
     let mut outs = Outs::new();
     let before = counters();
     assert_eq!(call(None, &mut outs), all_valid, "{export}: the all-valid call");
@@ -269,8 +274,14 @@ fn credentials() {
     // AddCredentials: unsupported, whatever the pointers.
     unsafe {
         let mut ts = TimeStamp::default();
-        assert_eq!(AddCredentialsW(null_mut(), null_mut(), null_mut(), 0, null_mut(), None, null_mut(), &mut ts), SEC_E_UNSUPPORTED_FUNCTION);
-        assert_eq!(AddCredentialsA(&mut cred, null_mut(), null_mut(), 0, null_mut(), None, null_mut(), null_mut()), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(
+            AddCredentialsW(null_mut(), null_mut(), null_mut(), 0, null_mut(), None, null_mut(), &mut ts),
+            SEC_E_UNSUPPORTED_FUNCTION
+        );
+        assert_eq!(
+            AddCredentialsA(&mut cred, null_mut(), null_mut(), 0, null_mut(), None, null_mut(), null_mut()),
+            SEC_E_UNSUPPORTED_FUNCTION
+        );
     }
     // FreeCredentialsHandle: NULL, then stale and double-freed handles.
     unsafe {
@@ -278,7 +289,10 @@ fn credentials() {
         assert_eq!(FreeCredentialsHandle(&mut cred), SEC_E_OK);
         assert_eq!(FreeCredentialsHandle(&mut cred), SEC_E_INVALID_HANDLE);
         let mut sizes = [0u8; 64];
-        assert_eq!(QueryCredentialsAttributesW(&mut cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, sizes.as_mut_ptr().cast()), SEC_E_INVALID_HANDLE);
+        assert_eq!(
+            QueryCredentialsAttributesW(&mut cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, sizes.as_mut_ptr().cast()),
+            SEC_E_INVALID_HANDLE
+        );
         assert_eq!(sizes, [0; 64]);
     }
 }
@@ -302,7 +316,8 @@ fn initialize_security_context() {
     let mut cred = client_credential(0, 0);
     let (mut wt, mut at) = (wide_str("localhost"), *b"localhost\0");
     for wide in [true, false] {
-        let name = if wide { "InitializeSecurityContextW (first call)" } else { "InitializeSecurityContextA (first call)" };
+        let name =
+            if wide { "InitializeSecurityContextW (first call)" } else { "InitializeSecurityContextA (first call)" };
         let params = [
             ("phCredential", E(SEC_E_INVALID_HANDLE)),
             ("pszTargetName", O(SEC_I_CONTINUE_NEEDED)),
@@ -328,9 +343,35 @@ fn initialize_security_context() {
             let output = or_null(n, 4, &mut outdesc as *mut SecBufferDesc);
             let flags = ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM | ISC_REQ_CONFIDENTIALITY;
             let st = if wide {
-                InitializeSecurityContextW(ph, null_mut(), or_null(n, 1, wt.as_mut_ptr()), flags, 0, 0, input, 0, new, output, attrs, ts)
+                InitializeSecurityContextW(
+                    ph,
+                    null_mut(),
+                    or_null(n, 1, wt.as_mut_ptr()),
+                    flags,
+                    0,
+                    0,
+                    input,
+                    0,
+                    new,
+                    output,
+                    attrs,
+                    ts,
+                )
             } else {
-                InitializeSecurityContextA(ph, null_mut(), or_null(n, 1, at.as_mut_ptr().cast()), flags, 0, 0, input, 0, new, output, attrs, ts)
+                InitializeSecurityContextA(
+                    ph,
+                    null_mut(),
+                    or_null(n, 1, at.as_mut_ptr().cast()),
+                    flags,
+                    0,
+                    0,
+                    input,
+                    0,
+                    new,
+                    output,
+                    attrs,
+                    ts,
+                )
             };
             if st < 0 {
                 // The output SecBuffer is as it was; back to sentinel bytes for the check.
@@ -366,7 +407,11 @@ fn accept_security_context() {
     matrix("AcceptSecurityContext (first call)", SEC_I_CONTINUE_NEEDED, &params, |n, o| unsafe {
         let mut token = hello.clone();
         let mut inbufs = [
-            SecBuffer { cbBuffer: token.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() },
+            SecBuffer {
+                cbBuffer: token.len() as u32,
+                BufferType: SECBUFFER_TOKEN,
+                pvBuffer: token.as_mut_ptr().cast(),
+            },
             SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: null_mut() },
         ];
         let mut indesc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: inbufs.as_mut_ptr() };
@@ -477,7 +522,16 @@ fn context_functions() {
     // EncryptMessage / DecryptMessage: the message descriptor is required.
     let sizes = {
         let mut s = SecPkgContext_StreamSizes::default();
-        assert_eq!(unsafe { QueryContextAttributesW(ctx_p, SECPKG_ATTR_STREAM_SIZES, (&mut s as *mut SecPkgContext_StreamSizes).cast()) }, SEC_E_OK);
+        assert_eq!(
+            unsafe {
+                QueryContextAttributesW(
+                    ctx_p,
+                    SECPKG_ATTR_STREAM_SIZES,
+                    (&mut s as *mut SecPkgContext_StreamSizes).cast(),
+                )
+            },
+            SEC_E_OK
+        );
         s
     };
     let mut sent = Vec::new();
@@ -508,13 +562,14 @@ fn context_functions() {
     // A record is used up only by a call that decrypts it.
     let mut unused: Option<Vec<u8>> = None;
     let mut fresh = sent.into_iter();
-    let params = [
-        ("phContext", E(SEC_E_INVALID_HANDLE)),
-        ("pMessage", E(SEC_E_INVALID_TOKEN)),
-        ("pfQOP", O(SEC_E_OK)),
-    ];
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN)), ("pfQOP", O(SEC_E_OK))];
     let mut pending = p.server.inbox.clone();
-    assert!(pending.is_empty() || { pending.clear(); true });
+    assert!(
+        pending.is_empty() || {
+            pending.clear();
+            true
+        }
+    );
     matrix("DecryptMessage", SEC_E_OK, &params, |n, o| unsafe {
         let mut rec = unused.take().or_else(|| fresh.next()).unwrap_or_else(|| seal_one(ctx_p, &sizes));
         let kept = rec.clone();
@@ -547,11 +602,15 @@ fn context_functions() {
         ("CompleteAuthToken", 2),
         ("ApplyControlToken (unknown control)", 3),
     ] {
-        let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("the descriptor", E(if f == 2 { SEC_E_UNSUPPORTED_FUNCTION } else { SEC_E_INVALID_TOKEN }))];
+        let params = [
+            ("phContext", E(SEC_E_INVALID_HANDLE)),
+            ("the descriptor", E(if f == 2 { SEC_E_UNSUPPORTED_FUNCTION } else { SEC_E_INVALID_TOKEN })),
+        ];
         let all_valid = SEC_E_UNSUPPORTED_FUNCTION;
         matrix(name, all_valid, &params, |n, o| unsafe {
             let mut token = 0x7777_7777u32.to_ne_bytes();
-            let mut bufs = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
+            let mut bufs =
+                [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
             let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: bufs.as_mut_ptr() };
             let (ph, d) = (or_null(n, 0, ctx_p), or_null(n, 1, &mut desc as *mut _));
             match f {
@@ -656,17 +715,50 @@ fn wrong_state_calls() {
         let mut o2 = Outs::new();
         let mut outb = [SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() }];
         let mut outd = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: outb.as_mut_ptr() };
-        let st = AcceptSecurityContext(&mut scred, &mut ctx, null_mut(), ASC_REQ_ALLOCATE_MEMORY, 0, o2.p(0), &mut outd, o2.p(1), o2.p(2));
+        let st = AcceptSecurityContext(
+            &mut scred,
+            &mut ctx,
+            null_mut(),
+            ASC_REQ_ALLOCATE_MEMORY,
+            0,
+            o2.p(0),
+            &mut outd,
+            o2.p(1),
+            o2.p(2),
+        );
         assert_eq!(st, SEC_E_INVALID_HANDLE, "ASC on a client context");
         let mut ccred = c.cred;
         let mut target = wide_str("localhost");
-        let st = InitializeSecurityContextW(&mut ccred, &mut sctx, target.as_mut_ptr(), ISC_REQ_ALLOCATE_MEMORY, 0, 0, null_mut(), 0, o2.p(0), &mut outd, o2.p(1), o2.p(2));
+        let st = InitializeSecurityContextW(
+            &mut ccred,
+            &mut sctx,
+            target.as_mut_ptr(),
+            ISC_REQ_ALLOCATE_MEMORY,
+            0,
+            0,
+            null_mut(),
+            0,
+            o2.p(0),
+            &mut outd,
+            o2.p(1),
+            o2.p(2),
+        );
         assert_eq!(st, SEC_E_INVALID_HANDLE, "ISC on a server context");
         // An outbound credential cannot accept.
         let mut token = [22u8, 3, 3, 0, 1, 0];
         let mut inb = [SecBuffer { cbBuffer: 6, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
         let mut ind = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: inb.as_mut_ptr() };
-        let st = AcceptSecurityContext(&mut ccred, null_mut(), &mut ind, ASC_REQ_ALLOCATE_MEMORY, 0, o2.p(0), &mut outd, o2.p(1), o2.p(2));
+        let st = AcceptSecurityContext(
+            &mut ccred,
+            null_mut(),
+            &mut ind,
+            ASC_REQ_ALLOCATE_MEMORY,
+            0,
+            o2.p(0),
+            &mut outd,
+            o2.p(1),
+            o2.p(2),
+        );
         assert_eq!(st, SEC_E_NO_CREDENTIALS, "ASC with an outbound credential");
         assert!(o2.untouched() && outb[0].pvBuffer.is_null());
         s.delete();
@@ -676,7 +768,20 @@ fn wrong_state_calls() {
         let stale = ctx;
         c.delete();
         let mut stale2 = stale;
-        let st = InitializeSecurityContextW(&mut ccred, &mut stale2, target.as_mut_ptr(), ISC_REQ_ALLOCATE_MEMORY, 0, 0, null_mut(), 0, o.p(0), &mut outd, o.p(1), o.p(2));
+        let st = InitializeSecurityContextW(
+            &mut ccred,
+            &mut stale2,
+            target.as_mut_ptr(),
+            ISC_REQ_ALLOCATE_MEMORY,
+            0,
+            0,
+            null_mut(),
+            0,
+            o.p(0),
+            &mut outd,
+            o.p(1),
+            o.p(2),
+        );
         assert_eq!(st, SEC_E_INVALID_HANDLE, "ISC after DeleteSecurityContext");
         assert_eq!(DeleteSecurityContext(&mut stale2), SEC_E_INVALID_HANDLE, "double delete");
         assert_eq!(DecryptMessage(&mut stale2, &mut desc, 0, null_mut()), SEC_E_INVALID_HANDLE);
@@ -759,14 +864,19 @@ fn crypt32() {
         let params = [("pbCertEncoded", E(E_INVALIDARG))];
         matrix("CertCreateCertificateContext", SEC_E_OK, &params, |n, _| {
             SetLastError(0);
-            let c = CertCreateCertificateContext(X509_ASN_ENCODING, or_null(n, 0, der.as_ptr() as *mut u8), der.len() as u32);
+            let c = CertCreateCertificateContext(
+                X509_ASN_ENCODING,
+                or_null(n, 0, der.as_ptr() as *mut u8),
+                der.len() as u32,
+            );
             let st = crypt(c.is_null());
             if !c.is_null() {
                 CertFreeCertificateContext(c);
             }
             st
         });
-        let params = [("hCertStore", E(E_INVALIDARG)), ("pbCertEncoded", E(E_INVALIDARG)), ("ppCertContext", O(SEC_E_OK))];
+        let params =
+            [("hCertStore", E(E_INVALIDARG)), ("pbCertEncoded", E(E_INVALIDARG)), ("ppCertContext", O(SEC_E_OK))];
         matrix("CertAddEncodedCertificateToStore", SEC_E_OK, &params, |n, o| {
             SetLastError(0);
             let fresh = CertOpenStore(prov, 0, 0, 0, null());
@@ -787,17 +897,30 @@ fn crypt32() {
             st
         });
         assert_ne!(
-            CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der.as_ptr(), der.len() as u32, CERT_STORE_ADD_ALWAYS, null_mut()),
+            CertAddEncodedCertificateToStore(
+                store,
+                X509_ASN_ENCODING,
+                der.as_ptr(),
+                der.len() as u32,
+                CERT_STORE_ADD_ALWAYS,
+                null_mut()
+            ),
             0
         );
         let c = CertEnumCertificatesInStore(store, null());
         assert!(!c.is_null());
-        let params = [("hCertStore", E(E_INVALIDARG)), ("pCertContext", E(E_INVALIDARG)), ("ppStoreContext", O(SEC_E_OK))];
+        let params =
+            [("hCertStore", E(E_INVALIDARG)), ("pCertContext", E(E_INVALIDARG)), ("ppStoreContext", O(SEC_E_OK))];
         matrix("CertAddCertificateContextToStore", SEC_E_OK, &params, |n, o| {
             SetLastError(0);
             let target = CertOpenStore(prov, 0, 0, 0, null());
             let pp = or_null(n, 2, o.p::<PCCERT_CONTEXT>(0));
-            let ok = CertAddCertificateContextToStore(or_null(n, 0, target), or_null(n, 1, c as *mut CERT_CONTEXT), CERT_STORE_ADD_ALWAYS, pp);
+            let ok = CertAddCertificateContextToStore(
+                or_null(n, 0, target),
+                or_null(n, 1, c as *mut CERT_CONTEXT),
+                CERT_STORE_ADD_ALWAYS,
+                pp,
+            );
             if ok != 0 && !pp.is_null() {
                 CertFreeCertificateContext(*pp);
             }
@@ -811,7 +934,14 @@ fn crypt32() {
         let params = [("hCertStore", E(E_INVALIDARG)), ("pvFindPara", E(E_INVALIDARG))];
         matrix("CertFindCertificateInStore", SEC_E_OK, &params, |n, _| {
             SetLastError(0);
-            let f = CertFindCertificateInStore(or_null(n, 0, store), X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_W, or_null(n, 1, subject.as_mut_ptr()).cast(), null());
+            let f = CertFindCertificateInStore(
+                or_null(n, 0, store),
+                X509_ASN_ENCODING,
+                0,
+                CERT_FIND_SUBJECT_STR_W,
+                or_null(n, 1, subject.as_mut_ptr()).cast(),
+                null(),
+            );
             let st = crypt(f.is_null());
             if !f.is_null() {
                 CertFreeCertificateContext(f);
@@ -825,7 +955,12 @@ fn crypt32() {
             if !cb.is_null() {
                 *cb = 64;
             }
-            let ok = CertGetCertificateContextProperty(or_null(n, 0, c as *mut CERT_CONTEXT), CERT_SHA1_HASH_PROP_ID, or_null(n, 1, o.p(0)), cb);
+            let ok = CertGetCertificateContextProperty(
+                or_null(n, 0, c as *mut CERT_CONTEXT),
+                CERT_SHA1_HASH_PROP_ID,
+                or_null(n, 1, o.p(0)),
+                cb,
+            );
             let st = crypt(ok == 0);
             if st != SEC_E_OK && !cb.is_null() {
                 assert_eq!(*cb, 64, "pcbData untouched on failure");

@@ -38,7 +38,7 @@ use secur32::entry::{CONTEXTS, CREDENTIALS};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// How long our application waits for the peer before it gives up.
-const PATIENCE: Duration = Duration::from_secs(3);
+const PATIENCE: Duration = Duration::from_secs(5);
 
 // ---------------------------------------------------------------------------
 // The peer process
@@ -642,6 +642,13 @@ fn server_oversized_records() {
     let (o, p) = against_client("c-plaintext-over-2^14", ANY);
     assert_eq!(o.handshake, Some(SEC_E_ILLEGAL_MESSAGE));
     assert_eq!(p.alerts, vec![(FATAL, RECORD_OVERFLOW)]);
+    // After the handshake: over 2^14 + 256 (TLS 1.3) or 2^14 + 2048 (TLS 1.2).
+    for (case, protocols) in [("c-oversized-after-handshake", ANY), ("c-oversized-after-handshake-tls12", TLS12)] {
+        let (o, p) = against_client(case, protocols);
+        assert_eq!(o.handshake, Some(SEC_E_OK));
+        assert_eq!(o.decrypt_error, Some(SEC_E_ILLEGAL_MESSAGE), "{case}");
+        assert_eq!(p.alerts, vec![(FATAL, RECORD_OVERFLOW)], "{case}");
+    }
 }
 
 #[test]

@@ -26,7 +26,6 @@ import os
 import socket
 import struct
 import sys
-import time
 
 from tlslite import HandshakeSettings, TLSConnection, X509, X509CertChain
 from tlslite.constants import AlertDescription, AlertLevel, ContentType
@@ -35,6 +34,8 @@ from tlslite.messages import Alert, ClientHello, Finished, HelloRequest, Message
 from tlslite.utils.keyfactory import parsePEMKey
 
 WAIT = 10.0
+# Longer than the SSPI application's patience (tests/hostile_peers.rs).
+LONG = 20.0
 RESULT = {"handshake": "not attempted", "alerts": [], "echo": "", "closed": False, "notes": []}
 
 # ---------------------------------------------------------------------------
@@ -311,6 +312,13 @@ def client_case(case, port):
         client_handshake(sock, True, transform=Once(interleave))
     elif case == "c-ccs-first":
         client_handshake(sock, True, transform=Once(ccs_first))
+    elif case == "c-oversized-after-handshake":
+        # Past the protected record limit: 2^14 + 256 (TLS 1.3), 2^14 + 2048 (TLS 1.2).
+        conn = client_handshake(sock, v13)
+        if conn:
+            n = (1 << 14) + (257 if v13 else 2049)
+            sock.sendall(struct.pack(">BHH", 23, 0x0303, n) + b"\x00" * n)
+            read_after(conn)
     elif case.startswith("c-ccs-after-handshake"):
         conn = client_handshake(sock, v13)
         if conn:
@@ -367,12 +375,11 @@ def client_case(case, port):
         sock.sendall(as_records(bytes([1]) + struct.pack(">I", body)[1:] + b"\x00" * body))
         read_alerts(sock)
     elif case == "c-silent":
-        time.sleep(4)
-        read_alerts(sock, timeout=0.5)
+        # Never says anything; waits for the other side to give up.
+        read_alerts(sock, timeout=LONG)
     elif case == "c-stall-mid-record":
         sock.sendall(as_records(raw_client_hello())[:3])
-        time.sleep(4)
-        read_alerts(sock, timeout=0.5)
+        read_alerts(sock, timeout=LONG)
     else:
         raise SystemExit("unknown case " + case)
     sock.close()
@@ -491,9 +498,9 @@ def server_case(case, cert_file, key_file):
         DOWNGRADE_SENTINEL = True
         handshake(v=False)
     elif case == "s-silent":
+        # Reads the ClientHello, never answers, waits for the client to give up.
         first_hello()
-        time.sleep(3)
-        read_alerts(sock, timeout=2.0)
+        read_alerts(sock, timeout=LONG)
     else:
         raise SystemExit("unknown case " + case)
     sock.close()
