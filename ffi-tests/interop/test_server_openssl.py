@@ -207,10 +207,10 @@ def test_old_protocol_client_fails_cleanly(server, s_client, flag):
     assert srv.finish() == 1
     err = srv.proc.stderr()
     assert "error: AcceptSecurityContext: SEC_E_ALGORITHM_MISMATCH (0x80090331)" in err, err
-    # A TLS 1.0/1.1 ClientHello carries no signature_algorithms; rustls ends
-    # the handshake with handshake_failure, and s_client reports it.
-    assert "alert sent: fatal handshake_failure (40)" in err
-    assert "SSL alert number 40" in c.text, c.text
+    # A ClientHello offering nothing above TLS 1.1 is refused with
+    # protocol_version (RFC 8446 appendix D), and s_client reports it.
+    assert "alert sent: fatal protocol_version (70)" in err
+    assert "SSL alert number 70" in c.text, c.text
 
 
 def test_server_protocol_mask(server, s_client):
