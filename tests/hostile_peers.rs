@@ -502,7 +502,14 @@ impl App {
         if let Some(mut c) = self.ctx.take() {
             assert_eq!(unsafe { DeleteSecurityContext(&mut c) }, SEC_E_OK);
         }
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        // A lingering close: half-close, then drain what the peer still
+        // sends until it closes. Closing with unread bytes would make the
+        // kernel answer with a reset, and a peer still writing (a warning
+        // flood) could lose our alert before reading it.
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        let _ = self.stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut sink = [0u8; 4096];
+        while matches!(self.stream.read(&mut sink), Ok(n) if n > 0) {}
         self.out
     }
 }
