@@ -310,7 +310,11 @@ fn resumption_and_session_info() {
         for _ in 0..2 {
             let mut server = Peer::server(server_cred);
             let mut client = Peer::client(client_cred, "localhost");
+            let reused = secur32::packages::schannel::key_blocks_reused_on_this_thread();
             handshake(&mut client, &mut server).unwrap();
+            // TLS 1.2: both sides derived the key block once, not twice (keyblock.rs).
+            let expect = if protocols == SP_PROT_TLS1_2_CLIENT { 2 } else { 0 };
+            assert_eq!(secur32::packages::schannel::key_blocks_reused_on_this_thread() - reused, expect);
             let mut c = client.ctx.unwrap();
             // TLS 1.3 tickets arrive after the handshake: let DecryptMessage consume them.
             while !client.inbox.is_empty() {

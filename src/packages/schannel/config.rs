@@ -97,6 +97,9 @@ pub struct Hooks {
     pub issuers: Mutex<Vec<Vec<u8>>>,
     /// Server: the SNI the client sent.
     pub sni: Mutex<Option<String>>,
+    /// TLS 1.2: the key block, between its derivation for rustls' record
+    /// layer and its extraction for ours (`keyblock`).
+    pub key_block: Mutex<Option<super::keyblock::KeyBlock>>,
 }
 
 thread_local! {
@@ -110,25 +113,26 @@ thread_local! {
 
 /// Makes `hooks` the current context's for the guard's lifetime.
 pub fn enter(hooks: &Arc<Hooks>) -> HooksGuard {
-    CURRENT.with(|c| *c.borrow_mut() = Some(Arc::clone(hooks)));
-    HooksGuard(())
+    HooksGuard(CURRENT.with(|c| c.borrow_mut().replace(Arc::clone(hooks))))
 }
 
-/// Clears the current hooks on drop.
-pub struct HooksGuard(());
+/// Puts back the hooks that were current before `enter` on drop.
+pub struct HooksGuard(Option<Arc<Hooks>>);
 
 impl Drop for HooksGuard {
     fn drop(&mut self) {
-        CURRENT.with(|c| *c.borrow_mut() = None);
+        let previous = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
     }
 }
 
 fn with_current(f: impl FnOnce(&Hooks)) {
-    CURRENT.with(|c| {
-        if let Some(h) = c.borrow().as_ref() {
-            f(h)
-        }
-    })
+    with_current_value(f);
+}
+
+/// `f` on the current hooks, if a context's handshake is being driven.
+pub fn with_current_value<R>(f: impl FnOnce(&Hooks) -> R) -> Option<R> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|h| f(h)))
 }
 
 /// A credential's client-certificate resolver.

@@ -93,7 +93,7 @@ pub(crate) fn resolve_versions(spec: &SchannelCredSpec, usage: CredentialUse) ->
     Ok((tls12, tls13))
 }
 
-/// The ring provider's suites that the credential's policy keeps.
+/// The ring provider's suites (`keyblock::suites`) that the credential's policy keeps.
 fn resolve_suites(spec: &SchannelCredSpec, tls12: bool, tls13: bool) -> SecResult<Vec<SupportedCipherSuite>> {
     let policy = SuitePolicy {
         min_strength: spec.min_cipher_strength,
@@ -107,7 +107,7 @@ fn resolve_suites(spec: &SchannelCredSpec, tls12: bool, tls13: bool) -> SecResul
             .collect(),
     };
     let suites: Vec<_> = policy
-        .filter(rustls::crypto::ring::DEFAULT_CIPHER_SUITES)
+        .filter(super::keyblock::suites())
         .into_iter()
         .filter(|s| if SuiteInfo::of(*s).tls13 { tls13 } else { tls12 })
         .collect();

@@ -530,6 +530,8 @@ impl Handshake {
     /// Takes the facts and the keys of the finished handshake.
     fn finish(&mut self) -> SecResult<Finished> {
         let conn = self.conn.take().ok_or(SecError::internal("no connection"))?;
+        // The extraction asks for the TLS 1.2 key block again (`keyblock`).
+        let _current = super::config::enter(&self.hooks);
         macro_rules! facts {
             ($c:expr) => {{
                 let c = &$c;

@@ -13,6 +13,7 @@ mod errors;
 mod established;
 mod exporter;
 mod handshake;
+mod keyblock;
 mod records;
 mod suites;
 mod validation;
@@ -24,6 +25,7 @@ use crate::error::SecResult;
 use crate::packages::{AcquireRequest, AuthDataFormat, Credentials, PackageInfo, Registered, SecurityPackage};
 
 pub use credentials::SchannelCredentials;
+pub use keyblock::reused_on_this_thread as key_blocks_reused_on_this_thread;
 
 /// `fCapabilities` Windows reports for Schannel.
 pub const CAPABILITIES: ULONG = SECPKG_FLAG_INTEGRITY
