@@ -312,8 +312,9 @@ fn resumption_and_session_info() {
             let mut client = Peer::client(client_cred, "localhost");
             let reused = secur32::packages::schannel::key_blocks_reused_on_this_thread();
             handshake(&mut client, &mut server).unwrap();
-            // TLS 1.2: both sides derived the key block once, not twice (keyblock.rs).
-            let expect = if protocols == SP_PROT_TLS1_2_CLIENT { 2 } else { 0 };
+            // Both sides derived their record keys once, not twice (keyblock.rs):
+            // TLS 1.2 a key block each, TLS 1.3 key and IV of two secrets each.
+            let expect = if protocols == SP_PROT_TLS1_2_CLIENT { 2 } else { 8 };
             assert_eq!(secur32::packages::schannel::key_blocks_reused_on_this_thread() - reused, expect);
             let mut c = client.ctx.unwrap();
             // TLS 1.3 tickets arrive after the handshake: let DecryptMessage consume them.

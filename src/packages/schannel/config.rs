@@ -97,9 +97,9 @@ pub struct Hooks {
     pub issuers: Mutex<Vec<Vec<u8>>>,
     /// Server: the SNI the client sent.
     pub sni: Mutex<Option<String>>,
-    /// TLS 1.2: the key block, between its derivation for rustls' record
-    /// layer and its extraction for ours (`keyblock`).
-    pub key_block: Mutex<Option<super::keyblock::KeyBlock>>,
+    /// Record keys between their derivation for rustls' record layer and
+    /// their extraction for ours (`keyblock`).
+    pub derived: Mutex<super::keyblock::Derived>,
 }
 
 thread_local! {

@@ -530,8 +530,9 @@ impl Handshake {
     /// Takes the facts and the keys of the finished handshake.
     fn finish(&mut self) -> SecResult<Finished> {
         let conn = self.conn.take().ok_or(SecError::internal("no connection"))?;
-        // The extraction asks for the TLS 1.2 key block again (`keyblock`).
+        // The extraction asks for the record keys again (`keyblock`).
         let _current = super::config::enter(&self.hooks);
+        let _forget = Forget(&self.hooks);
         macro_rules! facts {
             ($c:expr) => {{
                 let c = &$c;
@@ -603,6 +604,15 @@ fn check_client_version(first: &[u8]) -> SecResult<()> {
                 .with_alert(records::alert::PROTOCOL_VERSION))
         }
         _ => Ok(()),
+    }
+}
+
+/// Wipes the record keys kept for the extraction, on every way out of `finish`.
+struct Forget<'a>(&'a super::config::Hooks);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        crate::handles::lock(&self.0.derived).forget();
     }
 }
 

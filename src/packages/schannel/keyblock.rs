@@ -1,44 +1,117 @@
-//! The TLS 1.2 key block, derived once per handshake instead of twice.
+//! Record keys derived once per handshake instead of twice.
 //!
-//! rustls derives the TLS 1.2 key block — `PRF(master_secret, "key
-//! expansion", server_random + client_random)`, RFC 5246 §6.3 — when it
-//! installs its own record keys during the handshake, and once more, from
-//! scratch, when `dangerous_into_kernel_connection` hands the keys over to
-//! our record layer. That second derivation was the largest cost sspi-rustls
-//! added to a resumed TLS 1.2 handshake (README, Performance).
+//! rustls derives the record keys for its own record layer during the
+//! handshake, and once more, from scratch, when
+//! `dangerous_into_kernel_connection` hands them over to our record layer:
+//! in TLS 1.2 the key block, `PRF(master_secret, "key expansion",
+//! server_random + client_random)` (RFC 5246 §6.3); in TLS 1.3 the `key` and
+//! `iv` HKDF-Expand-Labels of both application traffic secrets (RFC 8446
+//! §7.3). That second derivation was the largest cost sspi-rustls added to a
+//! resumed handshake (README, Performance).
 //!
-//! The TLS 1.2 suites our credentials give rustls are ring's, with the PRF
-//! wrapped: the first key-expansion output is kept in the hooks of the
-//! context whose handshake this thread is driving (`config::CURRENT`), and a
-//! second request with the same secret, seed and length is answered from it,
-//! once; the copy is then wiped. Everything else (the master secret, Finished,
-//! calls outside a context) goes to ring's PRF unchanged. A context's copy
-//! lives at most until its handshake completes or the context is deleted.
+//! The suites our credentials give rustls are ring's, with the PRF (TLS 1.2)
+//! and the HKDF (TLS 1.3) wrapped: while a context's handshake is being
+//! driven on this thread (`config::CURRENT`), the key-expansion output, and
+//! the `key` / `iv` expansions, are kept in that context's hooks, and a second
+//! request with the same secret, input and length is answered from them,
+//! once. Everything else (master and traffic secrets, Finished, calls outside
+//! a context) goes to ring unchanged. The copies are wiped when answered, when
+//! the handshake completes (`forget`) or when the context is deleted.
 
 use once_cell::sync::Lazy;
+use once_cell::sync::OnceCell;
+use rustls::crypto::hmac::Tag;
 use rustls::crypto::tls12::Prf;
+use rustls::crypto::tls13::{Hkdf, HkdfExpander, OkmBlock, OutputLengthError};
 use rustls::crypto::{ActiveKeyExchange, CipherSuiteCommon};
-use rustls::{SupportedCipherSuite, Tls12CipherSuite};
+use rustls::{SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
 use zeroize::Zeroizing;
 
 use super::config;
 
 const KEY_EXPANSION: &[u8] = b"key expansion";
 
+/// TLS 1.3 expansions kept per context: the handshake and application
+/// traffic keys and IVs of both directions.
+const MAX_TRAFFIC_KEYS: usize = 8;
+
 thread_local! {
-    /// Key blocks answered from a context on this thread (for the tests).
+    /// Derivations answered from a context on this thread (for the tests).
     static REUSED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
 }
 
-/// How many key blocks this thread answered from a context instead of
-/// deriving them again: two per TLS 1.2 handshake driven on it (client and
-/// server). For the tests; not exported.
+/// How many derivations this thread answered from a context instead of
+/// making them again: per handshake driven on it, two in TLS 1.2 (a key block
+/// per side) and eight in TLS 1.3 (key and IV of two secrets per side). For
+/// the tests; not exported.
 pub fn reused_on_this_thread() -> usize {
     REUSED.with(|r| r.get())
 }
 
+fn count_reuse() {
+    REUSED.with(|r| r.set(r.get() + 1));
+}
+
+/// What a context keeps between the two derivations.
+#[derive(Default)]
+pub struct Derived {
+    /// TLS 1.2: the key block.
+    key_block: Option<KeyBlock>,
+    /// TLS 1.3: `key` and `iv` expansions of traffic secrets.
+    traffic: Vec<TrafficKey>,
+}
+
+impl core::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Derived")
+    }
+}
+
+impl Derived {
+    /// Wipes everything kept (the handshake is over).
+    pub fn forget(&mut self) {
+        self.key_block = None;
+        self.traffic.clear();
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.key_block.is_none() && self.traffic.is_empty()
+    }
+}
+
+/// A TLS 1.3 `key` or `iv` expansion: secret, which label, output.
+/// Inline, so keeping one allocates nothing; wiped on drop (`OkmBlock`
+/// wipes itself).
+struct TrafficKey {
+    secret: OkmBlock,
+    label: TrafficLabel,
+    len: usize,
+    out: [u8; MAX_TRAFFIC_KEY_LEN],
+}
+
+impl Drop for TrafficKey {
+    fn drop(&mut self) {
+        crate::alloc::wipe(&mut self.out);
+    }
+}
+
+/// Longest `key` / `iv` expansion kept (AES-256 and ChaCha20 keys).
+const MAX_TRAFFIC_KEY_LEN: usize = 32;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TrafficLabel {
+    Key,
+    Iv,
+}
+
+/// Equality of secrets without an early exit.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A key block derived for a context, waiting for the extraction.
-pub struct KeyBlock {
+struct KeyBlock {
     secret: Zeroizing<Vec<u8>>,
     seed: Vec<u8>,
     block: Zeroizing<Vec<u8>>,
@@ -52,10 +125,7 @@ impl core::fmt::Debug for KeyBlock {
 
 impl KeyBlock {
     fn answers(&self, secret: &[u8], seed: &[u8], len: usize) -> bool {
-        self.block.len() == len
-            && self.seed == seed
-            && self.secret.len() == secret.len()
-            && self.secret.iter().zip(secret).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
+        self.block.len() == len && self.seed == seed && same_secret(&self.secret, secret)
     }
 }
 
@@ -81,11 +151,12 @@ impl Prf for MemoPrf {
             return self.inner.for_secret(output, secret, label, seed);
         }
         let answered = config::with_current_value(|h| {
-            let mut slot = crate::handles::lock(&h.key_block);
+            let mut derived = crate::handles::lock(&h.derived);
+            let slot = &mut derived.key_block;
             match slot.take() {
                 Some(kb) if kb.answers(secret, seed, output.len()) => {
                     output.copy_from_slice(&kb.block);
-                    REUSED.with(|r| r.set(r.get() + 1));
+                    count_reuse();
                     true
                 }
                 _ => {
@@ -109,8 +180,120 @@ impl Prf for MemoPrf {
     }
 }
 
-/// ring's default suites, in ring's order, the TLS 1.2 ones with `MemoPrf`.
-/// They compare equal to ring's (rustls compares suites by their id).
+/// ring's HKDF, whose expanders made from a secret during a context's
+/// handshake remember their `key` and `iv` expansions.
+struct MemoHkdf {
+    inner: &'static dyn Hkdf,
+}
+
+impl Hkdf for MemoHkdf {
+    fn extract_from_zero_ikm(&self, salt: Option<&[u8]>) -> Box<dyn HkdfExpander> {
+        self.inner.extract_from_zero_ikm(salt)
+    }
+
+    fn extract_from_secret(&self, salt: Option<&[u8]>, secret: &[u8]) -> Box<dyn HkdfExpander> {
+        self.inner.extract_from_secret(salt, secret)
+    }
+
+    fn extract_from_kx_shared_secret(
+        &self,
+        salt: Option<&[u8]>,
+        kx: Box<dyn ActiveKeyExchange>,
+        peer_pub_key: &[u8],
+    ) -> Result<Box<dyn HkdfExpander>, rustls::Error> {
+        self.inner.extract_from_kx_shared_secret(salt, kx, peer_pub_key)
+    }
+
+    fn expander_for_okm(&self, okm: &OkmBlock) -> Box<dyn HkdfExpander> {
+        if config::with_current_value(|_| ()).is_none() {
+            return self.inner.expander_for_okm(okm);
+        }
+        Box::new(MemoExpander { hkdf: self.inner, okm: okm.clone(), inner: OnceCell::new() })
+    }
+
+    fn hmac_sign(&self, key: &OkmBlock, message: &[u8]) -> Tag {
+        self.inner.hmac_sign(key, message)
+    }
+
+    fn fips(&self) -> bool {
+        self.inner.fips()
+    }
+}
+
+/// An expander for `okm`, made only when an expansion is not answered from
+/// the context (an answer then costs no HMAC key schedule either).
+struct MemoExpander {
+    hkdf: &'static dyn Hkdf,
+    okm: OkmBlock,
+    inner: OnceCell<Box<dyn HkdfExpander>>,
+}
+
+impl MemoExpander {
+    fn inner(&self) -> &dyn HkdfExpander {
+        self.inner.get_or_init(|| self.hkdf.expander_for_okm(&self.okm)).as_ref()
+    }
+}
+
+/// Which traffic label `info` is, if it is the HkdfLabel of a `key` or `iv`
+/// with an empty context (RFC 8446 §7.3), as rustls lays it out: length,
+/// label length, "tls13 ", label, context length, context.
+fn traffic_label(info: &[&[u8]]) -> Option<TrafficLabel> {
+    match info {
+        [_, _, b"tls13 ", label, [0], []] => match *label {
+            b"key" => Some(TrafficLabel::Key),
+            b"iv" => Some(TrafficLabel::Iv),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl HkdfExpander for MemoExpander {
+    fn expand_slice(&self, info: &[&[u8]], output: &mut [u8]) -> Result<(), OutputLengthError> {
+        let label = match traffic_label(info) {
+            Some(l) if output.len() <= MAX_TRAFFIC_KEY_LEN => l,
+            _ => return self.inner().expand_slice(info, output),
+        };
+        let secret = self.okm.as_ref();
+        let answered = config::with_current_value(|h| {
+            let mut derived = crate::handles::lock(&h.derived);
+            let kept = &mut derived.traffic;
+            let hit = kept
+                .iter()
+                .position(|k| k.label == label && k.len == output.len() && same_secret(k.secret.as_ref(), secret));
+            if let Some(i) = hit {
+                let k = kept.swap_remove(i);
+                output.copy_from_slice(&k.out[..k.len]);
+                count_reuse();
+                return Ok(());
+            }
+            self.inner().expand_slice(info, output)?;
+            if kept.len() == MAX_TRAFFIC_KEYS {
+                kept.remove(0);
+            }
+            let mut out = [0u8; MAX_TRAFFIC_KEY_LEN];
+            out[..output.len()].copy_from_slice(output);
+            kept.push(TrafficKey { secret: self.okm.clone(), label, len: output.len(), out });
+            Ok(())
+        });
+        match answered {
+            Some(r) => r,
+            None => self.inner().expand_slice(info, output),
+        }
+    }
+
+    fn expand_block(&self, info: &[&[u8]]) -> OkmBlock {
+        self.inner().expand_block(info)
+    }
+
+    fn hash_len(&self) -> usize {
+        self.inner().hash_len()
+    }
+}
+
+/// ring's default suites, in ring's order, with `MemoPrf` (TLS 1.2) and
+/// `MemoHkdf` (TLS 1.3). They compare equal to ring's (rustls compares
+/// suites by their id, and TLS 1.3 resumption by hash algorithm).
 static SUITES: Lazy<Vec<SupportedCipherSuite>> = Lazy::new(|| {
     rustls::crypto::ring::DEFAULT_CIPHER_SUITES
         .iter()
@@ -130,7 +313,20 @@ static SUITES: Lazy<Vec<SupportedCipherSuite>> = Lazy::new(|| {
                 }));
                 SupportedCipherSuite::Tls12(suite)
             }
-            other => *other,
+            SupportedCipherSuite::Tls13(t) => {
+                let hkdf: &'static MemoHkdf = Box::leak(Box::new(MemoHkdf { inner: t.hkdf_provider }));
+                let suite: &'static Tls13CipherSuite = Box::leak(Box::new(Tls13CipherSuite {
+                    common: CipherSuiteCommon {
+                        suite: t.common.suite,
+                        hash_provider: t.common.hash_provider,
+                        confidentiality_limit: t.common.confidentiality_limit,
+                    },
+                    hkdf_provider: hkdf,
+                    aead_alg: t.aead_alg,
+                    quic: t.quic,
+                }));
+                SupportedCipherSuite::Tls13(suite)
+            }
         })
         .collect()
 });
@@ -180,11 +376,11 @@ mod tests {
         let mut first = [0u8; 40];
         memo().for_secret(&mut first, &secret, KEY_EXPANSION, &seed);
         assert_eq!(first, expect);
-        assert!(crate::handles::lock(&hooks.key_block).is_some(), "kept for the extraction");
+        assert!(crate::handles::lock(&hooks.derived).key_block.is_some(), "kept for the extraction");
         let mut second = [0u8; 40];
         memo().for_secret(&mut second, &secret, KEY_EXPANSION, &seed);
         assert_eq!(second, expect);
-        assert!(crate::handles::lock(&hooks.key_block).is_none(), "taken by the extraction");
+        assert!(crate::handles::lock(&hooks.derived).key_block.is_none(), "taken by the extraction");
         assert_eq!(reused_on_this_thread(), 1);
     }
 
@@ -217,6 +413,70 @@ mod tests {
         let _g = config::enter(&hooks);
         let mut out = [0u8; 12];
         memo().for_secret(&mut out, &secret, b"client finished", &seed);
-        assert!(crate::handles::lock(&hooks.key_block).is_none(), "only the key block is kept");
+        assert!(crate::handles::lock(&hooks.derived).key_block.is_none(), "only the key block is kept");
+    }
+
+    fn hkdfs() -> (&'static dyn Hkdf, &'static dyn Hkdf) {
+        let want = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
+        match (suites().iter().find(|s| **s == want), want) {
+            (Some(SupportedCipherSuite::Tls13(ours)), SupportedCipherSuite::Tls13(ring)) => {
+                (ours.hkdf_provider, ring.hkdf_provider)
+            }
+            _ => unreachable!("ring has this TLS 1.3 suite"),
+        }
+    }
+
+    /// `len` bytes of HKDF-Expand-Label(`secret`, `label`, "") by `hkdf`.
+    fn expand_label(hkdf: &dyn Hkdf, secret: &[u8], label: &[u8], len: usize) -> Vec<u8> {
+        let mut out = vec![0u8; len];
+        let len_bytes = (len as u16).to_be_bytes();
+        let info: [&[u8]; 6] = [&len_bytes, &[6 + label.len() as u8], b"tls13 ", label, &[0], &[]];
+        hkdf.expander_for_okm(&OkmBlock::new(secret)).expand_slice(&info, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn traffic_key_and_iv_answered_once_from_the_context() {
+        let (ours, ring) = hkdfs();
+        let hooks = Arc::new(config::Hooks::default());
+        let _g = config::enter(&hooks);
+        let secret = [3u8; 32];
+        let reused = reused_on_this_thread();
+        for (label, len) in [(&b"key"[..], 16), (b"iv", 12)] {
+            let expect = expand_label(ring, &secret, label, len);
+            assert_eq!(expand_label(ours, &secret, label, len), expect, "derived");
+            assert_eq!(expand_label(ours, &secret, label, len), expect, "answered");
+        }
+        assert_eq!(reused_on_this_thread() - reused, 2);
+        assert!(crate::handles::lock(&hooks.derived).is_empty(), "each answered once, then gone");
+        // Other labels and secrets are derived, never answered; `forget` wipes what was kept.
+        let expect = expand_label(ring, &secret, b"finished", 32);
+        assert_eq!(expand_label(ours, &secret, b"finished", 32), expect);
+        assert!(crate::handles::lock(&hooks.derived).is_empty(), "only key and iv are kept");
+        expand_label(ours, &secret, b"key", 16);
+        let other = expand_label(ring, &[4u8; 32], b"key", 16);
+        assert_eq!(expand_label(ours, &[4u8; 32], b"key", 16), other);
+        assert_eq!(reused_on_this_thread() - reused, 2);
+        crate::handles::lock(&hooks.derived).forget();
+        assert!(crate::handles::lock(&hooks.derived).is_empty());
+    }
+
+    #[test]
+    fn traffic_keys_without_a_context_go_to_ring() {
+        let (ours, ring) = hkdfs();
+        for (label, len) in [(&b"key"[..], 16), (b"iv", 12), (b"c ap traffic", 32)] {
+            assert_eq!(expand_label(ours, &[8; 32], label, len), expand_label(ring, &[8; 32], label, len));
+        }
+    }
+
+    #[test]
+    fn at_most_eight_traffic_keys_are_kept() {
+        let (ours, _) = hkdfs();
+        let hooks = Arc::new(config::Hooks::default());
+        let _g = config::enter(&hooks);
+        for i in 0..20u8 {
+            expand_label(ours, &[i; 32], b"key", 16);
+        }
+        assert_eq!(crate::handles::lock(&hooks.derived).traffic.len(), MAX_TRAFFIC_KEYS);
     }
 }
