@@ -99,7 +99,7 @@ pub struct Hooks {
     pub sni: Mutex<Option<String>>,
     /// Record keys between their derivation for rustls' record layer and
     /// their extraction for ours (`keyblock`).
-    pub derived: Mutex<super::keyblock::Derived>,
+    pub derived: Mutex<super::keyblock::Kept>,
 }
 
 thread_local! {

@@ -52,13 +52,44 @@ fn count_reuse() {
     REUSED.with(|r| r.set(r.get() + 1));
 }
 
-/// What a context keeps between the two derivations.
+/// A context's `Derived`, allocated when its handshake first keeps
+/// something and freed (wiped first) when the handshake completes, so an
+/// established context carries none of it.
+#[derive(Debug, Default)]
+pub struct Kept(Option<Box<Derived>>);
+
+impl Kept {
+    fn get(&mut self) -> &mut Derived {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// Wipes and frees everything kept (the handshake is over).
+    pub fn forget(&mut self) {
+        self.0 = None;
+    }
+
+    #[cfg(test)]
+    fn peek(&self) -> Option<&Derived> {
+        self.0.as_deref()
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|d| d.is_empty())
+    }
+}
+
+/// What a context keeps between the two derivations, in its own heap block
+/// (`Kept`); TLS 1.3 slots are answered and wiped in place, so no copy of a
+/// key is left behind in memory that is freed or reused.
 #[derive(Default)]
 pub struct Derived {
     /// TLS 1.2: the key block.
     key_block: Option<KeyBlock>,
     /// TLS 1.3: `key` and `iv` expansions of traffic secrets.
-    traffic: Vec<TrafficKey>,
+    traffic: [TrafficKey; MAX_TRAFFIC_KEYS],
+    /// The slot the next expansion goes to (the oldest when all are used).
+    next: usize,
 }
 
 impl core::fmt::Debug for Derived {
@@ -68,36 +99,85 @@ impl core::fmt::Debug for Derived {
 }
 
 impl Derived {
-    /// Wipes everything kept (the handshake is over).
-    pub fn forget(&mut self) {
+    /// Wipes everything kept.
+    fn forget(&mut self) {
         self.key_block = None;
-        self.traffic.clear();
+        self.traffic.iter_mut().for_each(TrafficKey::wipe);
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
-        self.key_block.is_none() && self.traffic.is_empty()
+        self.key_block.is_none() && self.traffic.iter().all(|k| k.label.is_none())
+    }
+
+    /// Copies a kept expansion of `secret` into `output`, wiping it.
+    fn answer(&mut self, secret: &[u8], label: TrafficLabel, output: &mut [u8]) -> bool {
+        let hit = self.traffic.iter_mut().find(|k| {
+            k.label == Some(label) && k.len == output.len() && same_secret(&k.secret[..k.secret_len], secret)
+        });
+        match hit {
+            Some(k) => {
+                output.copy_from_slice(&k.out[..k.len]);
+                k.wipe();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Keeps an expansion, in a free slot or over the oldest.
+    fn keep(&mut self, secret: &[u8], label: TrafficLabel, output: &[u8]) {
+        if secret.len() > MAX_SECRET_LEN || output.len() > MAX_TRAFFIC_KEY_LEN {
+            return;
+        }
+        let i = self.traffic.iter().position(|k| k.label.is_none()).unwrap_or(self.next);
+        self.next = (i + 1) % MAX_TRAFFIC_KEYS;
+        let k = &mut self.traffic[i];
+        k.wipe();
+        k.secret[..secret.len()].copy_from_slice(secret);
+        k.secret_len = secret.len();
+        k.out[..output.len()].copy_from_slice(output);
+        k.len = output.len();
+        k.label = Some(label);
     }
 }
 
-/// A TLS 1.3 `key` or `iv` expansion: secret, which label, output.
-/// Inline, so keeping one allocates nothing; wiped on drop (`OkmBlock`
-/// wipes itself).
-struct TrafficKey {
-    secret: OkmBlock,
-    label: TrafficLabel,
-    len: usize,
-    out: [u8; MAX_TRAFFIC_KEY_LEN],
-}
-
-impl Drop for TrafficKey {
+impl Drop for Derived {
     fn drop(&mut self) {
-        crate::alloc::wipe(&mut self.out);
+        self.forget();
     }
 }
 
+/// Longest traffic secret (SHA-384).
+const MAX_SECRET_LEN: usize = 48;
 /// Longest `key` / `iv` expansion kept (AES-256 and ChaCha20 keys).
 const MAX_TRAFFIC_KEY_LEN: usize = 32;
+
+/// A slot for a TLS 1.3 `key` or `iv` expansion: secret, which label,
+/// output. Plain bytes, wiped in place.
+struct TrafficKey {
+    label: Option<TrafficLabel>,
+    secret: [u8; MAX_SECRET_LEN],
+    secret_len: usize,
+    out: [u8; MAX_TRAFFIC_KEY_LEN],
+    len: usize,
+}
+
+impl Default for TrafficKey {
+    fn default() -> Self {
+        Self { label: None, secret: [0; MAX_SECRET_LEN], secret_len: 0, out: [0; MAX_TRAFFIC_KEY_LEN], len: 0 }
+    }
+}
+
+impl TrafficKey {
+    fn wipe(&mut self) {
+        crate::alloc::wipe(&mut self.secret);
+        crate::alloc::wipe(&mut self.out);
+        self.label = None;
+        self.secret_len = 0;
+        self.len = 0;
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TrafficLabel {
@@ -151,8 +231,8 @@ impl Prf for MemoPrf {
             return self.inner.for_secret(output, secret, label, seed);
         }
         let answered = config::with_current_value(|h| {
-            let mut derived = crate::handles::lock(&h.derived);
-            let slot = &mut derived.key_block;
+            let mut kept = crate::handles::lock(&h.derived);
+            let slot = &mut kept.get().key_block;
             match slot.take() {
                 Some(kb) if kb.answers(secret, seed, output.len()) => {
                     output.copy_from_slice(&kb.block);
@@ -256,24 +336,14 @@ impl HkdfExpander for MemoExpander {
         };
         let secret = self.okm.as_ref();
         let answered = config::with_current_value(|h| {
-            let mut derived = crate::handles::lock(&h.derived);
-            let kept = &mut derived.traffic;
-            let hit = kept
-                .iter()
-                .position(|k| k.label == label && k.len == output.len() && same_secret(k.secret.as_ref(), secret));
-            if let Some(i) = hit {
-                let k = kept.swap_remove(i);
-                output.copy_from_slice(&k.out[..k.len]);
+            let mut kept = crate::handles::lock(&h.derived);
+            let derived = kept.get();
+            if derived.answer(secret, label, output) {
                 count_reuse();
                 return Ok(());
             }
             self.inner().expand_slice(info, output)?;
-            if kept.len() == MAX_TRAFFIC_KEYS {
-                kept.remove(0);
-            }
-            let mut out = [0u8; MAX_TRAFFIC_KEY_LEN];
-            out[..output.len()].copy_from_slice(output);
-            kept.push(TrafficKey { secret: self.okm.clone(), label, len: output.len(), out });
+            derived.keep(secret, label, output);
             Ok(())
         });
         match answered {
@@ -376,11 +446,14 @@ mod tests {
         let mut first = [0u8; 40];
         memo().for_secret(&mut first, &secret, KEY_EXPANSION, &seed);
         assert_eq!(first, expect);
-        assert!(crate::handles::lock(&hooks.derived).key_block.is_some(), "kept for the extraction");
+        assert!(
+            crate::handles::lock(&hooks.derived).peek().is_some_and(|d| d.key_block.is_some()),
+            "kept for the extraction"
+        );
         let mut second = [0u8; 40];
         memo().for_secret(&mut second, &secret, KEY_EXPANSION, &seed);
         assert_eq!(second, expect);
-        assert!(crate::handles::lock(&hooks.derived).key_block.is_none(), "taken by the extraction");
+        assert!(crate::handles::lock(&hooks.derived).is_empty(), "taken by the extraction");
         assert_eq!(reused_on_this_thread(), 1);
     }
 
@@ -413,7 +486,7 @@ mod tests {
         let _g = config::enter(&hooks);
         let mut out = [0u8; 12];
         memo().for_secret(&mut out, &secret, b"client finished", &seed);
-        assert!(crate::handles::lock(&hooks.derived).key_block.is_none(), "only the key block is kept");
+        assert!(crate::handles::lock(&hooks.derived).is_empty(), "only the key block is kept");
     }
 
     fn hkdfs() -> (&'static dyn Hkdf, &'static dyn Hkdf) {
@@ -477,6 +550,12 @@ mod tests {
         for i in 0..20u8 {
             expand_label(ours, &[i; 32], b"key", 16);
         }
-        assert_eq!(crate::handles::lock(&hooks.derived).traffic.len(), MAX_TRAFFIC_KEYS);
+        let kept = crate::handles::lock(&hooks.derived);
+        let derived = kept.peek().expect("kept");
+        assert!(derived.traffic.iter().all(|k| k.label.is_some()), "every slot used");
+        // The newest eight are the ones kept: 12..20.
+        for (i, k) in derived.traffic.iter().enumerate() {
+            assert!(k.secret[..k.secret_len].iter().all(|&b| b >= 12), "slot {i} holds an old secret");
+        }
     }
 }
