@@ -24,27 +24,9 @@ use secur32::entry::credentials::*;
 use secur32::entry::crypt32::*;
 use secur32::entry::messages::*;
 use secur32::entry::packages::*;
-use secur32::entry::{CONTEXTS, CREDENTIALS};
 
 /// The matrix reads process-wide counters: one test at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-struct Counters {
-    contexts: usize,
-    credentials: usize,
-    blocks: usize,
-    certs: (usize, usize),
-}
-
-fn counters() -> Counters {
-    Counters {
-        contexts: CONTEXTS.live(),
-        credentials: CREDENTIALS.live(),
-        blocks: secur32::alloc::live_count(),
-        certs: secur32::certs::live_objects(),
-    }
-}
 
 const SENTINEL: u8 = 0xA5;
 const SLOTS: usize = 6;

@@ -377,40 +377,14 @@ impl App {
 
     fn encrypt(&mut self, data: &[u8]) -> i32 {
         let mut ctx = self.ctx.unwrap();
-        let mut sz = SecPkgContext_StreamSizes::default();
-        let st = unsafe {
-            QueryContextAttributesW(
-                &mut ctx,
-                SECPKG_ATTR_STREAM_SIZES,
-                (&mut sz as *mut SecPkgContext_StreamSizes).cast(),
-            )
-        };
-        assert_eq!(st, SEC_E_OK);
-        let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
-        let mut block = vec![0u8; h + data.len() + t];
-        block[h..h + data.len()].copy_from_slice(data);
-        let base = block.as_mut_ptr();
-        let mut bufs = [
-            SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: base.cast() },
-            SecBuffer {
-                cbBuffer: data.len() as u32,
-                BufferType: SECBUFFER_DATA,
-                pvBuffer: base.wrapping_add(h).cast(),
-            },
-            SecBuffer {
-                cbBuffer: t as u32,
-                BufferType: SECBUFFER_STREAM_TRAILER,
-                pvBuffer: base.wrapping_add(h + data.len()).cast(),
-            },
-            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
-        ];
-        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-        let st = unsafe { EncryptMessage(&mut ctx, 0, &mut desc, 0) };
-        if st == SEC_E_OK {
-            let n = (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize;
-            self.send(&block[..n]);
+        let sz = stream_sizes(&mut ctx);
+        match try_encrypt(&mut ctx, &sz, data) {
+            Ok(record) => {
+                self.send(&record);
+                SEC_E_OK
+            }
+            Err(st) => st,
         }
-        st
     }
 
     /// SCHANNEL_SHUTDOWN, then the ISC/ASC call that returns close_notify (sent).
@@ -516,23 +490,6 @@ impl App {
 
 // ---------------------------------------------------------------------------
 // Running a case
-
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-struct Counters {
-    contexts: usize,
-    credentials: usize,
-    blocks: usize,
-    certs: (usize, usize),
-}
-
-fn counters() -> Counters {
-    Counters {
-        contexts: CONTEXTS.live(),
-        credentials: CREDENTIALS.live(),
-        blocks: secur32::alloc::live_count(),
-        certs: secur32::certs::live_objects(),
-    }
-}
 
 /// The SSPI server against the peer's client case `case`.
 fn against_client(case: &str, protocols: u32) -> (Outcome, PeerReport) {

@@ -36,23 +36,6 @@ const CONNECTIONS: usize = 500;
 /// The three tests read process-wide counters: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-struct Counters {
-    contexts: usize,
-    credentials: usize,
-    blocks: usize,
-    certs: (usize, usize),
-}
-
-fn counters() -> Counters {
-    Counters {
-        contexts: CONTEXTS.live(),
-        credentials: CREDENTIALS.live(),
-        blocks: secur32::alloc::live_count(),
-        certs: secur32::certs::live_objects(),
-    }
-}
-
 /// Runs `body` on its own thread; a body that does not finish within the
 /// watchdog's time is a deadlock (or a hang), and fails the test.
 fn watchdog(name: &str, minutes: u64, body: impl FnOnce() + Send + 'static) {
@@ -98,33 +81,9 @@ fn stream_sizes(ctx: &mut CtxtHandle) -> Result<SecPkgContext_StreamSizes, i32> 
 /// Encrypts `msg` as records of at most `cbMaximumMessage`; returns the wire bytes.
 fn seal(ctx: &mut CtxtHandle, msg: &[u8]) -> Result<Vec<u8>, i32> {
     let sz = stream_sizes(ctx)?;
-    let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
     let mut wire = Vec::new();
     for piece in msg.chunks(sz.cbMaximumMessage as usize).chain(msg.is_empty().then_some(&[][..])) {
-        let mut block = vec![0u8; h + piece.len() + t];
-        block[h..h + piece.len()].copy_from_slice(piece);
-        let base = block.as_mut_ptr();
-        let mut bufs = [
-            SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: base.cast() },
-            SecBuffer {
-                cbBuffer: piece.len() as u32,
-                BufferType: SECBUFFER_DATA,
-                pvBuffer: base.wrapping_add(h).cast(),
-            },
-            SecBuffer {
-                cbBuffer: t as u32,
-                BufferType: SECBUFFER_STREAM_TRAILER,
-                pvBuffer: base.wrapping_add(h + piece.len()).cast(),
-            },
-            SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
-        ];
-        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-        match unsafe { EncryptMessage(ctx, 0, &mut desc, 0) } {
-            SEC_E_OK => {
-                wire.extend_from_slice(&block[..(bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize])
-            }
-            e => return Err(e),
-        }
+        wire.extend_from_slice(&try_encrypt(ctx, &sz, piece)?);
     }
     Ok(wire)
 }

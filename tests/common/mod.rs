@@ -15,7 +15,7 @@ use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, Ini
 use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
 use secur32::entry::messages::{DecryptMessage, EncryptMessage};
 use secur32::entry::packages::FreeContextBuffer;
-use secur32::entry::CREDENTIALS;
+use secur32::entry::{CONTEXTS, CREDENTIALS};
 use secur32::packages::{self, AcquireRequest, AuthData, CredentialUse, SchannelCredSpec};
 
 pub struct Identity {
@@ -407,9 +407,34 @@ pub fn stream_sizes(ctx: &mut CtxtHandle) -> SecPkgContext_StreamSizes {
     s
 }
 
+/// The library's live objects, read by the tests that check for leaks
+/// (process-wide: such tests run one at a time).
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct Counters {
+    pub contexts: usize,
+    pub credentials: usize,
+    pub blocks: usize,
+    pub certs: (usize, usize),
+}
+
+pub fn counters() -> Counters {
+    Counters {
+        contexts: CONTEXTS.live(),
+        credentials: CREDENTIALS.live(),
+        blocks: secur32::alloc::live_count(),
+        certs: secur32::certs::live_objects(),
+    }
+}
+
 /// EncryptMessage into one contiguous header|data|trailer block; returns the record.
 pub fn encrypt(ctx: &mut CtxtHandle, data: &[u8]) -> Vec<u8> {
     let sz = stream_sizes(ctx);
+    try_encrypt(ctx, &sz, data).unwrap_or_else(|st| panic!("EncryptMessage: {st:#x}"))
+}
+
+/// EncryptMessage of `data` (at most `cbMaximumMessage`) into one contiguous
+/// block sized from `sz`; the record, or the status.
+pub fn try_encrypt(ctx: &mut CtxtHandle, sz: &SecPkgContext_StreamSizes, data: &[u8]) -> Result<Vec<u8>, i32> {
     let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
     let mut block = vec![0u8; h + data.len() + t];
     block[h..h + data.len()].copy_from_slice(data);
@@ -425,10 +450,14 @@ pub fn encrypt(ctx: &mut CtxtHandle, data: &[u8]) -> Vec<u8> {
         SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
     ];
     let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
-    assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, SEC_E_OK);
-    let n = (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize;
-    block.truncate(n);
-    block
+    match unsafe { EncryptMessage(ctx, 0, &mut desc, 0) } {
+        SEC_E_OK => {
+            let n = (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize;
+            block.truncate(n);
+            Ok(block)
+        }
+        st => Err(st),
+    }
 }
 
 /// EncryptMessage into separate header, data and trailer buffers; returns the record.
