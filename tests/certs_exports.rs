@@ -85,6 +85,8 @@ fn pfx_server_credential_every_format_and_key_type() {
         ("rsa2048.pfx", Some("secret")),
         ("rsa2048-legacy.pfx", Some("secret")),
         ("rsa2048-nomac.pfx", Some("secret")),
+        ("rsa2048-windows-3des.pfx", Some("secret")),
+        ("rsa2048-windows-aes.pfx", Some("secret")),
         ("rsa2048-empty.pfx", Some("")),
         ("rsa2048-empty.pfx", None),
         ("rsa2048-empty-legacy.pfx", None),

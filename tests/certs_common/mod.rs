@@ -183,6 +183,17 @@ impl Fixture {
         pfx("rsa2048-empty-legacy.pfx", "rsa2048", "", &["-legacy"]);
         pfx("rsa2048-nomac.pfx", "rsa2048", "secret", &["-nomac"]);
         pfx("rsa2048-nokeys.pfx", "rsa2048", "secret", &["-nokeys"]);
+        // Shaped like Windows' own exports (certmgr / Export-PfxCertificate): the
+        // "TripleDES-SHA1" choice (3DES for both bags, SHA-1 MAC, 2000 rounds) and the
+        // "AES256-SHA256" one, each with the key bag's Microsoft CSP name and
+        // local-machine-keyset attributes (OIDs 1.3.6.1.4.1.311.17.1 and .17.2).
+        const CSP: &str = "Microsoft Enhanced RSA and AES Cryptographic Provider";
+        let windows_3des = ["-legacy", "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES"];
+        let windows_3des_mac = ["-macalg", "sha1", "-iter", "2000", "-CSP", CSP, "-LMK"];
+        pfx("rsa2048-windows-3des.pfx", "rsa2048", "secret", &[&windows_3des[..], &windows_3des_mac[..]].concat());
+        let windows_aes =
+            ["-certpbe", "AES-256-CBC", "-keypbe", "AES-256-CBC", "-macalg", "sha256", "-CSP", CSP, "-LMK"];
+        pfx("rsa2048-windows-aes.pfx", "rsa2048", "secret", &windows_aes);
         for kind in ["rsa4096", "p256", "p384", "ed25519"] {
             pfx(&format!("{kind}.pfx"), kind, "secret", &[]);
         }
