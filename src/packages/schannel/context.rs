@@ -9,7 +9,7 @@ use once_cell::sync::OnceCell;
 use super::config::Hooks;
 use super::credentials::SchannelCredentials;
 use super::established::Established;
-use super::handshake::{self, Handshake, StepOutcome};
+use super::handshake::{self, Finished, Handshake, StepOutcome};
 use super::records;
 use crate::abi::*;
 use crate::buffers::BufferDesc;
@@ -170,11 +170,12 @@ impl SecurityContext for SchannelContext {
                 self.attributes.store(attrs, Ordering::Relaxed);
                 Ok(StepResult { status, attributes: attrs, expiry: None })
             }
-            Ok(StepOutcome::Complete(mut finished)) => {
-                let kernel = finished.kernel.take().ok_or(SecError::internal("no kernel connection"))?;
-                let est = Established::new(self.side, finished.negotiated.clone(), &finished.secrets, kernel)?;
+            Ok(StepOutcome::Complete(finished)) => {
+                let Finished { negotiated, secrets, kernel } = finished;
+                let kernel = kernel.ok_or(SecError::internal("no kernel connection"))?;
+                let est = Established::new(self.side, negotiated, &secrets, kernel)?;
                 // The secrets' memory is zeroed here.
-                drop(finished);
+                drop(secrets);
                 est.store_tickets.store(resume, Ordering::Relaxed);
                 *guard = None;
                 *lock(&self.hooks) = Some(hooks.clone());

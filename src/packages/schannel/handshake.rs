@@ -76,7 +76,8 @@ pub struct Negotiated {
 /// connection (which handles tickets and key updates from here on).
 pub struct Finished {
     pub negotiated: Negotiated,
-    pub secrets: rustls::ExtractedSecrets,
+    /// The record keys: wiped when dropped.
+    pub secrets: crate::alloc::Wiped<rustls::ExtractedSecrets>,
     /// Taken by the established connection.
     pub kernel: Option<Kernel>,
 }
@@ -115,14 +116,17 @@ pub struct Handshake {
 }
 
 /// What one step returns to the context.
+// `Complete` carries rustls' kernel connection inline: moved once per
+// handshake, which is cheaper than the allocation a box would cost.
+#[allow(clippy::large_enum_variant)]
 pub enum StepOutcome {
     /// `SEC_I_CONTINUE_NEEDED`, `SEC_E_INCOMPLETE_MESSAGE`, `SEC_I_INCOMPLETE_CREDENTIALS`.
     InProgress(SECURITY_STATUS),
-    /// `SEC_E_OK`: the handshake is finished. The secrets are used where
-    /// they lie and their memory is zeroed afterwards (rustls wipes its
-    /// `AeadKey`s, not the IVs; moving them out of a box would leave both in
-    /// the freed box).
-    Complete(crate::alloc::Wiped<Finished>),
+    /// `SEC_E_OK`: the handshake is finished. The secrets stay in their
+    /// `Wiped` box, are used where they lie and zeroed with it (rustls wipes
+    /// its `AeadKey`s, not the IVs; moving them out of the box would leave
+    /// both in freed memory); the facts are moved out.
+    Complete(Finished),
 }
 
 fn first_of(desc: &Option<&mut BufferDesc<'_>>, ty: ULONG) -> Option<usize> {
@@ -142,6 +146,8 @@ macro_rules! drive {
             let step: Result<Option<Progress>, rustls::Error> = match state {
                 Ok(ConnectionState::EncodeTlsData(mut e)) => {
                     let start = out.len();
+                    // Room for a whole flight at once: one allocation, not one per message.
+                    out.reserve(4096);
                     out.resize(start + 2048, 0);
                     loop {
                         match e.encode(&mut out[start..]) {
@@ -296,8 +302,9 @@ impl Handshake {
             None => Err(rustls::Error::HandshakeNotComplete),
         };
         if self.side == Side::Server && self.server_random.is_empty() {
-            let out = self.pending[before..].to_vec();
-            self.note_server_records(&out);
+            let out = core::mem::take(&mut self.pending);
+            self.note_server_records(&out[before..]);
+            self.pending = out;
         }
         self.sent_ccs |= record_types(&self.pending[before..]).any(|t| t == records::CT_CHANGE_CIPHER_SPEC);
         r
@@ -411,6 +418,7 @@ impl Handshake {
         self.retry_prefix.clear();
 
         // Feed whole records until rustls blocks with nothing left or finishes.
+        self.inbuf.reserve(token.len() - consumed);
         let mut missing = None;
         let mut failure = None;
         while !self.done && consumed < token.len() {
@@ -482,7 +490,7 @@ impl Handshake {
         if !self.done {
             return Ok(StepOutcome::InProgress(SEC_I_CONTINUE_NEEDED));
         }
-        Ok(StepOutcome::Complete(crate::alloc::Wiped::new(self.finish()?)))
+        Ok(StepOutcome::Complete(self.finish()?))
     }
 
     /// Turns a failure into the caller's error, placing the alert rustls
@@ -558,12 +566,20 @@ impl Handshake {
             Conn::Client(c) => {
                 let negotiated = facts!(c);
                 let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
-                Finished { negotiated, secrets, kernel: Some(Kernel::Client(kernel)) }
+                Finished {
+                    negotiated,
+                    secrets: crate::alloc::Wiped::new(secrets),
+                    kernel: Some(Kernel::Client(kernel)),
+                }
             }
             Conn::Server(c) => {
                 let negotiated = facts!(c);
                 let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
-                Finished { negotiated, secrets, kernel: Some(Kernel::Server(kernel)) }
+                Finished {
+                    negotiated,
+                    secrets: crate::alloc::Wiped::new(secrets),
+                    kernel: Some(Kernel::Server(kernel)),
+                }
             }
         })
     }

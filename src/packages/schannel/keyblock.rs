@@ -25,7 +25,6 @@ use rustls::crypto::tls12::Prf;
 use rustls::crypto::tls13::{Hkdf, HkdfExpander, OkmBlock, OutputLengthError};
 use rustls::crypto::{ActiveKeyExchange, CipherSuiteCommon};
 use rustls::{SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
-use zeroize::Zeroizing;
 
 use super::config;
 
@@ -85,7 +84,7 @@ impl Kept {
 #[derive(Default)]
 pub struct Derived {
     /// TLS 1.2: the key block.
-    key_block: Option<KeyBlock>,
+    key_block: KeyBlock,
     /// TLS 1.3: `key` and `iv` expansions of traffic secrets.
     traffic: [TrafficKey; MAX_TRAFFIC_KEYS],
     /// The slot the next expansion goes to (the oldest when all are used).
@@ -101,13 +100,13 @@ impl core::fmt::Debug for Derived {
 impl Derived {
     /// Wipes everything kept.
     fn forget(&mut self) {
-        self.key_block = None;
+        self.key_block.wipe();
         self.traffic.iter_mut().for_each(TrafficKey::wipe);
     }
 
     #[cfg(test)]
     fn is_empty(&self) -> bool {
-        self.key_block.is_none() && self.traffic.iter().all(|k| k.label.is_none())
+        !self.key_block.used && self.traffic.iter().all(|k| k.label.is_none())
     }
 
     /// Copies a kept expansion of `secret` into `output`, wiping it.
@@ -190,22 +189,50 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A key block derived for a context, waiting for the extraction.
+/// Longest key block kept (ChaCha20-Poly1305: two 32-byte keys, two
+/// 12-byte IVs), master secret and seed (the two randoms).
+const MAX_KEY_BLOCK_LEN: usize = 96;
+const MASTER_SECRET_LEN: usize = 48;
+const SEED_LEN: usize = 64;
+
+/// A TLS 1.2 key block derived for a context, waiting for the extraction.
+/// Plain bytes, written and wiped in place.
 struct KeyBlock {
-    secret: Zeroizing<Vec<u8>>,
-    seed: Vec<u8>,
-    block: Zeroizing<Vec<u8>>,
+    used: bool,
+    secret: [u8; MASTER_SECRET_LEN],
+    seed: [u8; SEED_LEN],
+    block: [u8; MAX_KEY_BLOCK_LEN],
+    len: usize,
 }
 
-impl core::fmt::Debug for KeyBlock {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("KeyBlock")
+impl Default for KeyBlock {
+    fn default() -> Self {
+        Self { used: false, secret: [0; MASTER_SECRET_LEN], seed: [0; SEED_LEN], block: [0; MAX_KEY_BLOCK_LEN], len: 0 }
     }
 }
 
 impl KeyBlock {
     fn answers(&self, secret: &[u8], seed: &[u8], len: usize) -> bool {
-        self.block.len() == len && self.seed == seed && same_secret(&self.secret, secret)
+        self.used && self.len == len && self.seed[..] == *seed && same_secret(&self.secret, secret)
+    }
+
+    fn keep(&mut self, secret: &[u8], seed: &[u8], block: &[u8]) {
+        self.wipe();
+        if secret.len() != MASTER_SECRET_LEN || seed.len() != SEED_LEN || block.len() > MAX_KEY_BLOCK_LEN {
+            return;
+        }
+        self.secret.copy_from_slice(secret);
+        self.seed.copy_from_slice(seed);
+        self.block[..block.len()].copy_from_slice(block);
+        self.len = block.len();
+        self.used = true;
+    }
+
+    fn wipe(&mut self) {
+        crate::alloc::wipe(&mut self.secret);
+        crate::alloc::wipe(&mut self.block);
+        self.used = false;
+        self.len = 0;
     }
 }
 
@@ -232,23 +259,16 @@ impl Prf for MemoPrf {
         }
         let answered = config::with_current_value(|h| {
             let mut kept = crate::handles::lock(&h.derived);
-            let slot = &mut kept.get().key_block;
-            match slot.take() {
-                Some(kb) if kb.answers(secret, seed, output.len()) => {
-                    output.copy_from_slice(&kb.block);
-                    count_reuse();
-                    true
-                }
-                _ => {
-                    self.inner.for_secret(output, secret, label, seed);
-                    *slot = Some(KeyBlock {
-                        secret: Zeroizing::new(secret.to_vec()),
-                        seed: seed.to_vec(),
-                        block: Zeroizing::new(output.to_vec()),
-                    });
-                    true
-                }
+            let kb = &mut kept.get().key_block;
+            if kb.answers(secret, seed, output.len()) {
+                output.copy_from_slice(&kb.block[..kb.len]);
+                kb.wipe();
+                count_reuse();
+            } else {
+                self.inner.for_secret(output, secret, label, seed);
+                kb.keep(secret, seed, output);
             }
+            true
         });
         if answered != Some(true) {
             self.inner.for_secret(output, secret, label, seed);
@@ -447,7 +467,7 @@ mod tests {
         memo().for_secret(&mut first, &secret, KEY_EXPANSION, &seed);
         assert_eq!(first, expect);
         assert!(
-            crate::handles::lock(&hooks.derived).peek().is_some_and(|d| d.key_block.is_some()),
+            crate::handles::lock(&hooks.derived).peek().is_some_and(|d| d.key_block.used),
             "kept for the extraction"
         );
         let mut second = [0u8; 40];
