@@ -126,12 +126,8 @@ impl Drop for HooksGuard {
     }
 }
 
-fn with_current(f: impl FnOnce(&Hooks)) {
-    with_current_value(f);
-}
-
 /// `f` on the current hooks, if a context's handshake is being driven.
-pub fn with_current_value<R>(f: impl FnOnce(&Hooks) -> R) -> Option<R> {
+pub fn with_current<R>(f: impl FnOnce(&Hooks) -> R) -> Option<R> {
     CURRENT.with(|c| c.borrow().as_ref().map(|h| f(h)))
 }
 

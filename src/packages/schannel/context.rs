@@ -172,7 +172,6 @@ impl SecurityContext for SchannelContext {
             }
             Ok(StepOutcome::Complete(finished)) => {
                 let Finished { negotiated, secrets, kernel } = finished;
-                let kernel = kernel.ok_or(SecError::internal("no kernel connection"))?;
                 let est = Established::new(self.side, negotiated, &secrets, kernel)?;
                 // The secrets' memory is zeroed here.
                 drop(secrets);

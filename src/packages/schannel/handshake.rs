@@ -78,8 +78,7 @@ pub struct Finished {
     pub negotiated: Negotiated,
     /// The record keys: wiped when dropped.
     pub secrets: crate::alloc::Wiped<rustls::ExtractedSecrets>,
-    /// Taken by the established connection.
-    pub kernel: Option<Kernel>,
+    pub kernel: Kernel,
 }
 
 /// rustls' post-handshake state for either side.
@@ -566,20 +565,12 @@ impl Handshake {
             Conn::Client(c) => {
                 let negotiated = facts!(c);
                 let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
-                Finished {
-                    negotiated,
-                    secrets: crate::alloc::Wiped::new(secrets),
-                    kernel: Some(Kernel::Client(kernel)),
-                }
+                Finished { negotiated, secrets: crate::alloc::Wiped::new(secrets), kernel: Kernel::Client(kernel) }
             }
             Conn::Server(c) => {
                 let negotiated = facts!(c);
                 let (secrets, kernel) = c.dangerous_into_kernel_connection().map_err(rustls_err)?;
-                Finished {
-                    negotiated,
-                    secrets: crate::alloc::Wiped::new(secrets),
-                    kernel: Some(Kernel::Server(kernel)),
-                }
+                Finished { negotiated, secrets: crate::alloc::Wiped::new(secrets), kernel: Kernel::Server(kernel) }
             }
         })
     }

@@ -118,6 +118,7 @@ impl Derived {
             Some(k) => {
                 output.copy_from_slice(&k.out[..k.len]);
                 k.wipe();
+                count_reuse();
                 true
             }
             None => false,
@@ -212,8 +213,16 @@ impl Default for KeyBlock {
 }
 
 impl KeyBlock {
-    fn answers(&self, secret: &[u8], seed: &[u8], len: usize) -> bool {
-        self.used && self.len == len && self.seed[..] == *seed && same_secret(&self.secret, secret)
+    /// Copies the kept block into `output` if it was derived from `secret`
+    /// and `seed` with this length, and wipes it.
+    fn answer(&mut self, secret: &[u8], seed: &[u8], output: &mut [u8]) -> bool {
+        let hit = self.used && self.len == output.len() && self.seed[..] == *seed && same_secret(&self.secret, secret);
+        if hit {
+            output.copy_from_slice(&self.block[..self.len]);
+            self.wipe();
+            count_reuse();
+        }
+        hit
     }
 
     fn keep(&mut self, secret: &[u8], seed: &[u8], block: &[u8]) {
@@ -257,20 +266,14 @@ impl Prf for MemoPrf {
         if label != KEY_EXPANSION {
             return self.inner.for_secret(output, secret, label, seed);
         }
-        let answered = config::with_current_value(|h| {
-            let mut kept = crate::handles::lock(&h.derived);
-            let kb = &mut kept.get().key_block;
-            if kb.answers(secret, seed, output.len()) {
-                output.copy_from_slice(&kb.block[..kb.len]);
-                kb.wipe();
-                count_reuse();
-            } else {
+        // The context's lock is not held while ring derives.
+        let kept = config::with_current(|h| {
+            if !crate::handles::lock(&h.derived).get().key_block.answer(secret, seed, output) {
                 self.inner.for_secret(output, secret, label, seed);
-                kb.keep(secret, seed, output);
+                crate::handles::lock(&h.derived).get().key_block.keep(secret, seed, output);
             }
-            true
         });
-        if answered != Some(true) {
+        if kept.is_none() {
             self.inner.for_secret(output, secret, label, seed);
         }
     }
@@ -305,7 +308,7 @@ impl Hkdf for MemoHkdf {
     }
 
     fn expander_for_okm(&self, okm: &OkmBlock) -> Box<dyn HkdfExpander> {
-        if config::with_current_value(|_| ()).is_none() {
+        if config::with_current(|_| ()).is_none() {
             return self.inner.expander_for_okm(okm);
         }
         Box::new(MemoExpander { hkdf: self.inner, okm: okm.clone(), inner: OnceCell::new() })
@@ -355,15 +358,13 @@ impl HkdfExpander for MemoExpander {
             _ => return self.inner().expand_slice(info, output),
         };
         let secret = self.okm.as_ref();
-        let answered = config::with_current_value(|h| {
-            let mut kept = crate::handles::lock(&h.derived);
-            let derived = kept.get();
-            if derived.answer(secret, label, output) {
-                count_reuse();
+        // The context's lock is not held while ring derives.
+        let answered = config::with_current(|h| {
+            if crate::handles::lock(&h.derived).get().answer(secret, label, output) {
                 return Ok(());
             }
             self.inner().expand_slice(info, output)?;
-            derived.keep(secret, label, output);
+            crate::handles::lock(&h.derived).get().keep(secret, label, output);
             Ok(())
         });
         match answered {
