@@ -3475,13 +3475,13 @@ LONG CertVerifyTimeValidity(const struct _FILETIME *pTimeToVerify,
 // (`CRYPT_EXPORTABLE`, `CRYPT_USER_KEYSET`, `PKCS12_NO_PERSIST_KEY`...) are
 // accepted and have nothing to do: keys live in memory only.
 // `PKCS12_ONLY_CERTIFICATES` skips the keys.
-HCERTSTORE PFXImportCertStore(const CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags);
+HCERTSTORE PFXImportCertStore(CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags);
 
 // `PFXIsPFXBlob`.
-BOOL PFXIsPFXBlob(const CRYPT_DATA_BLOB *pPFX);
+BOOL PFXIsPFXBlob(CRYPT_DATA_BLOB *pPFX);
 
 // `PFXVerifyPassword`: whether the password opens the PFX (its MAC).
-BOOL PFXVerifyPassword(const CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags);
+BOOL PFXVerifyPassword(CRYPT_DATA_BLOB *pPFX, LPCWSTR szPassword, DWORD dwFlags);
 
 // sspi-rustls extension (not a Windows function): imports PEM into a new
 // memory store, the way `PFXImportCertStore` imports a PFX.

@@ -253,6 +253,35 @@ impl<'a> BufferDesc<'a> {
         (after + 1..self.len()).find(|&i| self.buffer_type(i) == ty)
     }
 
+    /// The output buffer a token is written to: the first `SECBUFFER_TOKEN`,
+    /// else the first `SECBUFFER_EMPTY` (retyped `SECBUFFER_TOKEN` once a
+    /// token is written to it, see [`BufferDesc::write_token`]). Windows'
+    /// packages and Wine's look for both; curl's Schannel code passes one
+    /// EMPTY buffer with `ISC_REQ_ALLOCATE_MEMORY`.
+    pub fn token_slot(&self) -> Option<usize> {
+        self.find(abi::SECBUFFER_TOKEN).or_else(|| self.find(abi::SECBUFFER_EMPTY))
+    }
+
+    /// Writes `data` as the output token of buffer `i` (a [`BufferDesc::token_slot`]),
+    /// typing it `SECBUFFER_TOKEN`; nothing changes when it does not fit.
+    pub fn write_token(&mut self, i: usize, data: &[u8], allocate: bool) -> Result<(), SecError> {
+        self.write_output(i, data, allocate)?;
+        if !data.is_empty() && self.buffer_type(i) == abi::SECBUFFER_EMPTY {
+            self.bufs[i].BufferType = abi::SECBUFFER_TOKEN;
+        }
+        Ok(())
+    }
+
+    /// Empties output buffer `i` (no token this time): no memory under
+    /// `allocate`, else a length of 0; its type is kept.
+    pub fn clear_output(&mut self, i: usize, allocate: bool) {
+        if allocate {
+            self.set_count(i, self.bufs[i].BufferType, 0);
+        } else {
+            self.set_len(i, 0);
+        }
+    }
+
     /// Buffer `i` as it was on entry.
     pub fn original(&self, i: usize) -> Region {
         self.original.get(i)

@@ -307,7 +307,8 @@ fn initialize_security_context() {
             ("phNewContext", E(SEC_E_INVALID_HANDLE)),
             // Nowhere to put the ClientHello: nothing is created, call again with a buffer.
             ("pOutput", E(SEC_E_INSUFFICIENT_MEMORY)),
-            ("pfContextAttr", O(SEC_I_CONTINUE_NEEDED)),
+            // A required output (`_Out_`): refused before anything is created.
+            ("pfContextAttr", E(SEC_E_INVALID_PARAMETER)),
             ("ptsExpiry", O(SEC_I_CONTINUE_NEEDED)),
         ];
         matrix(name, SEC_I_CONTINUE_NEEDED, &params, |n, o| unsafe {
@@ -383,7 +384,8 @@ fn accept_security_context() {
         ("pInput", E(SEC_E_INCOMPLETE_MESSAGE)),
         ("phNewContext", E(SEC_E_INVALID_HANDLE)),
         ("pOutput", E(SEC_E_INSUFFICIENT_MEMORY)),
-        ("pfContextAttr", O(SEC_I_CONTINUE_NEEDED)),
+        // A required output (`_Out_`): refused before anything is created.
+        ("pfContextAttr", E(SEC_E_INVALID_PARAMETER)),
         ("ptsExpiry", O(SEC_I_CONTINUE_NEEDED)),
     ];
     matrix("AcceptSecurityContext (first call)", SEC_I_CONTINUE_NEEDED, &params, |n, o| unsafe {
@@ -959,12 +961,15 @@ fn crypt32() {
         assert_eq!(CertFreeCertificateContext(c), 1, "a double free is ignored");
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
         // PFX and PEM imports with NULL blobs.
-        assert!(PFXImportCertStore(null(), null(), 0).is_null());
+        assert!(PFXImportCertStore(core::ptr::null_mut(), null(), 0).is_null());
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
-        assert_eq!(PFXIsPFXBlob(null()), 0);
-        assert_eq!(PFXVerifyPassword(null(), null(), 0), 0);
+        assert_eq!(PFXIsPFXBlob(core::ptr::null_mut()), 0);
+        assert_eq!(PFXVerifyPassword(core::ptr::null_mut(), null(), 0), 0);
         let lying = CRYPT_DATA_BLOB { cbData: 100, pbData: null_mut() };
-        assert!(PFXImportCertStore(&lying, null(), 0).is_null(), "a length without data");
+        assert!(
+            PFXImportCertStore(core::ptr::from_ref(&lying).cast_mut(), null(), 0).is_null(),
+            "a length without data"
+        );
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
         assert!(SspiRustlsPemImportCertStore(null(), null(), null(), 0).is_null());
         assert_eq!(GetLastError(), E_INVALIDARG as u32);

@@ -18,7 +18,7 @@ fn blob(data: &[u8]) -> CRYPT_DATA_BLOB {
 fn import(name: &str, password: Option<&str>) -> HCERTSTORE {
     let data = Fixture::get().read(name);
     let pw = password.map(wide);
-    unsafe { PFXImportCertStore(&blob(&data), pw.as_ref().map_or(null(), |p| p.as_ptr()), 0) }
+    unsafe { PFXImportCertStore(&mut blob(&data), pw.as_ref().map_or(null(), |p| p.as_ptr()), 0) }
 }
 
 fn find_subject(store: HCERTSTORE, needle: &str) -> PCCERT_CONTEXT {
@@ -142,29 +142,29 @@ fn pfx_bad_passwords_and_input() {
     }
     let good = Fixture::get().read("rsa2048.pfx");
     unsafe {
-        assert_eq!(PFXIsPFXBlob(&blob(&good)), 1);
-        assert_eq!(PFXVerifyPassword(&blob(&good), wide("secret").as_ptr(), 0), 1);
-        assert_eq!(PFXVerifyPassword(&blob(&good), wide("nope").as_ptr(), 0), 0);
-        assert!(PFXImportCertStore(null(), null(), 0).is_null());
+        assert_eq!(PFXIsPFXBlob(&mut blob(&good)), 1);
+        assert_eq!(PFXVerifyPassword(&mut blob(&good), wide("secret").as_ptr(), 0), 1);
+        assert_eq!(PFXVerifyPassword(&mut blob(&good), wide("nope").as_ptr(), 0), 0);
+        assert!(PFXImportCertStore(core::ptr::null_mut(), null(), 0).is_null());
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
         let lying = CRYPT_DATA_BLOB { cbData: 10, pbData: null_mut() };
-        assert!(PFXImportCertStore(&lying, null(), 0).is_null());
+        assert!(PFXImportCertStore(core::ptr::from_ref(&lying).cast_mut(), null(), 0).is_null());
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
-        assert_eq!(PFXIsPFXBlob(null()), 0);
+        assert_eq!(PFXIsPFXBlob(core::ptr::null_mut()), 0);
         // Every truncation fails cleanly.
         for len in (0..good.len()).step_by(97) {
-            assert!(PFXImportCertStore(&blob(&good[..len]), wide("secret").as_ptr(), 0).is_null(), "{len}");
-            assert_eq!(PFXIsPFXBlob(&blob(&good[..len])), 0);
+            assert!(PFXImportCertStore(&mut blob(&good[..len]), wide("secret").as_ptr(), 0).is_null(), "{len}");
+            assert_eq!(PFXIsPFXBlob(&mut blob(&good[..len])), 0);
         }
-        assert!(PFXImportCertStore(&blob(&good[..10]), null(), 0).is_null());
+        assert!(PFXImportCertStore(&mut blob(&good[..10]), null(), 0).is_null());
         assert_eq!(GetLastError(), CRYPT_E_ASN1_EOD as u32);
-        assert!(PFXImportCertStore(&blob(b"garbage garbage"), null(), 0).is_null());
+        assert!(PFXImportCertStore(&mut blob(b"garbage garbage"), null(), 0).is_null());
         assert_eq!(GetLastError(), CRYPT_E_ASN1_BADTAG as u32);
         // Flipped bytes: an error (MAC or decoding), never a crash.
         for i in (0..good.len()).step_by(13) {
             let mut bad = good.clone();
             bad[i] ^= 0x5a;
-            let s = PFXImportCertStore(&blob(&bad), wide("secret").as_ptr(), 0);
+            let s = PFXImportCertStore(&mut blob(&bad), wide("secret").as_ptr(), 0);
             if !s.is_null() {
                 CertCloseStore(s, 0);
             }
@@ -185,7 +185,7 @@ fn certificates_only_pfx_has_no_key() {
     }
     let store = import("rsa2048.pfx", Some("secret"));
     let data = Fixture::get().read("rsa2048.pfx");
-    let only = unsafe { PFXImportCertStore(&blob(&data), wide("secret").as_ptr(), PKCS12_ONLY_CERTIFICATES) };
+    let only = unsafe { PFXImportCertStore(&mut blob(&data), wide("secret").as_ptr(), PKCS12_ONLY_CERTIFICATES) };
     let leaf = find_subject(only, "leaf-rsa2048");
     assert_eq!(acquire(leaf, SECPKG_CRED_INBOUND), SEC_E_NO_CREDENTIALS);
     unsafe {

@@ -21,7 +21,7 @@ fn blob(data: &[u8]) -> CRYPT_DATA_BLOB {
 /// (store, leaf context) of a PFX from the fixture.
 fn pfx_leaf(name: &str) -> (HCERTSTORE, PCCERT_CONTEXT) {
     let data = Fixture::get().read(name);
-    let store = unsafe { PFXImportCertStore(&blob(&data), wide("secret").as_ptr(), 0) };
+    let store = unsafe { PFXImportCertStore(&mut blob(&data), wide("secret").as_ptr(), 0) };
     assert!(!store.is_null(), "{name}: {:#x}", GetLastError());
     let needle = wide("leaf-");
     let leaf = unsafe {

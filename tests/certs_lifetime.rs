@@ -17,7 +17,7 @@ fn stores_and_contexts_are_freed_exactly_when_unreferenced() {
     let blob = CRYPT_DATA_BLOB { cbData: data.len() as u32, pbData: data.as_ptr() as *mut u8 };
     let before = live_objects();
     unsafe {
-        let store = PFXImportCertStore(&blob, wide("secret").as_ptr(), 0);
+        let store = PFXImportCertStore(core::ptr::from_ref(&blob).cast_mut(), wide("secret").as_ptr(), 0);
         assert!(!store.is_null());
         assert_eq!(live_objects(), (before.0 + 3, before.1 + 1));
         let leaf = CertEnumCertificatesInStore(store, null());
@@ -32,7 +32,7 @@ fn stores_and_contexts_are_freed_exactly_when_unreferenced() {
         assert_eq!(live_objects(), before, "the last reference frees the store and its certificates");
 
         // A credential keeps its certificate (and store) until it is freed.
-        let store = PFXImportCertStore(&blob, wide("secret").as_ptr(), 0);
+        let store = PFXImportCertStore(core::ptr::from_ref(&blob).cast_mut(), wide("secret").as_ptr(), 0);
         let leaf = CertEnumCertificatesInStore(store, null());
         let mut certs = [leaf];
         let mut cred: SCHANNEL_CRED = core::mem::zeroed();

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use secur32::abi::*;
+use secur32::entry::contexts::ApplyControlToken;
 
 /// A self-signed server certificate with CA:TRUE (what `openssl req -x509`
 /// makes) that the client does not trust: Windows reports an untrusted root,
@@ -58,5 +59,157 @@ fn untrusted_self_signed_client_certificate_is_an_untrusted_root() {
         assert_eq!(err, ("server", SEC_E_UNTRUSTED_ROOT), "protocols {protocols:#x}");
         client.delete();
         server.delete();
+    }
+}
+
+/// The request flags curl's Schannel backend passes to every
+/// `InitializeSecurityContext` (lib/vtls/schannel.c: sequence and replay
+/// detection, confidentiality, allocated memory, stream, supplied
+/// credentials). curl fails the handshake unless the returned flags equal
+/// these.
+const CURL_ISC_REQ: u32 = ISC_REQ_SEQUENCE_DETECT
+    | ISC_REQ_REPLAY_DETECT
+    | ISC_REQ_CONFIDENTIALITY
+    | ISC_REQ_ALLOCATE_MEMORY
+    | ISC_REQ_STREAM
+    | ISC_REQ_USE_SUPPLIED_CREDS;
+
+/// curl's first call passes one output buffer typed `SECBUFFER_EMPTY`, NULL,
+/// with `ISC_REQ_ALLOCATE_MEMORY`, and reads the token from it: it was
+/// answered `SEC_E_INSUFFICIENT_MEMORY` (only a TOKEN buffer was looked for).
+/// The returned flags equal curl's request, also with the credential curl
+/// makes for `-k` / `--cacert` (`SCH_CRED_MANUAL_CRED_VALIDATION`), which
+/// used to add `ISC_RET_MANUAL_CRED_VALIDATION`; `ISC_RET_USED_SUPPLIED_CREDS`
+/// was missing.
+#[test]
+fn curl_one_empty_output_buffer_and_flag_equality() {
+    assert_eq!(CURL_ISC_REQ, 0x819C);
+    let pki = pki();
+    for protocols in [SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_3_CLIENT] {
+        for cred_flags in [0, SCH_CRED_MANUAL_CRED_VALIDATION] {
+            let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+            server.one_empty_output = true;
+            let mut client = Peer::client(client_credential(protocols, cred_flags), "localhost");
+            client.flags = CURL_ISC_REQ;
+            client.one_empty_output = true;
+            handshake(&mut client, &mut server).unwrap();
+            assert_eq!(client.attrs, CURL_ISC_REQ, "protocols {protocols:#x}, credential flags {cred_flags:#x}");
+            assert_eq!(
+                server.attrs,
+                ASC_RET_SEQUENCE_DETECT
+                    | ASC_RET_REPLAY_DETECT
+                    | ASC_RET_CONFIDENTIALITY
+                    | ASC_RET_STREAM
+                    | ASC_RET_ALLOCATED_MEMORY
+            );
+            // Data both ways, then curl's shutdown: SCHANNEL_SHUTDOWN and an
+            // ISC call with the same one-EMPTY-buffer layout gives close_notify.
+            let (mut c, mut s) = (client.ctx.unwrap(), server.ctx.unwrap());
+            let mut wire = encrypt(&mut c, b"GET / HTTP/1.1\r\n\r\n");
+            let mut inbox = std::mem::take(&mut server.inbox);
+            inbox.append(&mut wire);
+            let (st, plain, _) = decrypt(&mut s, &mut inbox);
+            assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"GET / HTTP/1.1\r\n\r\n"[..]));
+            let mut shutdown = SCHANNEL_SHUTDOWN.to_ne_bytes();
+            let mut tok =
+                [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: shutdown.as_mut_ptr().cast() }];
+            let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: tok.as_mut_ptr() };
+            assert_eq!(unsafe { ApplyControlToken(&mut c, &mut desc) }, SEC_E_OK);
+            client.done = false;
+            client.inbox.clear();
+            let (st, close) = client.call();
+            assert_eq!(st, SEC_E_OK);
+            assert_eq!(client.attrs, CURL_ISC_REQ);
+            assert!(!close.is_empty(), "close_notify in the EMPTY buffer");
+            let mut inbox = close;
+            let (st, _, _) = decrypt(&mut s, &mut inbox);
+            assert_eq!(st, SEC_I_CONTEXT_EXPIRED, "the server reads close_notify");
+            client.delete();
+            server.delete();
+        }
+    }
+}
+
+/// Flags are returned for what was requested, never for what the
+/// credential or the handshake did on its own: `ISC_RET_MANUAL_CRED_VALIDATION`
+/// when `ISC_REQ_MANUAL_CRED_VALIDATION` was asked, not for the credential
+/// flag; no `ISC_RET_MUTUAL_AUTH` for a client certificate sent unasked.
+#[test]
+fn returned_flags_follow_the_request() {
+    let pki = pki();
+    let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+    server.flags |= ASC_REQ_MUTUAL_AUTH;
+    let mut client = Peer::client(client_credential_with_cert(&pki.client), "localhost");
+    handshake(&mut client, &mut server).unwrap();
+    assert_eq!(client.attrs & (ISC_RET_MUTUAL_AUTH | ISC_RET_MANUAL_CRED_VALIDATION | ISC_RET_USED_SUPPLIED_CREDS), 0);
+    assert_ne!(server.attrs & ASC_RET_MUTUAL_AUTH, 0);
+    client.delete();
+    server.delete();
+
+    let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+    let mut client = Peer::client(client_credential(0, 0), "localhost");
+    client.flags |= ISC_REQ_MANUAL_CRED_VALIDATION | ISC_REQ_EXTENDED_ERROR;
+    handshake(&mut client, &mut server).unwrap();
+    assert_eq!(
+        client.attrs & (ISC_RET_MANUAL_CRED_VALIDATION | ISC_RET_EXTENDED_ERROR | ISC_RET_MUTUAL_AUTH),
+        ISC_RET_MANUAL_CRED_VALIDATION | ISC_RET_EXTENDED_ERROR
+    );
+    client.delete();
+    server.delete();
+}
+
+/// A server asking for an optional client certificate, a client without one:
+/// `SEC_I_INCOMPLETE_CREDENTIALS`, and curl / Chromium / the SDK's WebClient
+/// call again with the SAME input. That was fed to rustls a second time
+/// (`SEC_E_ILLEGAL_MESSAGE` in TLS 1.2, a corrupt stream in TLS 1.3). Both
+/// retry styles complete, without a certificate, in both versions.
+#[test]
+fn incomplete_credentials_retried_with_the_same_input_or_empty_input() {
+    let pki = pki();
+    for protocols in [SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_3_CLIENT] {
+        for same_input in [true, false] {
+            let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+            server.flags |= ASC_REQ_MUTUAL_AUTH;
+            let mut client = Peer::client(client_credential(protocols, 0), "localhost");
+            client.same_input_after_incomplete_creds = same_input;
+            client.one_empty_output = same_input;
+            let mut c2s = std::collections::VecDeque::new();
+            let mut s2c = std::collections::VecDeque::new();
+            for _ in 0..20 {
+                c2s.extend(client.run(&mut s2c).unwrap());
+                s2c.extend(server.run(&mut c2s).unwrap());
+                if client.done && server.done {
+                    break;
+                }
+            }
+            let what = format!("protocols {protocols:#x}, same input {same_input}");
+            assert_eq!(client.statuses.iter().filter(|&&s| s == SEC_I_INCOMPLETE_CREDENTIALS).count(), 1, "{what}");
+            assert!(client.done && server.done, "{what}: {:x?} / {:x?}", client.statuses, server.statuses);
+            assert_eq!(server.attrs & ASC_RET_MUTUAL_AUTH, 0, "{what}");
+            // What is still on the wire (TLS 1.3 tickets) is read first.
+            client.inbox.extend(s2c.drain(..));
+            server.inbox.extend(c2s.drain(..));
+            // The stream is intact: data flows both ways.
+            let (mut c, mut s) = (client.ctx.unwrap(), server.ctx.unwrap());
+            let mut inbox = std::mem::take(&mut server.inbox);
+            inbox.extend(encrypt(&mut c, b"ping"));
+            let (st, plain, _) = decrypt(&mut s, &mut inbox);
+            assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"ping"[..]), "{what}");
+            let mut inbox = std::mem::take(&mut client.inbox);
+            inbox.extend(encrypt(&mut s, b"pong"));
+            let mut plain = Vec::new();
+            // TLS 1.3 tickets come first: read until the data.
+            for _ in 0..4 {
+                let (st, p, _) = decrypt(&mut c, &mut inbox);
+                assert!(matches!(st, SEC_E_OK | SEC_I_RENEGOTIATE), "{what}: {st:#x}");
+                plain.extend(p);
+                if !plain.is_empty() {
+                    break;
+                }
+            }
+            assert_eq!(plain, b"pong", "{what}");
+            client.delete();
+            server.delete();
+        }
     }
 }

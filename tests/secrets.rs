@@ -394,7 +394,7 @@ fn logged_session() {
     let bytes = std::fs::read(&pfx).unwrap();
     let blob = CRYPT_DATA_BLOB { cbData: bytes.len() as u32, pbData: bytes.as_ptr() as *mut u8 };
     let pw = wide(PASSWORD);
-    let store = unsafe { PFXImportCertStore(&blob, pw.as_ptr(), 0) };
+    let store = unsafe { PFXImportCertStore(core::ptr::from_ref(&blob).cast_mut(), pw.as_ptr(), 0) };
     assert!(!store.is_null(), "PFX import");
     let cert = unsafe { CertEnumCertificatesInStore(store, core::ptr::null()) };
     assert!(!cert.is_null());

@@ -72,7 +72,7 @@ pub fn server_credential(id: &Identity, version: Version) -> CredHandle {
     let blob = CRYPT_DATA_BLOB { cbData: id.pfx.len() as u32, pbData: id.pfx.as_ptr() as *mut u8 };
     let password = wide(PFX_PASSWORD);
     // SAFETY: the blob and the password outlive the call.
-    let store = unsafe { PFXImportCertStore(&blob, password.as_ptr(), 0) };
+    let store = unsafe { PFXImportCertStore(core::ptr::from_ref(&blob).cast_mut(), password.as_ptr(), 0) };
     assert!(!store.is_null(), "PFXImportCertStore");
     // SAFETY: a live store; NULL asks for the first certificate.
     let cert = unsafe { CertEnumCertificatesInStore(store, core::ptr::null()) };

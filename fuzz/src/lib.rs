@@ -1415,9 +1415,9 @@ pub fn certs(data: &[u8]) {
                 let blob = CRYPT_DATA_BLOB { cbData: der.len() as u32, pbData: der.as_ptr() as *mut u8 };
                 let password = [None, Some(wide("")), Some(wide("password")), Some(wide("test"))][pw as usize].clone();
                 let pw_ptr = password.as_ref().map_or(core::ptr::null(), |p| p.as_ptr());
-                PFXIsPFXBlob(&blob);
-                PFXVerifyPassword(&blob, pw_ptr, 0);
-                let store = PFXImportCertStore(&blob, pw_ptr, 0);
+                PFXIsPFXBlob(core::ptr::from_ref(&blob).cast_mut());
+                PFXVerifyPassword(core::ptr::from_ref(&blob).cast_mut(), pw_ptr, 0);
+                let store = PFXImportCertStore(core::ptr::from_ref(&blob).cast_mut(), pw_ptr, 0);
                 if !store.is_null() {
                     exercise_store(store);
                     assert_ne!(CertCloseStore(store, 0), 0);
@@ -1439,7 +1439,7 @@ pub fn certs(data: &[u8]) {
             _ => {
                 let der = r.rest();
                 let blob = CRYPT_DATA_BLOB { cbData: der.len() as u32, pbData: der.as_ptr() as *mut u8 };
-                PFXIsPFXBlob(&blob);
+                PFXIsPFXBlob(core::ptr::from_ref(&blob).cast_mut());
                 let store = CertOpenStore(CERT_STORE_PROV_MEMORY as LPCSTR, 0, 0, 0, core::ptr::null());
                 assert!(!store.is_null());
                 let mut c: PCCERT_CONTEXT = core::ptr::null();

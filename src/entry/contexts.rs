@@ -30,6 +30,11 @@ unsafe fn step(
     pf_attr: *mut ULONG,
     expiry: *mut TimeStamp,
 ) -> SecResult<SECURITY_STATUS> {
+    // A required output (`_Out_ PULONG pfContextAttr`; only `ptsExpiry` is
+    // optional): refused before any work, before a context exists.
+    if pf_attr.is_null() {
+        return Err(SecError::invalid_parameter("NULL pfContextAttr"));
+    }
     let existing = if ph_ctx.is_null() {
         None
     } else {

@@ -748,7 +748,7 @@ unsafe fn password(p: LPCWSTR) -> SecResult<Zeroizing<Option<String>>> {
 /// `PKCS12_ONLY_CERTIFICATES` skips the keys.
 #[no_mangle]
 pub unsafe extern "system" fn PFXImportCertStore(
-    pPFX: *const CRYPT_DATA_BLOB,
+    pPFX: *mut CRYPT_DATA_BLOB,
     szPassword: LPCWSTR,
     dwFlags: DWORD,
 ) -> HCERTSTORE {
@@ -764,7 +764,7 @@ pub unsafe extern "system" fn PFXImportCertStore(
 
 /// `PFXIsPFXBlob`.
 #[no_mangle]
-pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *const CRYPT_DATA_BLOB) -> BOOL {
+pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *mut CRYPT_DATA_BLOB) -> BOOL {
     crypt!("PFXIsPFXBlob", [pPFX], 0, {
         // SAFETY: a readable blob per the caller contract.
         let data = unsafe { blob(pPFX) }?;
@@ -775,7 +775,7 @@ pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *const CRYPT_DATA_BLOB) -> BOOL
 /// `PFXVerifyPassword`: whether the password opens the PFX (its MAC).
 #[no_mangle]
 pub unsafe extern "system" fn PFXVerifyPassword(
-    pPFX: *const CRYPT_DATA_BLOB,
+    pPFX: *mut CRYPT_DATA_BLOB,
     szPassword: LPCWSTR,
     dwFlags: DWORD,
 ) -> BOOL {

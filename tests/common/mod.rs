@@ -176,6 +176,11 @@ pub struct Peer {
     pub calls: usize,
     /// Every status returned, in order.
     pub statuses: Vec<i32>,
+    /// curl's output layout: one `SECBUFFER_EMPTY` buffer, NULL, no ALERT buffer.
+    pub one_empty_output: bool,
+    /// After `SEC_I_INCOMPLETE_CREDENTIALS`, call again with the same input
+    /// (curl, Chromium, the SDK's WebClient) instead of what EXTRA left.
+    pub same_input_after_incomplete_creds: bool,
 }
 
 impl Peer {
@@ -215,6 +220,8 @@ impl Peer {
             expiry: 0,
             calls: 0,
             statuses: Vec::new(),
+            one_empty_output: false,
+            same_input_after_incomplete_creds: false,
         }
     }
 
@@ -253,7 +260,11 @@ impl Peer {
                 pvBuffer: alert.as_mut_ptr().cast(),
             },
         ];
-        let mut outdesc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: outbufs.as_mut_ptr() };
+        if self.one_empty_output {
+            outbufs[0].BufferType = SECBUFFER_EMPTY;
+        }
+        let out_count = if self.one_empty_output { 1 } else { 2 };
+        let mut outdesc = SecBufferDesc { ulVersion: 0, cBuffers: out_count, pBuffers: outbufs.as_mut_ptr() };
         let flags = if self.out_buf.is_some() { self.flags & !ISC_REQ_ALLOCATE_MEMORY } else { self.flags };
         let mut new_ctx = CtxtHandle::default();
         let mut attrs = 0u32;
@@ -313,6 +324,9 @@ impl Peer {
         // Output token: valid on success, and on failure with EXTENDED_ERROR.
         let extended = if self.server { ASC_REQ_EXTENDED_ERROR } else { ISC_REQ_EXTENDED_ERROR };
         let readable = ok || self.flags & extended != 0 || self.out_buf.is_none();
+        if self.one_empty_output && outbufs[0].cbBuffer > 0 {
+            assert_eq!(outbufs[0].BufferType, SECBUFFER_TOKEN, "the EMPTY buffer holding the token is retyped TOKEN");
+        }
         let out = if readable && outbufs[0].cbBuffer > 0 && !outbufs[0].pvBuffer.is_null() {
             let v =
                 unsafe { core::slice::from_raw_parts(outbufs[0].pvBuffer as *const u8, outbufs[0].cbBuffer as usize) }
@@ -326,6 +340,8 @@ impl Peer {
         };
         if status == SEC_E_INCOMPLETE_MESSAGE {
             assert!(inbufs.iter().any(|b| b.BufferType == SECBUFFER_MISSING), "INCOMPLETE_MESSAGE marks MISSING");
+        } else if status == SEC_I_INCOMPLETE_CREDENTIALS && self.same_input_after_incomplete_creds {
+            // The caller ignores EXTRA and repeats its input.
         } else if ok {
             let extra = inbufs.iter().find(|b| b.BufferType == SECBUFFER_EXTRA).map_or(0, |b| b.cbBuffer as usize);
             let n = self.inbox.len();

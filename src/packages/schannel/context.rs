@@ -83,23 +83,32 @@ impl SchannelContext {
         self.established.get().ok_or(SecError::invalid_handle("the handshake is not complete"))
     }
 
-    fn ret_flags(&self, flags: ULONG, est: Option<&Established>, hooks: Option<&Hooks>) -> ULONG {
+    /// The `ISC_RET_*` / `ASC_RET_*` flags Schannel reports: the stream
+    /// protections it always gives, plus one flag for each request flag it
+    /// honours, and only when requested (Microsoft's "Context Requirements";
+    /// Wine's Windows-verified `dlls/secur32/tests/schannel.c` records the
+    /// same). Callers compare them: curl fails the handshake unless the
+    /// returned flags equal the requested ones, so nothing is added that was
+    /// not asked for (a credential's `SCH_CRED_MANUAL_CRED_VALIDATION` does
+    /// not make `ISC_RET_MANUAL_CRED_VALIDATION`; a client certificate sent
+    /// does not make `ISC_RET_MUTUAL_AUTH`).
+    fn ret_flags(&self, flags: ULONG, est: Option<&Established>) -> ULONG {
         let mut r;
         match self.side {
             Side::Client => {
                 r = ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT | ISC_RET_CONFIDENTIALITY | ISC_RET_STREAM;
-                r |= flags & (ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_EXTENDED_ERROR);
-                if self.manual_validation.load(Ordering::Relaxed) {
-                    r |= ISC_RET_MANUAL_CRED_VALIDATION;
-                }
-                if hooks.is_some_and(|h| h.cert_sent.load(Ordering::Relaxed)) {
-                    r |= ISC_RET_MUTUAL_AUTH;
-                }
+                // Each of these ISC_REQ_ bits is the same bit as its ISC_RET_.
+                r |= flags
+                    & (ISC_REQ_ALLOCATE_MEMORY
+                        | ISC_REQ_EXTENDED_ERROR
+                        | ISC_REQ_USE_SUPPLIED_CREDS
+                        | ISC_REQ_MANUAL_CRED_VALIDATION
+                        | ISC_REQ_MUTUAL_AUTH);
             }
             Side::Server => {
                 r = ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT | ASC_RET_CONFIDENTIALITY | ASC_RET_STREAM;
                 r |= flags & (ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_EXTENDED_ERROR);
-                if est.is_some_and(|e| !e.negotiated.peer_certs.is_empty()) {
+                if flags & ASC_REQ_MUTUAL_AUTH != 0 && est.is_some_and(|e| !e.negotiated.peer_certs.is_empty()) {
                     r |= ASC_RET_MUTUAL_AUTH;
                 }
             }
@@ -126,7 +135,7 @@ impl SchannelContext {
                 }
             }
         }
-        let attrs = self.ret_flags(flags, Some(est), lock(&self.hooks).as_deref());
+        let attrs = self.ret_flags(flags, Some(est));
         Ok(StepResult { status: SEC_E_OK, attributes: attrs, expiry: Some(NEVER) })
     }
 }
@@ -156,7 +165,7 @@ impl SecurityContext for SchannelContext {
             handshake::flush(&mut out, io.output, allocate)?;
             *lock(&self.failed) = Some(SecError::new(SEC_E_CONTEXT_EXPIRED, "the context was shut down"));
             *guard = None;
-            return Ok(StepResult { status: SEC_E_OK, attributes: self.ret_flags(flags, None, None), expiry: None });
+            return Ok(StepResult { status: SEC_E_OK, attributes: self.ret_flags(flags, None), expiry: None });
         }
         let hs = guard.as_mut().ok_or(SecError::new(SEC_E_CONTEXT_EXPIRED, "the context was shut down"))?;
         let creds = self.credentials()?;
@@ -166,7 +175,7 @@ impl SecurityContext for SchannelContext {
         let hooks = Arc::clone(&hs.hooks);
         match outcome {
             Ok(StepOutcome::InProgress(status)) => {
-                let attrs = self.ret_flags(flags, None, Some(&hooks));
+                let attrs = self.ret_flags(flags, None);
                 self.attributes.store(attrs, Ordering::Relaxed);
                 Ok(StepResult { status, attributes: attrs, expiry: None })
             }
@@ -179,7 +188,7 @@ impl SecurityContext for SchannelContext {
                 *guard = None;
                 *lock(&self.hooks) = Some(hooks.clone());
                 let est = self.established.get_or_init(|| est);
-                let attrs = self.ret_flags(flags, Some(est), Some(&hooks));
+                let attrs = self.ret_flags(flags, Some(est));
                 self.attributes.store(attrs, Ordering::Relaxed);
                 let expiry = super::attributes::peer_expiry(est).unwrap_or(NEVER);
                 Ok(StepResult { status: SEC_E_OK, attributes: attrs, expiry: Some(expiry) })

@@ -96,7 +96,8 @@ pub struct Handshake {
     /// Output not yet handed to the caller.
     pub pending: Vec<u8>,
     pub hooks: Arc<Hooks>,
-    /// Input consumed by a call whose output did not fit; a retry repeats it.
+    /// Input consumed by a call whose output did not fit, or that answered
+    /// `SEC_I_INCOMPLETE_CREDENTIALS`; a retry may repeat it.
     retry_prefix: Vec<u8>,
     /// Server → client handshake bytes, until the ServerHello is parsed.
     server_flight: Vec<u8>,
@@ -474,6 +475,11 @@ impl Handshake {
             && !self.incomplete_creds_reported;
         if incomplete_creds {
             self.incomplete_creds_reported = true;
+            // Callers answer in one of two ways: with EMPTY input (.NET), or
+            // with the same input again (curl, Chromium, the Platform SDK's
+            // WebClient sample, which do not look at EXTRA here). The input
+            // was consumed: a repeat of it is recognised as a retry is.
+            self.retry_prefix = token[..consumed].to_vec();
             mark_extra(input.as_deref_mut(), token_idx, extra);
             clear_output(output.as_deref_mut(), allocate);
             return Ok(StepOutcome::InProgress(SEC_I_INCOMPLETE_CREDENTIALS));
@@ -524,9 +530,9 @@ impl Handshake {
                     let _ = out.write_output(i, rec, allocate);
                 }
                 if extended {
-                    if let Some(i) = out.find(SECBUFFER_TOKEN) {
+                    if let Some(i) = out.token_slot() {
                         let all = core::mem::take(&mut self.pending);
-                        let _ = out.write_output(i, &all, allocate);
+                        let _ = out.write_token(i, &all, allocate);
                     }
                 }
             }
@@ -669,33 +675,30 @@ fn mark_extra(input: Option<&mut BufferDesc<'_>>, token_idx: Option<usize>, n: u
 
 fn clear_output(output: Option<&mut BufferDesc<'_>>, allocate: bool) {
     if let Some(out) = output {
-        if let Some(i) = out.find(SECBUFFER_TOKEN) {
-            if allocate {
-                out.set_count(i, SECBUFFER_TOKEN, 0);
-            } else {
-                out.set_len(i, 0);
-            }
+        if let Some(i) = out.token_slot() {
+            out.clear_output(i, allocate);
         }
     }
 }
 
-/// Moves `pending` into the caller's TOKEN buffer; on failure nothing moves.
+/// Moves `pending` into the caller's token buffer (TOKEN, else the first
+/// EMPTY: [`BufferDesc::token_slot`]); on failure nothing moves.
 pub fn flush(pending: &mut Vec<u8>, output: Option<&mut BufferDesc<'_>>, allocate: bool) -> SecResult<()> {
     let Some(out) = output else {
         return if pending.is_empty() { Ok(()) } else { Err(SecError::no_memory("output needed but pOutput is NULL")) };
     };
-    let Some(i) = out.find(SECBUFFER_TOKEN) else {
+    let Some(i) = out.token_slot() else {
         return if pending.is_empty() {
             Ok(())
         } else {
-            Err(SecError::no_memory("output needed but there is no SECBUFFER_TOKEN"))
+            Err(SecError::no_memory("output needed but there is no SECBUFFER_TOKEN or SECBUFFER_EMPTY buffer"))
         };
     };
     if pending.is_empty() {
-        clear_output(Some(out), allocate);
+        out.clear_output(i, allocate);
         return Ok(());
     }
-    out.write_output(i, pending, allocate)?;
+    out.write_token(i, pending, allocate)?;
     pending.clear();
     Ok(())
 }
