@@ -122,7 +122,7 @@ def test_acquire_lying_arrays(lib):
     assert acquire_status(lib, S.schannel_cred(cCreds=1)) == S.SEC_E_UNKNOWN_CREDENTIALS
     # A certificate context the library never handed out.
     foreign = S.CERT_CONTEXT()
-    array = (c_void_p * 1)(cast(byref(foreign), c_void_p).value)
+    array = (S.PCCERT_CONTEXT * 1)(cast(byref(foreign), S.PCCERT_CONTEXT))
     assert acquire_status(lib, S.schannel_cred(cCreds=1, paCred=array)) == S.SEC_E_UNKNOWN_CREDENTIALS
     # cSupportedAlgs without the array, or absurdly large.
     assert acquire_status(lib, S.schannel_cred(cSupportedAlgs=2)) == S.SEC_E_UNKNOWN_CREDENTIALS
