@@ -100,9 +100,10 @@ test-lint: lint
 test-header:
 	$(CARGO) test --test header_fresh
 
-# Every struct layout and constant against mingw-w64's Windows headers.
+# Every struct layout and constant, and every export's prototype, against
+# mingw-w64's Windows headers.
 test-abi:
-	$(CARGO) test --test abi_mingw -- --nocapture
+	$(CARGO) test --test abi_mingw --test prototypes_mingw -- --nocapture
 
 # All Rust tests: unit tests and every integration test in tests/.
 test-rust:

@@ -90,6 +90,11 @@ typedef WCHAR *PWSTR;
 typedef WCHAR *LPWSTR;
 typedef const WCHAR *PCWSTR;
 typedef const WCHAR *LPCWSTR;
+typedef union _LARGE_INTEGER {
+  struct { DWORD LowPart; LONG HighPart; };
+  struct { DWORD LowPart; LONG HighPart; } u;
+  LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
 #endif /* basic Windows types */
 
 #ifndef GUID_DEFINED
@@ -108,13 +113,10 @@ typedef CHAR SEC_CHAR;
 /* SECURITY_STATUS: an HRESULT-style LONG; SEC_E_* are negative. */
 typedef LONG SECURITY_STATUS;
 
-/* SECURITY_INTEGER / TimeStamp: Windows' LARGE_INTEGER shape, 8-byte aligned,
+/* SECURITY_INTEGER / TimeStamp: Windows' LARGE_INTEGER itself (as in Windows'
+ * sspi.h, so a C++ caller's LARGE_INTEGER * is a PTimeStamp), 8-byte aligned,
  * counting 100 ns intervals since 1601-01-01 UTC. */
-typedef union _SECURITY_INTEGER {
-  struct { ULONG LowPart; LONG HighPart; };
-  struct { ULONG LowPart; LONG HighPart; } u;
-  LONGLONG QuadPart;
-} SECURITY_INTEGER, *PSECURITY_INTEGER;
+typedef LARGE_INTEGER _SECURITY_INTEGER, SECURITY_INTEGER, *PSECURITY_INTEGER;
 typedef SECURITY_INTEGER TimeStamp;
 typedef SECURITY_INTEGER *PTimeStamp;
 
@@ -3450,14 +3452,14 @@ DWORD CertGetNameStringA(PCCERT_CONTEXT pCertContext,
 
 // `CertNameToStrW`.
 DWORD CertNameToStrW(DWORD dwCertEncodingType,
-                     const CERT_NAME_BLOB *pName,
+                     CERT_NAME_BLOB *pName,
                      DWORD dwStrType,
                      LPWSTR psz,
                      DWORD csz);
 
 // `CertNameToStrA`.
 DWORD CertNameToStrA(DWORD dwCertEncodingType,
-                     const CERT_NAME_BLOB *pName,
+                     CERT_NAME_BLOB *pName,
                      DWORD dwStrType,
                      LPSTR psz,
                      DWORD csz);
@@ -3465,8 +3467,7 @@ DWORD CertNameToStrA(DWORD dwCertEncodingType,
 // `CertVerifyTimeValidity`: -1 before NotBefore, 1 after NotAfter, 0 in
 // between. `pTimeToVerify` NULL means now. A NULL `pCertInfo` answers 1
 // (not valid) with `E_INVALIDARG`.
-LONG CertVerifyTimeValidity(const struct _FILETIME *pTimeToVerify,
-                            const struct _CERT_INFO *pCertInfo);
+LONG CertVerifyTimeValidity(struct _FILETIME *pTimeToVerify, struct _CERT_INFO *pCertInfo);
 
 // `PFXImportCertStore`: a memory store with the PFX's certificates, each
 // with its private key when the PFX has one (usable as a Schannel

@@ -952,8 +952,8 @@ fn crypt32() {
         assert_eq!(name[0], 0);
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
         assert!(CertGetNameStringW(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), null_mut(), 0) > 1, "size query");
-        assert_eq!(CertNameToStrW(X509_ASN_ENCODING, null(), CERT_SIMPLE_NAME_STR, name.as_mut_ptr(), 8), 1);
-        assert_eq!(CertVerifyTimeValidity(null(), null()), 1);
+        assert_eq!(CertNameToStrW(X509_ASN_ENCODING, null_mut(), CERT_SIMPLE_NAME_STR, name.as_mut_ptr(), 8), 1);
+        assert_eq!(CertVerifyTimeValidity(null_mut(), null_mut()), 1);
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
         assert!(CertDuplicateCertificateContext(null()).is_null());
         assert_eq!(CertFreeCertificateContext(null()), 1);

@@ -328,8 +328,15 @@ fn context_fields_match_the_certificate() {
     let n = unsafe { CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, null_mut(), a.as_mut_ptr().cast(), 64) };
     assert_eq!(&a[..n as usize], b"leaf-rsa2048\0");
     // CertNameToStr on the subject blob.
-    let n =
-        unsafe { CertNameToStrA(X509_ASN_ENCODING, &info.Subject, CERT_SIMPLE_NAME_STR, a.as_mut_ptr().cast(), 64) };
+    let n = unsafe {
+        CertNameToStrA(
+            X509_ASN_ENCODING,
+            core::ptr::from_ref(&info.Subject).cast_mut(),
+            CERT_SIMPLE_NAME_STR,
+            a.as_mut_ptr().cast(),
+            64,
+        )
+    };
     assert_eq!(&a[..n as usize], b"leaf-rsa2048, Leaf Org, \"Unit, Inc.\"\0");
     // Hash properties match openssl's fingerprints.
     let fp = f.x509("rsa2048.pem", &["-fingerprint", "-sha1"]);

@@ -1322,10 +1322,10 @@ fn exercise_context(c: PCCERT_CONTEXT) {
         let info = (*c).pCertInfo;
         for blob in [&(*info).Subject, &(*info).Issuer] {
             for ty in [CERT_SIMPLE_NAME_STR, CERT_OID_NAME_STR, CERT_X500_NAME_STR | CERT_NAME_STR_REVERSE_FLAG] {
-                CertNameToStrW(X509_ASN_ENCODING, blob, ty, name.as_mut_ptr(), 256);
+                CertNameToStrW(X509_ASN_ENCODING, core::ptr::from_ref(blob).cast_mut(), ty, name.as_mut_ptr(), 256);
             }
         }
-        CertVerifyTimeValidity(core::ptr::null(), info);
+        CertVerifyTimeValidity(core::ptr::null_mut(), info);
         let mut hash = [0u8; 64];
         for prop in
             [CERT_SHA1_HASH_PROP_ID, CERT_SHA256_HASH_PROP_ID, CERT_KEY_IDENTIFIER_PROP_ID, CERT_KEY_PROV_INFO_PROP_ID]

@@ -670,7 +670,7 @@ unsafe fn name_to_str(
 #[no_mangle]
 pub unsafe extern "system" fn CertNameToStrW(
     dwCertEncodingType: DWORD,
-    pName: *const CERT_NAME_BLOB,
+    pName: *mut CERT_NAME_BLOB,
     dwStrType: DWORD,
     psz: LPWSTR,
     csz: DWORD,
@@ -686,7 +686,7 @@ pub unsafe extern "system" fn CertNameToStrW(
 #[no_mangle]
 pub unsafe extern "system" fn CertNameToStrA(
     dwCertEncodingType: DWORD,
-    pName: *const CERT_NAME_BLOB,
+    pName: *mut CERT_NAME_BLOB,
     dwStrType: DWORD,
     psz: LPSTR,
     csz: DWORD,
@@ -702,10 +702,7 @@ pub unsafe extern "system" fn CertNameToStrA(
 /// between. `pTimeToVerify` NULL means now. A NULL `pCertInfo` answers 1
 /// (not valid) with `E_INVALIDARG`.
 #[no_mangle]
-pub unsafe extern "system" fn CertVerifyTimeValidity(
-    pTimeToVerify: *const FILETIME,
-    pCertInfo: *const CERT_INFO,
-) -> LONG {
+pub unsafe extern "system" fn CertVerifyTimeValidity(pTimeToVerify: *mut FILETIME, pCertInfo: *mut CERT_INFO) -> LONG {
     crypt!("CertVerifyTimeValidity", [pTimeToVerify, pCertInfo], 1, {
         if pCertInfo.is_null() {
             return Err(invalid_arg("NULL pCertInfo"));
