@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from interop_support import EXAMPLES, PASSWORD, PROGRAMS, VALGRIND, tool
+from interop_support import EXAMPLES, PASSWORD, PROGRAMS, VALGRIND, compile_flags, tool
 
 
 def test_tls_demo(programs, pki, client_env):
@@ -180,3 +180,21 @@ def test_examples_build_as_windows_programs(tmp_path, program):
     )
     assert r.returncode == 0, r.stderr.decode()
     assert (tmp_path / f"{program}.exe").read_bytes()[:2] == b"MZ"
+
+
+@pytest.mark.parametrize("flag", ["-tls1_3", "-tls1_2"])
+def test_minimal_client_against_s_server(lib_dir, tmp_path, s_server, client_env, flag):
+    """minimal_client.c, whose token loop the README quotes, against OpenSSL: the page
+    s_server -www sends comes out whole, and the exit status says close_notify arrived."""
+    pre, post = compile_flags(lib_dir)
+    exe = tmp_path / "minimal_client"
+    r = subprocess.run(pre + [str(EXAMPLES / "minimal_client.c"), "-o", str(exe)] + post, capture_output=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    srv = s_server("server-ecdsa", flag, "-www")
+    r = subprocess.run([exe, "localhost", str(srv.port)], env=client_env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    page = r.stdout.decode(errors="replace")
+    assert page.startswith("HTTP/1.0 200 ok\r\n"), page
+    assert f"Protocol  : TLSv1.{3 if flag == '-tls1_3' else 2}" in page, page
+    assert page.rstrip().endswith("</HTML>"), page[-200:]

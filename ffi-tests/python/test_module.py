@@ -146,4 +146,5 @@ def test_load_declares_windows_widths(lib):
     assert lib.InitializeSecurityContextW.argtypes[3] is ctypes.c_uint32
     assert lib.InitializeSecurityContextW.restype is ctypes.c_int32
     assert lib.CertGetNameStringW.restype is ctypes.c_uint32
-    assert ctypes.c_ulong not in lib.DecryptMessage.argtypes
+    # (CtxtHandle *, ULONG fQOP, SecBufferDesc *, ULONG MessageSeqNo): 32-bit ULONGs, not Linux's 64.
+    assert [ctypes.sizeof(t) for t in lib.EncryptMessage.argtypes] == [8, 4, 8, 4]
