@@ -1,8 +1,11 @@
-# sspi-rustls: build, demo, tests, install. See README.md.
+# sspi-rustls: build, demo, tests, install. See README.md and docs/testing.md.
 #
-#   make demo                     build the library and run the C demo
-#   make test                     every test layer, stopping at the first failure
+#   make demo                     build the library and run the C demo (installs what it lacks)
+#   make test                     every test layer, stopping at the first failure (installs what it lacks)
+#   make deps                     only the preflight + install of `make test` (NO_INSTALL=1: only the list)
+#   make examples                 the C examples into ffi-tests/build/examples/
 #   make install PREFIX=/usr/local (DESTDIR supported), make uninstall
+#   make staticlib                target/release/libsecur32.a (not built by default)
 #   make lint                     cargo fmt --check + clippy -D warnings (also the first test layer)
 #   make fuzz FUZZ_SECONDS=600    every fuzz target for that long each (not part of make test)
 
@@ -11,39 +14,78 @@ SHELL := /bin/bash
 CARGO ?= $(if $(shell command -v cargo),cargo,$(HOME)/.cargo/bin/cargo)
 CXX ?= c++
 PYTHON ?= $(if $(wildcard .venv/bin/python3),.venv/bin/python3,python3)
+# The nightly of test-miri and test-fuzz-smoke: pinned in .ci/nightly-toolchain (override: NIGHTLY=nightly).
+NIGHTLY ?= $(shell cat .ci/nightly-toolchain)
+export NIGHTLY
+# Scripts run by the recipes find rustup's cargo even when it is not on the caller's PATH yet.
+export PATH := $(PATH):$(HOME)/.cargo/bin
+STRIP ?= strip
+LDCONFIG ?= ldconfig
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The directories the dynamic loader searches: `make install` runs ldconfig when it installs
+# into one of them (and DESTDIR is empty), and says what to do otherwise.
+LOADER_DIRS ?= /lib /usr/lib /lib64 /usr/lib64 \
+               $(shell sed -n 's@^[[:space:]]*\(/[^[:space:]\#]*\).*@\1@p' /etc/ld.so.conf /etc/ld.so.conf.d/*.conf 2>/dev/null)
+SYSTEM_LIBDIR := $(if $(DESTDIR),,$(filter $(patsubst %/,%,$(LIBDIR)),$(LOADER_DIRS)))
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
 RELEASE := target/release
 LIB := $(RELEASE)/libsecur32.so
 BUILD := ffi-tests/build
 HEADERS := $(wildcard include/*.h)
+EXAMPLES := tls_demo sspi_client sspi_server minimal_client
 
 # The layers of `make test`, in order. Each is also a target of its own.
 TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix \
                test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke
 FUZZ_SECONDS ?= 600
 
-.PHONY: all build demo test $(TEST_LAYERS) install uninstall lint clean bench bench-short fuzz
+.PHONY: all build deps deps-demo demo run-demo examples staticlib test $(TEST_LAYERS) install uninstall lint \
+        clean bench bench-short fuzz
 
 all: build
 
 build:
-	@command -v $(CARGO) >/dev/null || { echo "cargo not found: run .ci/install-deps (installs Rust and the test tools)"; exit 1; }
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: run make deps (or .ci/install-deps)"; exit 1; }
 	$(CARGO) build --release
 	ln -sf libsecur32.so $(RELEASE)/libsecur32.so.0
 
-demo: build
-	@mkdir -p $(BUILD)
-	ffi-tests/examples/make-demo-cert.sh $(BUILD)/demo
-	$(CC) -std=c11 -Wall -Wextra -Werror -Iinclude ffi-tests/examples/tls_demo.c \
-	    -L$(RELEASE) -lsecur32 -Wl,-rpath,$(abspath $(RELEASE)) -pthread -o $(BUILD)/tls_demo
-	SSL_CERT_FILE=$(BUILD)/demo/ca.pem $(BUILD)/tls_demo $(BUILD)/demo/server.pfx demo
+# The preflight (.ci/preflight: every missing tool at once, with its fix), then
+# .ci/install-deps when something is missing (Debian 12, as root or with sudo).
+# NO_INSTALL=1: stop after the list.
+deps deps-demo:
+	@kind=$(if $(filter deps-demo,$@),demo,test); \
+	.ci/preflight $$kind && exit 0; \
+	if [ -n "$(NO_INSTALL)" ]; then echo "NO_INSTALL is set: install the above, then run make again"; exit 1; fi; \
+	echo; echo "==> installing what is missing: .ci/install-deps $$kind"; \
+	.ci/install-deps $$kind && .ci/preflight $$kind
 
-test:
+# (A second make, so that a cargo or .venv that `deps` just installed is picked up.)
+demo: deps-demo
+	@$(MAKE) --no-print-directory run-demo
+
+run-demo: examples
+	ffi-tests/examples/make-demo-cert.sh $(BUILD)/demo
+	SSL_CERT_FILE=$(BUILD)/demo/ca.pem $(BUILD)/examples/tls_demo $(BUILD)/demo/server.pfx demo
+
+# The C examples (ffi-tests/examples/README.md), linked with an rpath to target/release.
+examples: build
+	@mkdir -p $(BUILD)/examples
+	@for e in $(EXAMPLES); do \
+	    echo "$(CC) ... ffi-tests/examples/$$e.c -o $(BUILD)/examples/$$e"; \
+	    $(CC) -std=c11 -Wall -Wextra -Werror -Iinclude ffi-tests/examples/$$e.c -L$(RELEASE) -lsecur32 \
+	        -Wl,-rpath,$(abspath $(RELEASE)) -pthread -o $(BUILD)/examples/$$e || exit 1; \
+	done
+
+# The static library, only on request: a cargo feature cannot change crate-type, and the
+# archive (about 60 MB: all of rustls, ring and std) would otherwise be built by every build.
+staticlib:
+	$(CARGO) rustc --release --lib --crate-type staticlib
+
+test: deps
 	@for layer in $(TEST_LAYERS); do \
 	    echo; echo "==> $$layer"; \
 	    $(MAKE) --no-print-directory $$layer || { \
@@ -74,7 +116,7 @@ test-c: build
 # The ctypes tests.
 test-python: build
 	@$(PYTHON) -c 'import pytest' 2>/dev/null || { \
-	    echo "pytest is missing: run .ci/install-deps (or pip install pytest cryptography)"; exit 1; }
+	    echo "pytest is missing for $(PYTHON): run make deps (the list and the fixes: .ci/preflight)"; exit 1; }
 	$(PYTHON) -m pytest -q -rs ffi-tests/python
 
 # Interop against real peers: ffi-tests/interop/test_*.py (pytest) and
@@ -89,9 +131,9 @@ test-interop: build
 test-install: build
 	ffi-tests/install/test_install.sh
 
-# The README's compatibility matrix against `nm -D` of the library.
+# The compatibility matrix (docs/compatibility-matrix.md) against `nm -D` of the library.
 test-matrix: build
-	$(PYTHON) ffi-tests/check_matrix.py README.md $(LIB)
+	$(PYTHON) ffi-tests/check_matrix.py docs/compatibility-matrix.md $(LIB)
 
 # The C examples under ASan+UBSan+LeakSanitizer, in whole conversations.
 test-examples-asan: build
@@ -101,7 +143,7 @@ test-examples-asan: build
 # against the SSPI server and client, driven by tests/hostile_peers.rs.
 test-hostile:
 	@$(PYTHON) -c 'import tlslite' 2>/dev/null || { \
-	    echo "tlslite-ng is missing: run .ci/install-deps (or pip install tlslite-ng)"; exit 1; }
+	    echo "tlslite-ng is missing for $(PYTHON): run make deps (the list and the fixes: .ci/preflight)"; exit 1; }
 	PYTHON=$(PYTHON) $(CARGO) test --test hostile_peers
 
 # 8 threads x 500 connections, delete and free racing live calls (optimised build).
@@ -110,7 +152,7 @@ test-stress:
 
 # The handle table, the buffer views and alloc.rs under Miri, strict provenance.
 test-miri:
-	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +nightly miri test --lib -- handles:: buffers:: alloc::
+	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +$(NIGHTLY) miri test --lib -- handles:: buffers:: alloc::
 
 # Every fuzz target over its seeds once, built with AddressSanitizer and
 # debug assertions (the seeds also run under `cargo test`, tests/fuzz_corpus.rs).
@@ -121,9 +163,13 @@ test-fuzz-smoke:
 fuzz:
 	fuzz/run.sh $(FUZZ_SECONDS)
 
+# The shared library is installed without its debug info (strip --strip-debug: 20 MB -> 3 MB;
+# the symbol table stays, so backtraces and profiles still name functions); the unstripped
+# copy stays in target/release. Installing into a loader directory runs ldconfig.
 install: build
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sspi-rustls $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION)
+	$(STRIP) --strip-debug $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION)
 	ln -sf libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0
 	ln -sf libsecur32.so.0 $(DESTDIR)$(LIBDIR)/libsecur32.so
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/sspi-rustls/
@@ -132,13 +178,24 @@ install: build
 	    "Description: sspi-rustls: Windows' secur32 (SSPI + Schannel) for Linux, on rustls" \
 	    'Version: $(VERSION)' 'Libs: -L$${libdir} -lsecur32' 'Cflags: -I$${includedir}/sspi-rustls' \
 	    > $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
+ifneq ($(SYSTEM_LIBDIR),)
+	$(LDCONFIG)
+else ifeq ($(DESTDIR),)
+	@echo "note: $(LIBDIR) is not a directory the dynamic loader searches: link programs with" \
+	      "-Wl,-rpath,$(LIBDIR), or add it to /etc/ld.so.conf.d/ and run ldconfig"
+else
+	@echo "note: staged in DESTDIR: run ldconfig once the files are in $(LIBDIR)"
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libsecur32.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libsecur32.so.0 \
 	    $(DESTDIR)$(LIBDIR)/libsecur32.so $(DESTDIR)$(PKGCONFIGDIR)/secur32.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/sspi-rustls
+ifneq ($(SYSTEM_LIBDIR),)
+	$(LDCONFIG)
+endif
 
-# The benchmark (README, Performance): full table, or a quick look.
+# The benchmark (docs/performance.md): full table, or a quick look.
 bench:
 	$(CARGO) bench --bench sspi
 

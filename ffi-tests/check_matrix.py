@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks the README's compatibility matrix against the library.
+"""Checks the compatibility matrix (docs/compatibility-matrix.md) against the library.
 
 * Every export of `nm -D --defined-only libsecur32.so` has exactly one row in
   the secur32 or crypt32 export tables, and every row names an export.
@@ -7,7 +7,7 @@
   with the value the header gives it.
 * Every status is one of: implemented, partial, unsupported, in progress.
 
-Usage: check_matrix.py [README.md] [libsecur32.so]
+Usage: check_matrix.py [docs/compatibility-matrix.md] [libsecur32.so]
 """
 
 import pathlib
@@ -26,19 +26,27 @@ ATTRIBUTE_SECTIONS = (
 )
 
 
-def matrix_rows(readme):
-    """{section title: [(name, value or None, status, line number)]} of the matrix."""
-    lines = readme.splitlines()
+def heading(line):
+    """(level, title) of a Markdown heading line, else None."""
+    m = re.match(r"(#+) (.*)", line)
+    return (len(m.group(1)), m.group(2).strip()) if m else None
+
+
+def matrix_rows(text, name):
+    """{section title: [(name, value or None, status, line number)]} of the matrix: the tables
+    under the headings one level below the 'Compatibility matrix' heading."""
+    lines = text.splitlines()
     try:
-        start = next(i for i, l in enumerate(lines) if l.strip() == "## Compatibility matrix")
+        start, level = next((i, h[0]) for i, h in enumerate(map(heading, lines)) if h and h[1] == "Compatibility matrix")
     except StopIteration:
-        sys.exit("check_matrix: README.md has no '## Compatibility matrix' section")
+        sys.exit(f"check_matrix: {name} has no 'Compatibility matrix' heading")
     sections, current = {}, None
     for n, line in enumerate(lines[start + 1 :], start + 2):
-        if line.startswith("## "):
+        h = heading(line)
+        if h and h[0] <= level:
             break
-        if line.startswith("### "):
-            current = line[4:].strip()
+        if h and h[0] == level + 1:
+            current = h[1]
             sections[current] = []
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
@@ -46,7 +54,7 @@ def matrix_rows(readme):
             continue
         m = re.fullmatch(r"`([A-Za-z0-9_]+)`(?:\s*\((0x[0-9A-Fa-f]+|\d+)\))?", cells[0])
         if not m:
-            sys.exit(f"check_matrix: README.md:{n}: cannot parse the name cell {cells[0]!r}")
+            sys.exit(f"check_matrix: {name}:{n}: cannot parse the name cell {cells[0]!r}")
         value = int(m.group(2), 0) if m.group(2) else None
         sections[current].append((m.group(1), value, cells[1].lower(), n))
     return sections
@@ -65,22 +73,23 @@ def header_constants(header):
 
 
 def main():
-    readme = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "README.md"
+    matrix = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "compatibility-matrix.md"
     lib = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "target/release/libsecur32.so"
     if not lib.exists():
         sys.exit(f"check_matrix: {lib} does not exist: run `make build` first")
-    sections = matrix_rows(readme.read_text())
+    where = matrix.name
+    sections = matrix_rows(matrix.read_text(), where)
     errors = []
     for title in EXPORT_SECTIONS + ATTRIBUTE_SECTIONS:
         if title not in sections:
-            errors.append(f"the matrix has no '### {title}' table")
+            errors.append(f"the matrix has no '{title}' table")
     for title, rows in sections.items():
         seen = set()
         for name, _, status, n in rows:
             if status not in STATUSES:
-                errors.append(f"README.md:{n}: {name}: status {status!r} is not one of {sorted(STATUSES)}")
+                errors.append(f"{where}:{n}: {name}: status {status!r} is not one of {sorted(STATUSES)}")
             if name in seen:
-                errors.append(f"README.md:{n}: {name} is listed twice in '{title}'")
+                errors.append(f"{where}:{n}: {name} is listed twice in '{title}'")
             seen.add(name)
 
     rows = {name: n for title in EXPORT_SECTIONS for name, _, _, n in sections.get(title, [])}
@@ -88,7 +97,7 @@ def main():
     for name in sorted(real - rows.keys()):
         errors.append(f"export {name} (nm -D {lib.name}) has no row in the matrix")
     for name in sorted(rows.keys() - real):
-        errors.append(f"README.md:{rows[name]}: {name} is in the matrix but {lib.name} does not export it")
+        errors.append(f"{where}:{rows[name]}: {name} is in the matrix but {lib.name} does not export it")
 
     constants = header_constants(ROOT / "include/secur32.h")
     n_attrs = 0
@@ -96,9 +105,9 @@ def main():
         for name, value, _, n in sections.get(title, []):
             n_attrs += 1
             if name not in constants:
-                errors.append(f"README.md:{n}: {name} is not a SECPKG_* constant of include/secur32.h")
+                errors.append(f"{where}:{n}: {name} is not a SECPKG_* constant of include/secur32.h")
             elif value is not None and constants[name] != value:
-                errors.append(f"README.md:{n}: {name} is {constants[name]:#x} in the header, not {value:#x}")
+                errors.append(f"{where}:{n}: {name} is {constants[name]:#x} in the header, not {value:#x}")
 
     if errors:
         print("check_matrix: the compatibility matrix does not match the library:", file=sys.stderr)

@@ -9,9 +9,11 @@
 #   fuzz/run.sh 60 decrypt buffers   # one minute for two targets
 #   fuzz/run.sh 0                    # smoke: every seed once, no mutation
 #
-# Needs the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
+# Needs cargo-fuzz and the nightly pinned in .ci/nightly-toolchain (or the one
+# named by NIGHTLY); `make deps` installs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+nightly=${NIGHTLY:-$(cat .ci/nightly-toolchain)}
 
 secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
@@ -19,9 +21,11 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
     targets=(accept initialize decrypt buffers certs alpn)
 fi
-command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
+command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: make deps (or .ci/preflight for the fix)" >&2; exit 2; }
+rustup run "$nightly" rustc --version >/dev/null 2>&1 ||
+    { echo "fuzz/run.sh: Rust $nightly is not installed: make deps (or NIGHTLY=<an installed nightly>)" >&2; exit 2; }
 
-cargo +nightly fuzz build --debug-assertions
+cargo "+$nightly" fuzz build --debug-assertions
 log=fuzz/last-run.txt
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t"
@@ -34,7 +38,7 @@ for t in "${targets[@]}"; do
     out=$(mktemp)
     start=$(date +%s)
     set +e
-    cargo +nightly fuzz run --debug-assertions "$t" -- "${args[@]}" >"$out" 2>&1
+    cargo "+$nightly" fuzz run --debug-assertions "$t" -- "${args[@]}" >"$out" 2>&1
     status=$?
     set -e
     elapsed=$(($(date +%s) - start))

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from interop_support import EXAMPLES, PASSWORD, PROGRAMS, VALGRIND, tool
+from interop_support import EXAMPLES, PASSWORD, PROGRAMS, VALGRIND, compile_flags, tool
 
 
 def test_tls_demo(programs, pki, client_env):
@@ -47,6 +47,35 @@ def test_tls_demo_as_make_demo_runs_it(programs, tmp_path, client_env):
     assert r.returncode == 0, err
     assert "client: peer certificate: O=sspi-rustls demo, CN=localhost" in err
     assert "demo: OK, TLS 1.3 both ways over SSPI" in err
+
+
+def test_demo_certificate_renewed_before_it_expires(programs, tmp_path, client_env):
+    """A demo certificate that expires within a day is made again (else
+    `make demo` fails with SEC_E_CERT_EXPIRED a month after the first run)."""
+    d = tmp_path / "demo"
+    make_cert = [str(EXAMPLES / "make-demo-cert.sh"), str(d)]
+    subprocess.run(make_cert, check=True, capture_output=True, timeout=120)
+    # Re-issue the server certificate with no time left (notAfter = now), as after 30 days.
+    subprocess.run(["openssl", "req", "-new", "-key", "server.key", "-subj", "/CN=localhost", "-out", "old.csr"],
+                   cwd=d, check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "x509", "-req", "-in", "old.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-days", "0", "-out", "server.pem"], cwd=d, check=True, capture_output=True,
+                   timeout=60)
+    expiring = subprocess.run(["openssl", "x509", "-in", "server.pem", "-noout", "-checkend", "86400"], cwd=d,
+                              capture_output=True, timeout=60)
+    assert expiring.returncode == 1, "the re-issued certificate should expire within a day"
+    before = (d / "server.pfx").read_bytes()
+    r = subprocess.run(make_cert, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    assert b"expires within a day: making a new one" in r.stderr
+    assert (d / "server.pfx").read_bytes() != before
+    fresh = subprocess.run(["openssl", "x509", "-in", "server.pem", "-noout", "-checkend", str(29 * 86400)], cwd=d,
+                           capture_output=True, timeout=60)
+    assert fresh.returncode == 0, "the new certificate should be valid for another 29 days"
+    env = dict(client_env, SSL_CERT_FILE=str(d / "ca.pem"))
+    r = subprocess.run([programs["tls_demo"], d / "server.pfx", "demo"], env=env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "demo: OK, TLS 1.3 both ways over SSPI" in r.stderr.decode()
 
 
 def test_tls_demo_untrusted(programs, pki, client_env):
@@ -151,3 +180,21 @@ def test_examples_build_as_windows_programs(tmp_path, program):
     )
     assert r.returncode == 0, r.stderr.decode()
     assert (tmp_path / f"{program}.exe").read_bytes()[:2] == b"MZ"
+
+
+@pytest.mark.parametrize("flag", ["-tls1_3", "-tls1_2"])
+def test_minimal_client_against_s_server(lib_dir, tmp_path, s_server, client_env, flag):
+    """minimal_client.c, whose token loop the README quotes, against OpenSSL: the page
+    s_server -www sends comes out whole, and the exit status says close_notify arrived."""
+    pre, post = compile_flags(lib_dir)
+    exe = tmp_path / "minimal_client"
+    r = subprocess.run(pre + [str(EXAMPLES / "minimal_client.c"), "-o", str(exe)] + post, capture_output=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    srv = s_server("server-ecdsa", flag, "-www")
+    r = subprocess.run([exe, "localhost", str(srv.port)], env=client_env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode()
+    page = r.stdout.decode(errors="replace")
+    assert page.startswith("HTTP/1.0 200 ok\r\n"), page
+    assert f"Protocol  : TLSv1.{3 if flag == '-tls1_3' else 2}" in page, page
+    assert page.rstrip().endswith("</HTML>"), page[-200:]

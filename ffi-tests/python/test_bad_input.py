@@ -122,7 +122,7 @@ def test_acquire_lying_arrays(lib):
     assert acquire_status(lib, S.schannel_cred(cCreds=1)) == S.SEC_E_UNKNOWN_CREDENTIALS
     # A certificate context the library never handed out.
     foreign = S.CERT_CONTEXT()
-    array = (c_void_p * 1)(cast(byref(foreign), c_void_p).value)
+    array = (S.PCCERT_CONTEXT * 1)(cast(byref(foreign), S.PCCERT_CONTEXT))
     assert acquire_status(lib, S.schannel_cred(cCreds=1, paCred=array)) == S.SEC_E_UNKNOWN_CREDENTIALS
     # cSupportedAlgs without the array, or absurdly large.
     assert acquire_status(lib, S.schannel_cred(cSupportedAlgs=2)) == S.SEC_E_UNKNOWN_CREDENTIALS
@@ -468,7 +468,11 @@ def test_no_platform_width_types_in_python_declarations():
     import pathlib
 
     banned = {"c_ulong", "c_long", "c_wchar", "c_wchar_p", "c_ulonglong", "c_longlong"}
-    for path in pathlib.Path(__file__).parent.glob("*.py"):
+    here = pathlib.Path(__file__).resolve().parent
+    # These tests, and the module users import (python/sspi_rustls.py) with its examples.
+    paths = sorted(here.glob("*.py")) + sorted((here.parents[1] / "python").rglob("*.py"))
+    assert any(p.name == "sspi_rustls.py" for p in paths)
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text())):
             name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
             if isinstance(node, ast.alias):
