@@ -39,7 +39,7 @@ HEADERS := $(wildcard include/*.h)
 EXAMPLES := tls_demo sspi_client sspi_server minimal_client
 
 # The layers of `make test`, in order. Each is also a target of its own.
-TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-install test-matrix \
+TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-callers test-install test-matrix \
                test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke
 FUZZ_SECONDS ?= 600
 
@@ -126,6 +126,11 @@ test-interop: build
 	if [ $${#py[@]} -eq 0 ] && [ $${#sh[@]} -eq 0 ]; then echo "no interop tests yet"; exit 0; fi; \
 	if [ $${#py[@]} -gt 0 ]; then $(PYTHON) -m pytest -q -rs "$${py[@]}" || exit 1; fi; \
 	for t in "$${sh[@]}"; do echo "--- $$t"; bash "$$t" || { echo "FAILED: $$t"; exit 1; }; done
+
+# Real programs' SSPI call sequences (curl, the SDK samples, .NET, Chromium, Qt, Wine's
+# tests) replayed against OpenSSL, GnuTLS and our server: ffi-tests/callers/README.md.
+test-callers: build
+	SSPI_RUSTLS_LIB_DIR=$(abspath $(RELEASE)) $(PYTHON) -m pytest -q -rs ffi-tests/callers
 
 # make install into a temporary PREFIX, then build a program with pkg-config.
 test-install: build

@@ -201,3 +201,33 @@ fn incomplete_credentials_retried_with_the_same_input_or_empty_input() {
         }
     }
 }
+
+/// With `ISC_REQ_USE_SUPPLIED_CREDS` (curl's default request, schannel-rs'),
+/// Windows does not return `SEC_I_INCOMPLETE_CREDENTIALS` when the server
+/// asks for a certificate the credential lacks: it answers with what it was
+/// given (an empty Certificate). curl treats the status as fatal when it had
+/// asked for supplied credentials, so it could not reach a server that asks
+/// for an optional certificate (gnutls-serv's default).
+#[test]
+fn use_supplied_creds_goes_on_without_incomplete_credentials() {
+    let pki = pki();
+    for protocols in [SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_3_CLIENT] {
+        let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+        server.flags |= ASC_REQ_MUTUAL_AUTH;
+        let mut client = Peer::client(client_credential(protocols, 0), "localhost");
+        client.flags = CURL_ISC_REQ;
+        client.one_empty_output = true;
+        let what = format!("protocols {protocols:#x}");
+        handshake(&mut client, &mut server).unwrap_or_else(|e| panic!("{what}: {e:x?}"));
+        assert!(!client.statuses.contains(&SEC_I_INCOMPLETE_CREDENTIALS), "{what}: {:x?}", client.statuses);
+        assert_eq!(client.attrs, CURL_ISC_REQ, "{what}");
+        assert_eq!(server.attrs & ASC_RET_MUTUAL_AUTH, 0, "{what}");
+        let (mut c, mut s) = (client.ctx.unwrap(), server.ctx.unwrap());
+        let mut inbox = std::mem::take(&mut server.inbox);
+        inbox.extend(encrypt(&mut c, b"ping"));
+        let (st, plain, _) = decrypt(&mut s, &mut inbox);
+        assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"ping"[..]), "{what}");
+        client.delete();
+        server.delete();
+    }
+}

@@ -469,7 +469,11 @@ impl Handshake {
 
         // A client asked for a certificate it does not have is told so once
         // (SEC_I_INCOMPLETE_CREDENTIALS); its answer waits for the next call.
+        // Not with ISC_REQ_USE_SUPPLIED_CREDS: then Windows goes on with what
+        // the credential holds (curl's default request, schannel-rs', which
+        // treat the status as an error when they asked for that).
         let incomplete_creds = self.side == Side::Client
+            && flags & ISC_REQ_USE_SUPPLIED_CREDS == 0
             && self.hooks.cert_requested.load(Ordering::Relaxed)
             && !self.hooks.cert_sent.load(Ordering::Relaxed)
             && !self.incomplete_creds_reported;

