@@ -81,6 +81,16 @@ typedef const SEC_CHAR *SECURITY_PCSTR;
 
 /* Status and handle helpers. */
 #define SEC_SUCCESS(Status) ((Status) >= 0)
+
+/* winerror.h's HRESULT tests, which Windows code applies to SECURITY_STATUS
+ * values (the Platform SDK samples, .NET's interop layer); on Windows they
+ * arrive through <windows.h>. */
+#ifndef SUCCEEDED
+#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
+#endif
+#ifndef FAILED
+#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#endif
 #define SecInvalidateHandle(x)                                                 \
   ((PSecHandle)(x))->dwLower = ((ULONG_PTR)((INT_PTR)-1));                     \
   ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((INT_PTR)-1));

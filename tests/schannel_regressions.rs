@@ -231,3 +231,44 @@ fn use_supplied_creds_goes_on_without_incomplete_credentials() {
         server.delete();
     }
 }
+
+/// Right after `SEC_I_INCOMPLETE_CREDENTIALS`, mid-handshake, the SDK's
+/// WebClient sample (and .NET) read `SECPKG_ATTR_ISSUER_LIST_EX` to pick a
+/// certificate: it answered `SEC_E_INVALID_HANDLE` ("the handshake is not
+/// complete"), which stops them. Found by the WebClient replay
+/// (ffi-tests/callers/webclient.c).
+#[test]
+fn issuer_list_readable_after_incomplete_credentials() {
+    use secur32::entry::attributes::QueryContextAttributesW;
+    let pki = pki();
+    for protocols in [SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_3_CLIENT] {
+        let what = format!("protocols {protocols:#x}");
+        let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+        server.flags |= ASC_REQ_MUTUAL_AUTH;
+        let mut client = Peer::client(client_credential(protocols, 0), "localhost");
+        let (st, hello) = client.call();
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED, "{what}");
+        let mut c2s: std::collections::VecDeque<u8> = hello.into();
+        let flight = server.run(&mut c2s).unwrap();
+        client.inbox.extend(flight);
+        let (st, _) = client.call();
+        assert_eq!(st, SEC_I_INCOMPLETE_CREDENTIALS, "{what}");
+        let mut list = SecPkgContext_IssuerListInfoEx { aIssuers: core::ptr::null_mut(), cIssuers: 0 };
+        let mut ctx = client.ctx.unwrap();
+        let st = unsafe {
+            QueryContextAttributesW(
+                &mut ctx,
+                SECPKG_ATTR_ISSUER_LIST_EX,
+                (&mut list as *mut SecPkgContext_IssuerListInfoEx).cast(),
+            )
+        };
+        assert_eq!(st, SEC_E_OK, "{what}");
+        if !list.aIssuers.is_null() {
+            assert_eq!(unsafe { secur32::entry::packages::FreeContextBuffer(list.aIssuers.cast()) }, SEC_E_OK);
+        }
+        // The handshake then goes on without a certificate.
+        handshake(&mut client, &mut server).unwrap_or_else(|e| panic!("{what}: {e:x?}"));
+        client.delete();
+        server.delete();
+    }
+}

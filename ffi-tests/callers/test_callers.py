@@ -21,7 +21,7 @@ import pytest
 from interop_support import REPO, compile_flags, free_port, run, tool
 
 CALLERS = REPO / "ffi-tests" / "callers"
-CLIENTS = ["curl"]
+CLIENTS = ["curl", "webclient"]
 SERVERS = []
 VERSIONS = ["tls12", "tls13"]
 ECHO = b"hello from a caller replay\n"

@@ -181,6 +181,13 @@ pub fn query(ctx: &SchannelContext, attribute: ULONG) -> SecResult<Attr> {
             ))
         }
         SECPKG_ATTR_APP_DATA => return Ok(Attr::AppData(lock(&ctx.app_data).clone())),
+        // A client reads the CAs the server named right after
+        // SEC_I_INCOMPLETE_CREDENTIALS, mid-handshake, to pick a certificate
+        // (the SDK's WebClient sample, .NET).
+        SECPKG_ATTR_ISSUER_LIST_EX if ctx.side == Side::Client => {
+            let hooks = lock(&ctx.hooks).clone();
+            return Ok(Attr::IssuerList(hooks.map(|h| lock(&h.issuers).clone()).unwrap_or_default()));
+        }
         SECPKG_ATTR_LOCAL_CERT_CONTEXT => {
             let creds = ctx.credentials()?;
             return match &creds.cert {
@@ -264,20 +271,12 @@ pub fn query(ctx: &SchannelContext, attribute: ULONG) -> SecResult<Attr> {
             }
             Attr::CertContext(CertContext::from_peer_chain(&est.negotiated.peer_certs)?)
         }
-        SECPKG_ATTR_ISSUER_LIST_EX => match est.side {
-            Side::Client => {
-                let hooks = lock(&ctx.hooks).clone();
-                Attr::IssuerList(hooks.map(|h| lock(&h.issuers).clone()).unwrap_or_default())
-            }
-            // The CAs a server asks client certificates from: its hRootStore.
-            Side::Server => {
-                let creds = ctx.credentials()?;
-                let roots = creds.root_store.as_ref().map(|s| s.certificates()).unwrap_or_default();
-                Attr::IssuerList(
-                    roots.iter().filter_map(|c| ParsedCert::parse(c.der()).ok().map(|p| p.subject)).collect(),
-                )
-            }
-        },
+        // The CAs a server asks client certificates from: its hRootStore.
+        SECPKG_ATTR_ISSUER_LIST_EX => {
+            let creds = ctx.credentials()?;
+            let roots = creds.root_store.as_ref().map(|s| s.certificates()).unwrap_or_default();
+            Attr::IssuerList(roots.iter().filter_map(|c| ParsedCert::parse(c.der()).ok().map(|p| p.subject)).collect())
+        }
         SECPKG_ATTR_SESSION_INFO => {
             let mut s = SecPkgContext_SessionInfo::default();
             if est.negotiated.resumed {

@@ -27,7 +27,7 @@ pub struct KeyingRequest {
 }
 
 pub struct SchannelContext {
-    side: Side,
+    pub(super) side: Side,
     creds: Arc<dyn Credentials>,
     handshake: Mutex<Option<Handshake>>,
     pub(super) established: OnceCell<Established>,
