@@ -18,11 +18,11 @@ import subprocess
 
 import pytest
 
-from interop_support import REPO, compile_flags, free_port, run, tool
+from interop_support import PASSWORD, REPO, compile_flags, free_port, run, tool
 
 CALLERS = REPO / "ffi-tests" / "callers"
 CLIENTS = ["curl", "webclient"]
-SERVERS = []
+SERVERS = ["webserver"]
 VERSIONS = ["tls12", "tls13"]
 ECHO = b"hello from a caller replay\n"
 
@@ -120,3 +120,94 @@ def test_client_vs_our_server(callers, client_env, server, name, version, mode):
     if shape == "echo":
         # The replay closed first: the server read its close_notify.
         assert "peer sent close_notify" in log, log
+
+
+# --------------------------------------------------------------------------
+# Server replays against real clients
+
+
+@pytest.fixture
+def replay_server(callers, client_env, procs, pki):
+    """Starts a server replay on a free port; it serves one connection."""
+
+    def start(name, version):
+        p = procs(
+            [str(callers[name]), "--pfx", pki["server-rsa.pfx"], "--password", PASSWORD, "--protocol", version,
+             "--mode", "http"],
+            name=name,
+            env=client_env,
+        )
+        p.port = int(p.wait_for(r"listening: 127\.0\.0\.1:(\d+)", stream="err").group(1))
+        return p
+
+    return start
+
+
+def finish_server(p, version):
+    rc = p.wait(30)
+    err = p.stderr()
+    assert rc == 0 and "result: ok" in err, err
+    assert f"protocol: {'TLS 1.3' if version == 'tls13' else 'TLS 1.2'}" in err, err
+    assert "request: GET / HTTP/1." in err, err
+    assert "close_notify sent" in err, err
+
+
+BODY = b"Hello from the WebServer replay\n"
+CURL_VERSION = {"tls12": ["--tlsv1.2", "--tls-max", "1.2"], "tls13": ["--tlsv1.3", "--tls-max", "1.3"]}
+S_CLIENT_VERSION = {"tls12": "-tls1_2", "tls13": "-tls1_3"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", SERVERS)
+def test_server_vs_openssl_s_client(replay_server, pki, name, version):
+    srv = replay_server(name, version)
+    r = subprocess.run(
+        [tool("openssl"), "s_client", "-connect", f"127.0.0.1:{srv.port}", "-servername", "localhost",
+         S_CLIENT_VERSION[version], "-CAfile", pki["ca.pem"], "-verify_return_error", "-ign_eof"],
+        input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=60,
+    )
+    out = r.stdout.decode(errors="replace")
+    assert r.returncode == 0, (out, r.stderr)
+    assert "Verify return code: 0 (ok)" in out, out
+    assert BODY.decode() in out, out
+    finish_server(srv, version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", SERVERS)
+def test_server_vs_gnutls_cli(replay_server, pki, name, version):
+    srv = replay_server(name, version)
+    r = subprocess.run(
+        [tool("gnutls-cli"), "--x509cafile", pki["ca.pem"], "--priority", GNUTLS_PRIORITY[version], "-p",
+         str(srv.port), "localhost"],
+        input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True, timeout=60,
+    )
+    out, err = r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
+    assert BODY.decode() in out, (out, err)
+    # gnutls-cli reports the server's close_notify.
+    assert "Peer has closed the GnuTLS connection" in out + err, (out, err)
+    finish_server(srv, version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", SERVERS)
+def test_server_vs_curl(replay_server, pki, name, version):
+    srv = replay_server(name, version)
+    r = subprocess.run(
+        [tool("curl"), "-sS", "--http1.0", "--cacert", pki["ca.pem"], *CURL_VERSION[version], "--resolve",
+         f"localhost:{srv.port}:127.0.0.1", f"https://localhost:{srv.port}/"],
+        capture_output=True, timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == BODY, r.stdout
+    finish_server(srv, version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", SERVERS)
+def test_server_vs_curl_replay(replay_server, callers, client_env, name, version):
+    srv = replay_server(name, version)
+    rc, out, err = run_caller(callers, client_env, "curl", srv.port, version, "http")
+    check_client_run(rc, out, err, version, "http")
+    assert out.endswith(BODY), out
+    finish_server(srv, version)
