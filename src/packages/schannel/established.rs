@@ -257,7 +257,11 @@ impl Established {
                 Frame::Incomplete(missing) => {
                     if offset == 0 {
                         drop(rx);
-                        msg.set_count(empties[0], SECBUFFER_MISSING, missing);
+                        // The DATA buffer itself says how much is missing,
+                        // as on Windows (Wine's Windows-verified schannel
+                        // test: buffer 0 becomes SECBUFFER_MISSING, 5 bytes
+                        // for a record short of its header's length).
+                        msg.set_count(d, SECBUFFER_MISSING, missing);
                         return Err(SecError::new(SEC_E_INCOMPLETE_MESSAGE, "partial record"));
                     }
                     // Control records were consumed; the rest is for later.

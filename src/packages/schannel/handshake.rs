@@ -523,6 +523,17 @@ impl Handshake {
                 _ => e.alert = None,
             }
         }
+        // Without ISC_REQ_EXTENDED_ERROR nothing goes out: the token buffer
+        // says so with a length of 0, as on Windows (Wine's Windows-verified
+        // schannel test checks it after a garbage token).
+        let mut output = output;
+        if !extended {
+            if let Some(out) = output.as_deref_mut() {
+                if let Some(i) = out.token_slot() {
+                    out.clear_output(i, allocate);
+                }
+            }
+        }
         // The alert is the last record of what rustls produced.
         let alert = last_alert_record(&self.pending);
         if let Some(rec) = alert {

@@ -64,20 +64,21 @@ pub enum Frame {
 /// Reads the record header at the start of `buf`. A header that cannot start
 /// a TLS record (unknown type, wrong major version, over-long) is an error.
 pub fn frame(buf: &[u8], max_len: usize) -> SecResult<Frame> {
-    if buf.first().is_some_and(|&b| b & 0x80 != 0) {
+    // An SSLv2 CLIENT-HELLO: high bit of the length set, message type 1.
+    if buf.first().is_some_and(|&b| b & 0x80 != 0) && buf.get(2).is_none_or(|&t| t == 1) {
         return Err(illegal("SSLv2-style record (not supported)", alert::PROTOCOL_VERSION));
     }
     if buf.len() < HEADER_LEN {
         if let Some(&t) = buf.first() {
             if !(CT_CHANGE_CIPHER_SPEC..=CT_APPLICATION_DATA).contains(&t) {
-                return Err(illegal("not a TLS record (bad content type)", alert::UNEXPECTED_MESSAGE));
+                return Err(not_a_record());
             }
         }
         return Ok(Frame::Incomplete(HEADER_LEN - buf.len()));
     }
     let typ = buf[0];
     if !(CT_CHANGE_CIPHER_SPEC..=CT_APPLICATION_DATA).contains(&typ) {
-        return Err(illegal("not a TLS record (bad content type)", alert::UNEXPECTED_MESSAGE));
+        return Err(not_a_record());
     }
     if buf[1] != 3 {
         return Err(illegal("not a TLS record (bad version)", alert::PROTOCOL_VERSION));
@@ -90,6 +91,14 @@ pub fn frame(buf: &[u8], max_len: usize) -> SecResult<Frame> {
         return Ok(Frame::Incomplete(HEADER_LEN + len - buf.len()));
     }
     Ok(Frame::Complete { typ, len })
+}
+
+/// Bytes that cannot start a TLS record are not a token: Windows answers
+/// `SEC_E_INVALID_TOKEN` (Wine's Windows-verified schannel test feeds 4000
+/// bytes of garbage to `InitializeSecurityContext`), not the
+/// `SEC_E_ILLEGAL_MESSAGE` of a malformed TLS message.
+fn not_a_record() -> SecError {
+    SecError::new(SEC_E_INVALID_TOKEN, "not a TLS record (bad content type)").with_alert(alert::UNEXPECTED_MESSAGE)
 }
 
 fn illegal(detail: &'static str, a: u8) -> SecError {
