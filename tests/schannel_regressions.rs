@@ -272,3 +272,91 @@ fn issuer_list_readable_after_incomplete_credentials() {
         server.delete();
     }
 }
+
+/// Wine's Windows-verified schannel test (`test_communication`), found by
+/// the replay in ffi-tests/callers/wine.c: bytes that cannot start a TLS
+/// record are `SEC_E_INVALID_TOKEN` (they were `SEC_E_ILLEGAL_MESSAGE`, and a
+/// first byte with the high bit set was taken for an SSLv2 hello), and the
+/// caller's output buffer then says 0 bytes (it kept its length);
+/// `DecryptMessage` on a record short of its length retypes the DATA buffer
+/// itself `SECBUFFER_MISSING` with the missing count (it used an EMPTY one).
+#[test]
+fn wine_communication_expectations() {
+    use secur32::entry::contexts::InitializeSecurityContextW;
+    use secur32::entry::messages::DecryptMessage;
+    let pki = pki();
+    for garbage in [0xCCu8, 0x00, 0x42] {
+        let mut cred = client_credential(0, SCH_CRED_MANUAL_CRED_VALIDATION);
+        let target = wide("localhost");
+        let mut ctx = CtxtHandle { dwLower: 0, dwUpper: 0 };
+        let mut out_mem = vec![0u8; 4000];
+        let mut out =
+            [SecBuffer { cbBuffer: 4000, BufferType: SECBUFFER_TOKEN, pvBuffer: out_mem.as_mut_ptr().cast() }];
+        let mut out_desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: out.as_mut_ptr() };
+        let mut attrs = 0;
+        let req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM;
+        let st = unsafe {
+            InitializeSecurityContextW(
+                &mut cred,
+                core::ptr::null_mut(),
+                target.as_ptr() as *mut u16,
+                req,
+                0,
+                0,
+                core::ptr::null_mut(),
+                0,
+                &mut ctx,
+                &mut out_desc,
+                &mut attrs,
+                core::ptr::null_mut(),
+            )
+        };
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        let mut junk = vec![garbage; 4000];
+        let mut inb = [SecBuffer { cbBuffer: 4000, BufferType: SECBUFFER_TOKEN, pvBuffer: junk.as_mut_ptr().cast() }];
+        let mut in_desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: inb.as_mut_ptr() };
+        out[0].cbBuffer = 1;
+        let st = unsafe {
+            InitializeSecurityContextW(
+                &mut cred,
+                &mut ctx,
+                target.as_ptr() as *mut u16,
+                req,
+                0,
+                0,
+                &mut in_desc,
+                0,
+                core::ptr::null_mut(),
+                &mut out_desc,
+                &mut attrs,
+                core::ptr::null_mut(),
+            )
+        };
+        assert_eq!(st, SEC_E_INVALID_TOKEN, "garbage {garbage:#x}");
+        assert_eq!(out[0].cbBuffer, 0, "garbage {garbage:#x}: the output says nothing to send");
+        assert_eq!(unsafe { secur32::entry::contexts::DeleteSecurityContext(&mut ctx) }, SEC_E_OK);
+        free_credential(cred);
+    }
+
+    let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+    let mut client = Peer::client(client_credential(0, 0), "localhost");
+    handshake(&mut client, &mut server).unwrap();
+    let (mut c, mut s) = (client.ctx.unwrap(), server.ctx.unwrap());
+    let mut rec = encrypt(&mut s, b"a record to cut short");
+    // Only the record: drop what the handshake left (tickets) on the client side.
+    let _ = std::mem::take(&mut client.inbox);
+    let short = ((rec[3] as usize) << 8) | rec[4] as usize;
+    let mut bufs = [
+        SecBuffer { cbBuffer: short as u32, BufferType: SECBUFFER_DATA, pvBuffer: rec.as_mut_ptr().cast() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+    let st = unsafe { DecryptMessage(&mut c, &mut desc, 0, core::ptr::null_mut()) };
+    assert_eq!(st, SEC_E_INCOMPLETE_MESSAGE);
+    assert_eq!((bufs[0].BufferType, bufs[0].cbBuffer), (SECBUFFER_MISSING, 5));
+    assert!(bufs[1..].iter().all(|b| b.BufferType == SECBUFFER_EMPTY));
+    client.delete();
+    server.delete();
+}

@@ -129,7 +129,9 @@ impl SchannelContext {
             if let Some(t) = input.find(SECBUFFER_TOKEN) {
                 let n = input.buffer_len(t);
                 if n > 0 {
-                    if let Some(i) = input.find_after(SECBUFFER_EMPTY, t) {
+                    // Where the handshake puts EXTRA too (the EMPTY after the
+                    // token, else any EMPTY, else a stale EXTRA / MISSING).
+                    if let Some(i) = handshake::spare(input, Some(t)) {
                         input.set(i, SECBUFFER_EXTRA, input.original(t));
                     }
                 }

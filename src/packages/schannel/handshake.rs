@@ -658,7 +658,7 @@ fn last_alert_record(bytes: &[u8]) -> Option<&[u8]> {
 }
 
 /// The first EMPTY input buffer after the token (or any EMPTY one).
-fn spare(desc: &BufferDesc<'_>, token_idx: Option<usize>) -> Option<usize> {
+pub(super) fn spare(desc: &BufferDesc<'_>, token_idx: Option<usize>) -> Option<usize> {
     token_idx
         .and_then(|t| desc.find_after(SECBUFFER_EMPTY, t))
         .or_else(|| desc.find(SECBUFFER_EMPTY))
