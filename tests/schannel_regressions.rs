@@ -360,3 +360,56 @@ fn wine_communication_expectations() {
     client.delete();
     server.delete();
 }
+
+/// After `SEC_I_INCOMPLETE_CREDENTIALS` the SDK's WebClient sample and .NET
+/// acquire a new credential holding a client certificate and pass it on the
+/// next call. rustls had already answered the CertificateRequest without
+/// one; now (TLS 1.2) the records from the CertificateRequest on are held
+/// back until that next call, and the certificate is sent. Both retry styles.
+#[test]
+fn certificate_added_after_incomplete_credentials_is_sent_tls12() {
+    use secur32::entry::attributes::QueryContextAttributesW;
+    let pki = pki();
+    for same_input in [true, false] {
+        let what = format!("same input {same_input}");
+        let mut server = Peer::server(server_credential(&pki.server, SP_PROT_TLS1_2_SERVER, 0));
+        server.flags |= ASC_REQ_MUTUAL_AUTH;
+        let mut client = Peer::client(client_credential(SP_PROT_TLS1_2_CLIENT, 0), "localhost");
+        client.same_input_after_incomplete_creds = same_input;
+        let (st, hello) = client.call();
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED, "{what}");
+        let mut c2s: std::collections::VecDeque<u8> = hello.into();
+        let flight = server.run(&mut c2s).unwrap();
+        client.inbox.extend(flight);
+        let (st, out) = client.call();
+        assert_eq!((st, out.len()), (SEC_I_INCOMPLETE_CREDENTIALS, 0), "{what}");
+        // The issuers are readable before the certificate is chosen.
+        let mut list = SecPkgContext_IssuerListInfoEx { aIssuers: core::ptr::null_mut(), cIssuers: 0 };
+        let mut ctx = client.ctx.unwrap();
+        let st = unsafe {
+            QueryContextAttributesW(
+                &mut ctx,
+                SECPKG_ATTR_ISSUER_LIST_EX,
+                (&mut list as *mut SecPkgContext_IssuerListInfoEx).cast(),
+            )
+        };
+        assert_eq!(st, SEC_E_OK, "{what}");
+        if !list.aIssuers.is_null() {
+            unsafe { secur32::entry::packages::FreeContextBuffer(list.aIssuers.cast()) };
+        }
+        // A new credential with the certificate, as GetNewClientCredentials makes.
+        let old = std::mem::replace(&mut client.cred, client_credential_with_cert(&pki.client));
+        free_credential(old);
+        handshake(&mut client, &mut server).unwrap_or_else(|e| panic!("{what}: {e:x?}"));
+        assert_ne!(server.attrs & ASC_RET_MUTUAL_AUTH, 0, "{what}: the server got the certificate");
+        let mut s = server.ctx.unwrap();
+        let mut cert: PCCERT_CONTEXT = core::ptr::null();
+        let st = unsafe {
+            QueryContextAttributesW(&mut s, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (&mut cert as *mut PCCERT_CONTEXT).cast())
+        };
+        assert_eq!(st, SEC_E_OK, "{what}");
+        unsafe { secur32::entry::crypt32::CertFreeCertificateContext(cert) };
+        client.delete();
+        server.delete();
+    }
+}

@@ -219,3 +219,22 @@ def test_server_vs_curl_replay(replay_server, callers, client_env, name, version
     check_client_run(rc, out, err, version, "http")
     assert out.endswith(BODY), out
     finish_server(srv, version)
+
+
+# --------------------------------------------------------------------------
+# A certificate added after SEC_I_INCOMPLETE_CREDENTIALS
+
+
+def test_webclient_adds_its_certificate_tls12(callers, client_env, server, pki):
+    """The WebClient sample answers SEC_I_INCOMPLETE_CREDENTIALS with a new
+    credential holding a certificate: in TLS 1.2 the server gets it. (TLS 1.3:
+    not yet, see README.md.)"""
+    srv = server("server-rsa", "--count", "1", "--protocols", "tls12", "--mutual")
+    rc, out, err = run_caller(callers, client_env, "webclient", srv.port, "tls12", "echo",
+                              "--client-pfx", pki["client-rsa.pfx"], "--password", PASSWORD)
+    check_client_run(rc, out, err, "tls12", "echo")
+    assert "client certificate: added" in err, err
+    assert srv.finish() == 0, srv.proc.stderr()
+    log = srv.proc.stderr()
+    assert "mutual authentication: yes" in log, log
+    assert "peer certificate: (none)" not in log, log

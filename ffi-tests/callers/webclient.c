@@ -17,8 +17,9 @@
  *     SEC_E_INCOMPLETE_MESSAGE; sends the output on success and on a failure
  *     with ISC_RET_EXTENDED_ERROR (the alert); on
  *     SEC_I_INCOMPLETE_CREDENTIALS it reads SECPKG_ATTR_ISSUER_LIST_EX to pick
- *     a certificate, finds none here, and calls again WITHOUT reading: the
- *     same input, not looking at EXTRA; EXTRA (by type) is moved to the front;
+ *     a certificate (with --client-pfx, it acquires a new credential holding
+ *     it and frees the old one), and calls again WITHOUT reading: the same
+ *     input, not looking at EXTRA; EXTRA (by type) is moved to the front;
  *     EXTRA after SEC_E_OK is kept as the first application data;
  *   - after the handshake: SECPKG_ATTR_REMOTE_CERT_CONTEXT and the subject
  *     and issuer through CertNameToStrA, SECPKG_ATTR_STREAM_SIZES;
@@ -66,10 +67,17 @@ static void create_credentials(const caller_args *a) {
 }
 
 /* GetNewClientCredentials: the issuers the server named, to look for a
- * certificate in the MY store. There is none to find here: the sample then
- * goes on with the credential it has. */
+ * certificate in the MY store (CertFindChainInStore there). Here the
+ * certificate is --client-pfx, if given: the sample then acquires a new
+ * credential holding it, frees the old one and goes on with the new one;
+ * without one it goes on with the credential it has. */
+static const caller_args *args;
 static void get_new_client_credentials(void) {
   SecPkgContext_IssuerListInfoEx issuers;
+  SCHANNEL_CRED cred;
+  CredHandle new_creds;
+  TimeStamp expiry;
+  PCCERT_CONTEXT cert;
   memset(&issuers, 0, sizeof issuers);
   if (caller_step("QueryContextAttributes(ISSUER_LIST_EX)",
                   sspi->QueryContextAttributesA(&context, SECPKG_ATTR_ISSUER_LIST_EX, &issuers)) != SEC_E_OK)
@@ -77,6 +85,23 @@ static void get_new_client_credentials(void) {
   fprintf(stderr, "issuers named by the server: %lu\n", (unsigned long)issuers.cIssuers);
   if (issuers.aIssuers)
     sspi->FreeContextBuffer(issuers.aIssuers);
+  if (!args->client_pfx)
+    return;
+  cert = caller_load_pfx(args->client_pfx, args->password);
+  memset(&cred, 0, sizeof cred);
+  cred.dwVersion = SCHANNEL_CRED_VERSION;
+  cred.cCreds = 1;
+  cred.paCred = &cert;
+  cred.grbitEnabledProtocols = caller_protocols(args, 0);
+  cred.dwFlags |= SCH_CRED_NO_DEFAULT_CREDS | SCH_CRED_MANUAL_CRED_VALIDATION;
+  if (caller_step("AcquireCredentialsHandleA (with the client certificate)",
+                  sspi->AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &cred, NULL,
+                                                  NULL, &new_creds, &expiry)) != SEC_E_OK)
+    caller_fail("AcquireCredentialsHandle with the certificate");
+  CertFreeCertificateContext(cert);
+  sspi->FreeCredentialsHandle(&creds);
+  creds = new_creds;
+  fprintf(stderr, "client certificate: added\n");
 }
 
 static SECURITY_STATUS handshake_loop(int do_initial_read) {
@@ -388,6 +413,7 @@ static int read_close_notify(void) {
 int main(int argc, char **argv) {
   caller_args a = caller_parse(argc, argv);
   int closed;
+  args = &a;
   sspi = InitSecurityInterfaceA();
   CALLER_EXPECT(sspi != NULL, "InitSecurityInterfaceA");
   create_credentials(&a);

@@ -60,8 +60,18 @@ unsafe fn step(
     };
     // SAFETY: descriptors are NULL or valid per the SSPI contract.
     let (mut input, mut output) = unsafe { BufferDesc::from_raw_pair(input, output) }?;
-    let result =
-        ctx.step(StepIo { flags: req, target: target.as_deref(), input: input.as_mut(), output: output.as_mut() })?;
+    // The credential of this call: only a package that looks at it (Schannel
+    // after SEC_I_INCOMPLETE_CREDENTIALS) depends on it, so a stale handle on
+    // a later call is not an error here.
+    // SAFETY: NULL or readable per the SSPI contract.
+    let credential = if ph_cred.is_null() { None } else { unsafe { credential(ph_cred) }.ok() };
+    let result = ctx.step(StepIo {
+        flags: req,
+        target: target.as_deref(),
+        input: input.as_mut(),
+        output: output.as_mut(),
+        credential,
+    })?;
     let handle = match existing {
         Some((h, _)) => h,
         None => {

@@ -130,6 +130,10 @@ pub struct StepIo<'a, 'b> {
     pub target: Option<&'a str>,
     pub input: Option<&'a mut BufferDesc<'b>>,
     pub output: Option<&'a mut BufferDesc<'b>>,
+    /// The credential this call passed (`phCredential`), when it names a
+    /// live one: after `SEC_I_INCOMPLETE_CREDENTIALS` a caller may pass a new
+    /// credential holding a client certificate.
+    pub credential: Option<Arc<dyn Credentials>>,
 }
 
 /// What a successful step reports.

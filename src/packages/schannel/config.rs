@@ -95,6 +95,9 @@ pub struct Hooks {
     pub cert_sent: AtomicBool,
     /// Client: the CAs the server accepts (DER names), from CertificateRequest.
     pub issuers: Mutex<Vec<Vec<u8>>>,
+    /// Client: the certificate of the credential passed after
+    /// SEC_I_INCOMPLETE_CREDENTIALS (TLS 1.2), which the resolver prefers.
+    pub late_cert: Mutex<Option<Arc<CertifiedKey>>>,
     /// Server: the SNI the client sent.
     pub sni: Mutex<Option<String>>,
     /// Record keys between their derivation for rustls' record layer and
@@ -139,7 +142,8 @@ struct ClientCert {
 
 impl ResolvesClientCert for ClientCert {
     fn resolve(&self, root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
-        let key = self.key.as_ref().filter(|k| k.key.choose_scheme(sigschemes).is_some());
+        let late = with_current(|h| crate::handles::lock(&h.late_cert).clone()).flatten();
+        let key = late.as_ref().or(self.key.as_ref()).filter(|k| k.key.choose_scheme(sigschemes).is_some());
         with_current(|h| {
             h.cert_requested.store(true, Ordering::Relaxed);
             *crate::handles::lock(&h.issuers) = root_hint_subjects.iter().map(|s| s.to_vec()).collect();
@@ -150,8 +154,10 @@ impl ResolvesClientCert for ClientCert {
         key.cloned()
     }
 
+    /// Always: a certificate may arrive after SEC_I_INCOMPLETE_CREDENTIALS
+    /// (rustls keeps the TLS 1.2 transcript for its CertificateVerify then).
     fn has_certs(&self) -> bool {
-        self.key.is_some()
+        true
     }
 }
 

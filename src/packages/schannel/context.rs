@@ -172,7 +172,16 @@ impl SecurityContext for SchannelContext {
         let hs = guard.as_mut().ok_or(SecError::new(SEC_E_CONTEXT_EXPIRED, "the context was shut down"))?;
         let creds = self.credentials()?;
         let resume = self.reconnects.load(Ordering::Relaxed);
-        let outcome = hs.step(creds, flags, io.target, resume, io.input, io.output);
+        // The certificate of the credential this call passed, if it is not
+        // the context's own (the caller acquired one after
+        // SEC_I_INCOMPLETE_CREDENTIALS).
+        let late = io
+            .credential
+            .as_ref()
+            .and_then(|c| c.as_any().downcast_ref::<super::credentials::SchannelCredentials>())
+            .and_then(|c| c.certified_key.clone())
+            .or_else(|| creds.certified_key.clone());
+        let outcome = hs.step(creds, late, flags, io.target, resume, io.input, io.output);
         self.manual_validation.store(hs.manual_validation, Ordering::Relaxed);
         let hooks = Arc::clone(&hs.hooks);
         match outcome {

@@ -104,6 +104,14 @@ pub struct Handshake {
     server_random: Vec<u8>,
     session_id: Vec<u8>,
     incomplete_creds_reported: bool,
+    /// Client, TLS 1.2: whole server records held back from rustls from the
+    /// one that completes a CertificateRequest, while the caller is told
+    /// SEC_I_INCOMPLETE_CREDENTIALS; fed on the next call, when the caller
+    /// may have passed a credential holding a certificate.
+    held: Vec<u8>,
+    /// Client: the server's plaintext handshake bytes so far, to see a
+    /// CertificateRequest coming (only while one could be held back).
+    hs_scan: Vec<u8>,
     /// The peer sent change_cipher_spec (TLS 1.2: its records are protected from here on).
     peer_ccs: bool,
     /// We sent change_cipher_spec: our records are protected from here on
@@ -241,6 +249,8 @@ impl Handshake {
             server_random: Vec::new(),
             session_id: Vec::new(),
             incomplete_creds_reported: false,
+            held: Vec::new(),
+            hs_scan: Vec::new(),
             peer_ccs: false,
             sent_ccs: false,
             done: false,
@@ -358,9 +368,11 @@ impl Handshake {
     }
 
     /// One call of the token loop.
+    #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         creds: &SchannelCredentials,
+        late_cert: Option<Arc<rustls::sign::CertifiedKey>>,
         flags: ULONG,
         target: Option<&str>,
         resume: bool,
@@ -421,7 +433,33 @@ impl Handshake {
         self.inbuf.reserve(token.len() - consumed);
         let mut missing = None;
         let mut failure = None;
-        while !self.done && consumed < token.len() {
+        // First what was held back at SEC_I_INCOMPLETE_CREDENTIALS, with the
+        // certificate of the credential passed now, if it has one (the SDK's
+        // WebClient and .NET acquire a new credential with the certificate).
+        let held = core::mem::take(&mut self.held);
+        if !held.is_empty() {
+            *crate::handles::lock(&self.hooks.late_cert) = late_cert;
+            let mut off = 0;
+            while failure.is_none() && !self.done && off + HEADER_LEN <= held.len() {
+                let len = HEADER_LEN + u16::from_be_bytes([held[off + 3], held[off + 4]]) as usize;
+                let rec = &held[off..off + len];
+                off += len;
+                self.peer_ccs |= rec[0] == records::CT_CHANGE_CIPHER_SPEC;
+                self.inbuf.extend_from_slice(rec);
+                match self.drive() {
+                    Ok(Progress::Complete) => self.done = true,
+                    Ok(Progress::NeedMore) => {}
+                    Err(e) => failure = Some(errors::from_rustls(&e).with_alert_opt(errors::alert_for(&e))),
+                }
+            }
+        }
+        let may_hold = self.side == Side::Client
+            && creds.certified_key.is_none()
+            && flags & ISC_REQ_USE_SUPPLIED_CREDS == 0
+            && !self.incomplete_creds_reported
+            && self.pending.is_empty();
+        let mut holding = false;
+        while failure.is_none() && !self.done && consumed < token.len() {
             match records::frame(&token[consumed..], max_record(&token[consumed..], self.peer_ccs)) {
                 Err(e) => {
                     failure = Some(e);
@@ -433,6 +471,27 @@ impl Handshake {
                 }
                 Ok(Frame::Complete { len, .. }) => {
                     let rec = &token[consumed..consumed + HEADER_LEN + len];
+                    if may_hold && !self.peer_ccs && rec[0] == CT_HANDSHAKE {
+                        self.hs_scan.extend_from_slice(&rec[HEADER_LEN..]);
+                        if let Some(issuers) = certificate_request_issuers(&self.hs_scan) {
+                            // Hold this record and every whole one after it.
+                            self.hs_scan = Vec::new();
+                            let start = consumed;
+                            while let Ok(Frame::Complete { len, .. }) =
+                                records::frame(&token[consumed..], max_record(&token[consumed..], self.peer_ccs))
+                            {
+                                consumed += HEADER_LEN + len;
+                                if consumed == token.len() {
+                                    break;
+                                }
+                            }
+                            self.held = token[start..consumed].to_vec();
+                            *crate::handles::lock(&self.hooks.issuers) = issuers;
+                            self.hooks.cert_requested.store(true, Ordering::Relaxed);
+                            holding = true;
+                            break;
+                        }
+                    }
                     consumed += HEADER_LEN + len;
                     self.peer_ccs |= rec[0] == records::CT_CHANGE_CIPHER_SPEC;
                     if self.side == Side::Client && self.server_random.is_empty() {
@@ -472,11 +531,12 @@ impl Handshake {
         // Not with ISC_REQ_USE_SUPPLIED_CREDS: then Windows goes on with what
         // the credential holds (curl's default request, schannel-rs', which
         // treat the status as an error when they asked for that).
-        let incomplete_creds = self.side == Side::Client
-            && flags & ISC_REQ_USE_SUPPLIED_CREDS == 0
-            && self.hooks.cert_requested.load(Ordering::Relaxed)
-            && !self.hooks.cert_sent.load(Ordering::Relaxed)
-            && !self.incomplete_creds_reported;
+        let incomplete_creds = holding
+            || self.side == Side::Client
+                && flags & ISC_REQ_USE_SUPPLIED_CREDS == 0
+                && self.hooks.cert_requested.load(Ordering::Relaxed)
+                && !self.hooks.cert_sent.load(Ordering::Relaxed)
+                && !self.incomplete_creds_reported;
         if incomplete_creds {
             self.incomplete_creds_reported = true;
             // Callers answer in one of two ways: with EMPTY input (.NET), or
@@ -655,6 +715,36 @@ fn last_alert_record(bytes: &[u8]) -> Option<&[u8]> {
         rest = &rest[n..];
     }
     last
+}
+
+/// The certificate authorities of the first whole TLS 1.2 CertificateRequest
+/// in `hs` (the server's plaintext handshake messages), if one is there:
+/// certificate_types<1..2^8-1>, supported_signature_algorithms<2..2^16-2>,
+/// certificate_authorities<0..2^16-1> of DistinguishedName<1..2^16-1>
+/// (RFC 5246 section 7.4.4). A malformed one is left to rustls to refuse.
+fn certificate_request_issuers(hs: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut rest = hs;
+    while rest.len() >= 4 {
+        let len = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
+        let body = rest.get(4..4 + len)?;
+        if rest[0] == 13 {
+            let mut issuers = Vec::new();
+            let types = *body.first()? as usize;
+            let b = body.get(1 + types..)?;
+            let algs = u16::from_be_bytes([*b.first()?, *b.get(1)?]) as usize;
+            let b = b.get(2 + algs..)?;
+            let cas = u16::from_be_bytes([*b.first()?, *b.get(1)?]) as usize;
+            let mut b = b.get(2..2 + cas)?;
+            while b.len() >= 2 {
+                let n = u16::from_be_bytes([b[0], b[1]]) as usize;
+                issuers.push(b.get(2..2 + n)?.to_vec());
+                b = &b[2 + n..];
+            }
+            return Some(issuers);
+        }
+        rest = &rest[4 + len..];
+    }
+    None
 }
 
 /// The first EMPTY input buffer after the token (or any EMPTY one).
