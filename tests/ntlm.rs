@@ -105,13 +105,16 @@ fn bindings(app: &[u8]) -> Vec<u8> {
     cb
 }
 
+/// Changes a message in flight.
+type Mangler = fn(&mut Vec<u8>);
+
 #[derive(Default)]
 struct Opts {
     allocate: bool,
     client_bindings: Option<Vec<u8>>,
     server_bindings: Option<Vec<u8>>,
     /// Mangles the message of leg 1, 2 or 3 before it is delivered.
-    mangle: Option<(u8, fn(&mut Vec<u8>))>,
+    mangle: Option<(u8, Mangler)>,
 }
 
 struct Pair {
@@ -132,6 +135,7 @@ impl Drop for Pair {
 }
 
 /// One call of the loop: input token (+ bindings), output token.
+#[allow(clippy::too_many_arguments)]
 fn step(
     side_client: bool,
     cred: &mut CredHandle,
@@ -562,7 +566,7 @@ fn tampering_and_replay() {
 #[test]
 fn truncated_and_mangled_tokens_are_invalid_token() {
     let (mut cc, mut sc) = creds("gina", "EXAMPLE", "pw", "pw");
-    let cases: [(u8, fn(&mut Vec<u8>), &str); 6] = [
+    let cases: [(u8, Mangler, &str); 6] = [
         (1, |m| m.truncate(10), "ASC 1"),
         (2, |m| m.truncate(40), "ISC 2"),
         (2, |m| m[40] = 0xff, "ISC 2"),
