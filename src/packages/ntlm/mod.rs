@@ -35,10 +35,12 @@ use crate::packages::{
 /// The package name.
 pub const NAME: &str = "NTLM";
 
-/// `fCapabilities` Windows reports for NTLM (0x00082B37): INTEGRITY, PRIVACY,
-/// TOKEN_ONLY, CONNECTION, MULTI_REQUIRED, IMPERSONATION, ACCEPT_WIN32_NAME,
-/// NEGOTIABLE, LOGON, RESTRICTED_TOKENS — the value Wine's conformance test
-/// `dlls/secur32/tests/ntlm.c` records from Windows.
+/// `fCapabilities` Windows reports for NTLM (0x00082B37). Wine's conformance
+/// test (`dlls/secur32/tests/ntlm.c`, run against Windows) expects its
+/// NTLM_BASE_CAPS (INTEGRITY, PRIVACY, TOKEN_ONLY, CONNECTION, MULTI_REQUIRED,
+/// IMPERSONATION, ACCEPT_WIN32_NAME, NEGOTIABLE, LOGON = 0x2B37) plus, on
+/// newer Windows, RESTRICTED_TOKENS (and optionally READONLY_WITH_CHECKSUM /
+/// APPCONTAINER_CHECKS); 0x82B37 is base | RESTRICTED_TOKENS.
 pub const CAPABILITIES: ULONG = SECPKG_FLAG_INTEGRITY
     | SECPKG_FLAG_PRIVACY
     | SECPKG_FLAG_TOKEN_ONLY
@@ -51,8 +53,10 @@ pub const CAPABILITIES: ULONG = SECPKG_FLAG_INTEGRITY
     | SECPKG_FLAG_RESTRICTED_TOKENS;
 const _: () = assert!(CAPABILITIES == 0x00082B37);
 
-/// `cbMaxToken` Windows reports for NTLM since Vista (XP said 1904), as
-/// recorded by Wine's `dlls/secur32/tests/ntlm.c`.
+/// `cbMaxToken` Windows reports for NTLM since Vista (XP said 1904): Wine's
+/// `dlls/secur32/tests/ntlm.c` accepts exactly those two in SecPkgInfo and
+/// SECPKG_ATTR_SIZES (with cbMaxSignature 16, cbSecurityTrailer 16,
+/// cbBlockSize 0).
 pub const MAX_TOKEN: ULONG = 2888;
 
 /// `wRPCID`: RPC_C_AUTHN_WINNT.
