@@ -708,3 +708,180 @@ fn messages_before_the_handshake_completes_and_extra_steps() {
     free_cred(cc);
     free_cred(sc);
 }
+
+#[test]
+fn remaining_attributes() {
+    let (mut cc, mut sc) = creds("lena", "EXAMPLE", "pw", "pw");
+    let mut p = handshake(&mut cc, &mut sc, &Opts::default()).unwrap();
+    for (ctx, client) in [(&mut p.client, true), (&mut p.server, false)] {
+        let mut f = SecPkgContext_Flags { Flags: 0 };
+        // SAFETY: valid pointers.
+        assert_eq!(
+            unsafe { QueryContextAttributesW(ctx, SECPKG_ATTR_FLAGS, (&mut f as *mut SecPkgContext_Flags).cast()) },
+            SEC_E_OK
+        );
+        let want = if client {
+            ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY
+        } else {
+            ASC_RET_CONFIDENTIALITY | ASC_RET_INTEGRITY
+        };
+        assert_eq!(f.Flags & want, want);
+        let mut l = SecPkgContext_Lifespan::default();
+        // SAFETY: valid pointers.
+        assert_eq!(
+            unsafe {
+                QueryContextAttributesW(ctx, SECPKG_ATTR_LIFESPAN, (&mut l as *mut SecPkgContext_Lifespan).cast())
+            },
+            SEC_E_OK
+        );
+        assert!(l.tsStart.as_u64() > 0x01D0_0000_0000_0000, "a 21st-century FILETIME");
+        assert_eq!(l.tsExpiry.as_u64(), 0x7FFF_FFFF_FFFF_FFFF);
+        let mut n = SecPkgContext_NegotiationInfoW { PackageInfo: null_mut(), NegotiationState: 99 };
+        // SAFETY: valid pointers.
+        let st = unsafe {
+            QueryContextAttributesW(
+                ctx,
+                SECPKG_ATTR_NEGOTIATION_INFO,
+                (&mut n as *mut SecPkgContext_NegotiationInfoW).cast(),
+            )
+        };
+        assert_eq!((st, n.NegotiationState), (SEC_E_OK, SECPKG_NEGOTIATION_COMPLETE));
+        // SAFETY: the library filled it.
+        let info = unsafe { &*n.PackageInfo };
+        assert_eq!((info.wRPCID, info.cbMaxToken), (10, 2888));
+        // SAFETY: allocated by the library.
+        unsafe { FreeContextBuffer(n.PackageInfo.cast()) };
+        let mut nn = SecPkgContext_NativeNamesW { sClientName: null_mut(), sServerName: null_mut() };
+        // SAFETY: valid pointers.
+        let st = unsafe {
+            QueryContextAttributesW(ctx, SECPKG_ATTR_NATIVE_NAMES, (&mut nn as *mut SecPkgContext_NativeNamesW).cast())
+        };
+        assert_eq!(st, SEC_E_OK);
+        let read = |p: *mut u16| {
+            let mut len = 0;
+            // SAFETY: NUL-terminated strings from the library.
+            while unsafe { *p.add(len) } != 0 {
+                len += 1;
+            }
+            // SAFETY: as above.
+            String::from_utf16(unsafe { core::slice::from_raw_parts(p, len) }).unwrap()
+        };
+        assert_eq!(read(nn.sClientName), "EXAMPLE\\lena");
+        if client {
+            assert_eq!(read(nn.sServerName), "HTTP/server.example.com");
+        }
+        // SAFETY: allocated by the library.
+        unsafe {
+            FreeContextBuffer(nn.sClientName.cast());
+            FreeContextBuffer(nn.sServerName.cast());
+        }
+        let mut pi = SecPkgContext_PackageInfoW { PackageInfo: null_mut() };
+        // SAFETY: valid pointers.
+        assert_eq!(
+            unsafe {
+                QueryContextAttributesW(
+                    ctx,
+                    SECPKG_ATTR_PACKAGE_INFO,
+                    (&mut pi as *mut SecPkgContext_PackageInfoW).cast(),
+                )
+            },
+            SEC_E_OK
+        );
+        // SAFETY: the library filled it.
+        assert_eq!(unsafe { (*pi.PackageInfo).fCapabilities }, 0x00082B37);
+        // SAFETY: allocated by the library.
+        unsafe { FreeContextBuffer(pi.PackageInfo.cast()) };
+    }
+    drop(p);
+    free_cred(cc);
+    free_cred(sc);
+}
+
+/// A small deterministic generator for the corruption test.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn random_corruption_never_crashes() {
+    let (mut cc, mut sc) = creds("mona", "EXAMPLE", "pw", "pw");
+    static SEED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x9E37_79B9_7F4A_7C15);
+    let allowed = [SEC_E_INVALID_TOKEN, SEC_E_LOGON_DENIED, SEC_E_BAD_BINDINGS, SEC_E_TIME_SKEW];
+    let mut outcomes = std::collections::BTreeMap::new();
+    for i in 0..600u32 {
+        let leg = (i % 3 + 1) as u8;
+        let f: Mangler = |m| {
+            let mut s = SEED.fetch_add(0x1234_5678_9ABC_DEF1, std::sync::atomic::Ordering::Relaxed) | 1;
+            let n = xorshift(&mut s) % 4 + 1;
+            for _ in 0..n {
+                if m.is_empty() {
+                    break;
+                }
+                let at = (xorshift(&mut s) as usize) % m.len();
+                match xorshift(&mut s) % 3 {
+                    0 => m[at] ^= 1 << (xorshift(&mut s) % 8),
+                    1 => m[at] = 0xff,
+                    _ => m.truncate(at),
+                }
+            }
+        };
+        let r = handshake(&mut cc, &mut sc, &Opts { mangle: Some((leg, f)), ..Default::default() });
+        match r {
+            Ok(_) => *outcomes.entry(0).or_insert(0) += 1,
+            Err((_, st)) => {
+                assert!(allowed.contains(&st), "unexpected status {st:#x} (a panic answers SEC_E_INTERNAL_ERROR)");
+                *outcomes.entry(st).or_insert(0) += 1;
+            }
+        }
+    }
+    assert!(outcomes.get(&SEC_E_INVALID_TOKEN).copied().unwrap_or(0) > 50, "{outcomes:?}");
+    free_cred(cc);
+    free_cred(sc);
+}
+
+mod common;
+
+/// HTTPS + NTLM with extended protection: the channel bindings both sides
+/// read from our own Schannel contexts (SECPKG_ATTR_ENDPOINT_BINDINGS) bind
+/// the NTLM exchange to that TLS connection.
+#[test]
+fn https_extended_protection_with_our_schannel() {
+    use common::{client_credential, pki, server_credential, Identity, Peer};
+    let endpoint = |ctx: &mut CtxtHandle| {
+        let mut b = SecPkgContext_Bindings { BindingsLength: 0, Bindings: null_mut() };
+        // SAFETY: valid pointers.
+        let st = unsafe {
+            QueryContextAttributesW(ctx, SECPKG_ATTR_ENDPOINT_BINDINGS, (&mut b as *mut SecPkgContext_Bindings).cast())
+        };
+        assert_eq!(st, SEC_E_OK);
+        // SAFETY: the library wrote BindingsLength bytes.
+        let v = unsafe { core::slice::from_raw_parts(b.Bindings as *const u8, b.BindingsLength as usize) }.to_vec();
+        // SAFETY: allocated by the library.
+        unsafe { FreeContextBuffer(b.Bindings.cast()) };
+        v
+    };
+    let tls = |id: &Identity| {
+        let mut client = Peer::client(client_credential(0, 0), "localhost");
+        let mut server = Peer::server(server_credential(id, 0, 0));
+        common::handshake(&mut client, &mut server).unwrap();
+        let (c, s) = (endpoint(client.ctx.as_mut().unwrap()), endpoint(server.ctx.as_mut().unwrap()));
+        client.delete();
+        server.delete();
+        (c, s)
+    };
+    let (client_cb, server_cb) = tls(&pki().server);
+    assert_eq!(client_cb, server_cb, "both ends see the same tls-server-end-point");
+    let (mut cc, mut sc) = creds("nina", "EXAMPLE", "pw", "pw");
+    let ok = Opts { client_bindings: Some(client_cb.clone()), server_bindings: Some(server_cb), ..Default::default() };
+    assert!(handshake(&mut cc, &mut sc, &ok).is_ok());
+    // Another TLS connection (another certificate): a relayed NTLM exchange fails.
+    let (_, other_server_cb) = tls(&pki().server_ecdsa);
+    let relayed =
+        Opts { client_bindings: Some(client_cb), server_bindings: Some(other_server_cb), ..Default::default() };
+    assert_eq!(handshake(&mut cc, &mut sc, &relayed).err(), Some(("ASC 2", SEC_E_BAD_BINDINGS)));
+    free_cred(cc);
+    free_cred(sc);
+}

@@ -145,6 +145,7 @@ mod tests {
             AvPair { id: AV_NB_COMPUTER_NAME, value: utf16("Server") },
         ])
         .encode()
+        .unwrap()
     }
 
     #[test]

@@ -119,7 +119,9 @@ fn header(m: &[u8], ty: u32, min_len: usize) -> SecResult<()> {
 fn assemble(mut fixed: Vec<u8>, slots: &[(usize, &[u8])]) -> SecResult<Vec<u8>> {
     let mut payload_off = fixed.len();
     for &(slot, data) in slots {
-        let len: u16 = data.len().try_into().map_err(|_| SecError::internal("NTLM field too long"))?;
+        // Peer data can make a field too long (a CHALLENGE's huge target
+        // info echoed in our response): an invalid token, not our bug.
+        let len: u16 = data.len().try_into().map_err(|_| bad("NTLM field longer than 65535 bytes"))?;
         fixed[slot..slot + 2].copy_from_slice(&len.to_le_bytes());
         fixed[slot + 2..slot + 4].copy_from_slice(&len.to_le_bytes());
         fixed[slot + 4..slot + 8].copy_from_slice(&(payload_off as u32).to_le_bytes());
@@ -192,15 +194,19 @@ impl AvPairs {
         }
     }
 
-    pub fn encode(&self) -> Vec<u8> {
+    /// Encodes the list; a value longer than a u16 length is refused.
+    pub fn encode(&self) -> SecResult<Vec<u8>> {
         let mut out = Vec::new();
         for p in &self.0 {
+            if p.value.len() > u16::MAX as usize {
+                return Err(bad("AV pair value longer than 65535 bytes"));
+            }
             out.extend_from_slice(&p.id.to_le_bytes());
             out.extend_from_slice(&(p.value.len() as u16).to_le_bytes());
             out.extend_from_slice(&p.value);
         }
         out.extend_from_slice(&[0, 0, 0, 0]);
-        out
+        Ok(out)
     }
 
     pub fn get(&self, id: u16) -> Option<&[u8]> {

@@ -389,7 +389,7 @@ impl NtlmContext {
         }
         let client_challenge: [u8; 8] = random()?;
         let key = crypto::ntowf_v2(&id.nt_hash, &id.user, &id.domain);
-        let blob = crypto::client_blob(timestamp, &client_challenge, &av.encode());
+        let blob = crypto::client_blob(timestamp, &client_challenge, &av.encode()?);
         let proof = crypto::nt_proof(&key, &challenge.server_challenge, &blob);
         let mut nt_response = proof.to_vec();
         nt_response.extend_from_slice(&blob);
@@ -459,7 +459,7 @@ impl NtlmContext {
                     flags,
                     target_name: encode_str(&nb, charset == NEGOTIATE_UNICODE),
                     server_challenge,
-                    target_info: info.encode(),
+                    target_info: info.encode()?,
                     version: Some(Version::OURS),
                 }
                 .encode()?;
@@ -644,12 +644,10 @@ impl SecurityContext for NtlmContext {
 
     fn step(&self, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let mut st = lock(&self.state);
-        let flags = io.flags;
         let r = match self.side {
             Side::Client => self.client_step(&mut st, io),
             Side::Server => self.server_step(&mut st, io),
         }?;
-        let _ = flags;
         self.attributes.store(r.attributes, Ordering::Relaxed);
         Ok(r)
     }

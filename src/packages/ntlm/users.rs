@@ -27,10 +27,12 @@ pub struct UserEntry {
 
 impl UserEntry {
     /// Whether this entry is `user` of `domain` (case-insensitive; an entry
-    /// without a domain matches every domain).
+    /// without a domain matches every domain, and a client that names no
+    /// domain matches every entry: the NTLMv2 response is computed over the
+    /// domain as sent, so this widens nothing an attacker could use).
     pub fn matches(&self, user: &str, domain: &str) -> bool {
         self.user.to_lowercase() == user.to_lowercase()
-            && (self.domain.is_empty() || self.domain.to_lowercase() == domain.to_lowercase())
+            && (self.domain.is_empty() || domain.is_empty() || self.domain.to_lowercase() == domain.to_lowercase())
     }
 }
 
@@ -116,5 +118,6 @@ mod tests {
         assert!(lookup(&e, "bob", "other").is_none());
         assert!(lookup(&e, "carol", "anything").is_some(), "empty domain matches any");
         assert!(lookup(&e, "dave", "").is_none());
+        assert!(lookup(&e, "bob", "").is_some(), "no domain sent matches the entry's");
     }
 }
