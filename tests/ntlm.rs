@@ -885,3 +885,64 @@ fn https_extended_protection_with_our_schannel() {
     free_cred(cc);
     free_cred(sc);
 }
+
+/// curl's NTLM: a 32-byte NEGOTIATE (OEM, no Version, no SIGN/SEAL, no key
+/// exchange) and an AUTHENTICATE in OEM with no MIC. The AUTHENTICATE is
+/// built here from the library's own NTLMv2 functions, as curl computes it.
+#[test]
+fn curl_style_client_32_byte_negotiate_oem_no_mic() {
+    use secur32::crypto::Key16;
+    use secur32::packages::ntlm::{crypto as nc, messages as m};
+    let mut sc = cred_w("olga", "EXAMPLE", "pw", SECPKG_CRED_INBOUND).unwrap();
+    let flags = m::NEGOTIATE_OEM
+        | m::REQUEST_TARGET
+        | m::NEGOTIATE_NTLM
+        | m::NEGOTIATE_ALWAYS_SIGN
+        | m::NEGOTIATE_EXTENDED_SESSIONSECURITY;
+    let mut negotiate = m::SIGNATURE.to_vec();
+    negotiate.extend_from_slice(&1u32.to_le_bytes());
+    negotiate.extend_from_slice(&flags.to_le_bytes());
+    negotiate.extend_from_slice(&[0; 16]);
+    assert_eq!(negotiate.len(), 32);
+    let mut server = SecHandle::default();
+    let mut attrs = 0;
+    let (st, challenge) = step(false, &mut sc, &mut server, true, Some(&negotiate), None, false, &mut attrs);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    let c = m::Challenge::parse(&challenge).unwrap();
+    assert_eq!(c.flags & (m::NEGOTIATE_OEM | m::NEGOTIATE_UNICODE), m::NEGOTIATE_OEM, "exactly one charset");
+    assert_ne!(c.flags & m::NEGOTIATE_TARGET_INFO, 0);
+    assert_eq!(
+        c.flags & (m::NEGOTIATE_KEY_EXCH | m::NEGOTIATE_SEAL | m::NEGOTIATE_VERSION),
+        0,
+        "nothing not asked for"
+    );
+    // curl's type-3: NTLMv2 over the server's target info, no MIC, OEM strings.
+    let key = nc::ntowf_v2(&nc::nt_hash("pw"), "olga", "EXAMPLE");
+    let av = m::AvPairs::parse(&c.target_info).unwrap();
+    let blob = nc::client_blob(av.timestamp().unwrap(), &[7; 8], &c.target_info);
+    let proof = nc::nt_proof(&key, &c.server_challenge, &blob);
+    let mut nt = proof.to_vec();
+    nt.extend_from_slice(&blob);
+    let auth = m::Authenticate {
+        flags: c.flags,
+        lm_response: nc::lm_v2_response(&key, &c.server_challenge, &[7; 8]),
+        nt_response: nt,
+        domain: b"EXAMPLE".to_vec(),
+        user: b"olga".to_vec(),
+        workstation: b"CURLHOST".to_vec(),
+        encrypted_session_key: vec![],
+        version: None,
+        mic: None,
+    }
+    .encode()
+    .unwrap();
+    let (st, _) = step(false, &mut sc, &mut server, false, Some(&auth), None, false, &mut attrs);
+    assert_eq!(st, SEC_E_OK);
+    assert_eq!(names(&mut server), "EXAMPLE\\olga");
+    // Without key exchange the exported key is the session base key.
+    let base: Key16 = nc::session_base_key(&key, &proof);
+    assert_eq!(session_key(&mut server), base.0.to_vec());
+    // SAFETY: a live handle.
+    unsafe { DeleteSecurityContext(&mut server) };
+    free_cred(sc);
+}
