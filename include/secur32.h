@@ -1575,6 +1575,71 @@ typedef struct _SecBuffer *PSecBuffer;
 // `PSecBufferDesc`.
 typedef struct _SecBufferDesc *PSecBufferDesc;
 
+// `SEC_WINNT_AUTH_IDENTITY_W`: lengths in characters, without the terminator.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
+  uint16_t *User;
+  ULONG UserLength;
+  uint16_t *Domain;
+  ULONG DomainLength;
+  uint16_t *Password;
+  ULONG PasswordLength;
+  // `SEC_WINNT_AUTH_IDENTITY_ANSI` or `SEC_WINNT_AUTH_IDENTITY_UNICODE`.
+  ULONG Flags;
+} SEC_WINNT_AUTH_IDENTITY_W;
+
+// `PSEC_WINNT_AUTH_IDENTITY_W`.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_W *PSEC_WINNT_AUTH_IDENTITY_W;
+
+// `SEC_WINNT_AUTH_IDENTITY_A`.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
+  uint8_t *User;
+  ULONG UserLength;
+  uint8_t *Domain;
+  ULONG DomainLength;
+  uint8_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+} SEC_WINNT_AUTH_IDENTITY_A;
+
+// `PSEC_WINNT_AUTH_IDENTITY_A`.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_A *PSEC_WINNT_AUTH_IDENTITY_A;
+
+// `SEC_WINNT_AUTH_IDENTITY_EXW` (`Version` is `SEC_WINNT_AUTH_IDENTITY_VERSION`).
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW {
+  ULONG Version;
+  ULONG Length;
+  uint16_t *User;
+  ULONG UserLength;
+  uint16_t *Domain;
+  ULONG DomainLength;
+  uint16_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+  uint16_t *PackageList;
+  ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXW;
+
+// `PSEC_WINNT_AUTH_IDENTITY_EXW`.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW *PSEC_WINNT_AUTH_IDENTITY_EXW;
+
+// `SEC_WINNT_AUTH_IDENTITY_EXA`.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA {
+  ULONG Version;
+  ULONG Length;
+  uint8_t *User;
+  ULONG UserLength;
+  uint8_t *Domain;
+  ULONG DomainLength;
+  uint8_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+  uint8_t *PackageList;
+  ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXA;
+
+// `PSEC_WINNT_AUTH_IDENTITY_EXA`.
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA *PSEC_WINNT_AUTH_IDENTITY_EXA;
+
 // `CRYPT_HASH_BLOB`.
 typedef struct _CRYPTOAPI_BLOB CRYPT_HASH_BLOB;
 
@@ -1632,6 +1697,12 @@ typedef struct _CRYPT_KEY_PROV_INFO {
 #define SEC_E_QOP_NOT_SUPPORTED ((int32_t)0x8009030Au)
 
 #define SEC_E_NO_IMPERSONATION ((int32_t)0x8009030Bu)
+
+#define SEC_WINNT_AUTH_IDENTITY_ANSI 1
+
+#define SEC_WINNT_AUTH_IDENTITY_UNICODE 2
+
+#define SEC_WINNT_AUTH_IDENTITY_VERSION 0x00000200
 
 #define SEC_E_LOGON_DENIED ((int32_t)0x8009030Cu)
 

@@ -142,6 +142,10 @@ typedef const SEC_CHAR *SECURITY_PCSTR;
 #define PSecPkgContext_NegotiationInfo SSPI_RUSTLS_AW(PSecPkgContext_NegotiationInfo)
 #define SecPkgContext_NativeNames SSPI_RUSTLS_AW(SecPkgContext_NativeNames)
 #define PSecPkgContext_NativeNames SSPI_RUSTLS_AW(PSecPkgContext_NativeNames)
+#define SEC_WINNT_AUTH_IDENTITY SSPI_RUSTLS_UAW(SEC_WINNT_AUTH_IDENTITY)
+#define PSEC_WINNT_AUTH_IDENTITY SSPI_RUSTLS_UAW(PSEC_WINNT_AUTH_IDENTITY)
+#define SEC_WINNT_AUTH_IDENTITY_EX SSPI_RUSTLS_AW(SEC_WINNT_AUTH_IDENTITY_EX)
+#define PSEC_WINNT_AUTH_IDENTITY_EX SSPI_RUSTLS_AW(PSEC_WINNT_AUTH_IDENTITY_EX)
 
 /* Functions and their pointer types. */
 #define AcquireCredentialsHandle SSPI_RUSTLS_AW(AcquireCredentialsHandle)

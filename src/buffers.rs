@@ -231,6 +231,10 @@ impl<'a> BufferDesc<'a> {
     pub fn buffer_type(&self, i: usize) -> ULONG {
         base_type(self.bufs[i].BufferType)
     }
+    /// Type of buffer `i` with its attribute bits.
+    pub fn raw_type(&self, i: usize) -> ULONG {
+        self.bufs[i].BufferType
+    }
     /// Current `cbBuffer` of buffer `i`.
     pub fn buffer_len(&self, i: usize) -> usize {
         self.bufs[i].cbBuffer as usize

@@ -73,3 +73,8 @@ fn certs() {
 fn alpn() {
     replay("alpn", harness::alpn);
 }
+
+#[test]
+fn ntlm() {
+    replay("ntlm", harness::ntlm);
+}

@@ -9,11 +9,17 @@ import pytest
 
 import sspi as S
 
-PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME}
+PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM"}
 
 
 def check_package(info, name, comment):
     assert name in PACKAGES
+    if name == "NTLM":
+        # Windows' values (see src/packages/ntlm/mod.rs for the sources).
+        assert comment == "NTLM Security Package"
+        assert info.fCapabilities == 0x00082B37
+        assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 10, 2888)
+        return
     assert comment == S.SCHANNEL_COMMENT
     assert info.fCapabilities == S.SCHANNEL_CAPABILITIES
     assert info.wVersion == 1
@@ -25,7 +31,7 @@ def test_enumerate_security_packages_w(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert lib.EnumerateSecurityPackagesW(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 2
+    assert count.value == 3
     names = []
     for i in range(count.value):
         name = S.read_wstr(infos[i].Name)
@@ -40,7 +46,7 @@ def test_enumerate_security_packages_a(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoA)()
     assert lib.EnumerateSecurityPackagesA(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 2
+    assert count.value == 3
     names = []
     for i in range(count.value):
         name = S.read_astr(infos[i].Name)
@@ -110,7 +116,7 @@ def test_call_through_the_table(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert enumerate_w(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 2
+    assert count.value == 3
     free = ctypes.CFUNCTYPE(S.SECURITY_STATUS, c_void_p)(table.FreeContextBuffer)
     assert free(cast(infos, c_void_p)) == S.SEC_E_OK
 

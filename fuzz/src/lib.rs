@@ -144,6 +144,9 @@ const DOCUMENTED: &[i32] = &[
     SEC_E_APPLICATION_PROTOCOL_MISMATCH,
     SEC_E_CERT_WRONG_USAGE,
     CRYPT_E_REVOKED,
+    SEC_E_OUT_OF_SEQUENCE,
+    SEC_E_BAD_BINDINGS,
+    SEC_E_TIME_SKEW,
 ];
 
 fn documented(st: i32, what: &str) -> i32 {
@@ -1559,4 +1562,294 @@ pub fn alpn(data: &[u8]) {
     }
     p.delete();
     base.assert_unchanged("alpn");
+}
+
+// ---------------------------------------------------------------------------
+// Target: ntlm
+
+/// NTLM credentials for user `fuzz` of `FUZZ`, password `pw`: (client, server).
+fn ntlm_credentials() -> (CredHandle, CredHandle) {
+    static CREDS: OnceLock<(CredHandle, CredHandle)> = OnceLock::new();
+    *CREDS.get_or_init(|| {
+        let (mut u, mut d, mut p) = (wide("fuzz"), wide("FUZZ"), wide("pw"));
+        let mut id = SEC_WINNT_AUTH_IDENTITY_W {
+            User: u.as_mut_ptr(),
+            UserLength: 4,
+            Domain: d.as_mut_ptr(),
+            DomainLength: 4,
+            Password: p.as_mut_ptr(),
+            PasswordLength: 2,
+            Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        let acquire = |usage: u32, id: &mut SEC_WINNT_AUTH_IDENTITY_W| {
+            let mut h = SecHandle::default();
+            let mut pkg = wide("NTLM");
+            // SAFETY: valid pointers for the call.
+            let st = unsafe {
+                AcquireCredentialsHandleW(
+                    core::ptr::null_mut(),
+                    pkg.as_mut_ptr(),
+                    usage,
+                    core::ptr::null_mut(),
+                    (id as *mut SEC_WINNT_AUTH_IDENTITY_W).cast(),
+                    None,
+                    core::ptr::null_mut(),
+                    &mut h,
+                    core::ptr::null_mut(),
+                )
+            };
+            assert_eq!(st, SEC_E_OK);
+            h
+        };
+        (acquire(SECPKG_CRED_OUTBOUND, &mut id), acquire(SECPKG_CRED_INBOUND, &mut id))
+    })
+}
+
+/// One NTLM token-loop call: (status, output token).
+fn ntlm_call(
+    server: bool,
+    cred: CredHandle,
+    ctx: &mut Option<CtxtHandle>,
+    input: Option<&[u8]>,
+    bindings: Option<&[u8]>,
+    allocate: bool,
+) -> (i32, Vec<u8>) {
+    let mut cred = cred;
+    let mut tok = input.map(<[u8]>::to_vec).unwrap_or_default();
+    let mut cb = bindings.map(<[u8]>::to_vec).unwrap_or_default();
+    let mut inb =
+        vec![SecBuffer { cbBuffer: tok.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() }];
+    if bindings.is_some() {
+        inb.push(SecBuffer {
+            cbBuffer: cb.len() as u32,
+            BufferType: SECBUFFER_CHANNEL_BINDINGS,
+            pvBuffer: cb.as_mut_ptr().cast(),
+        });
+    }
+    let mut ind =
+        SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: inb.len() as u32, pBuffers: inb.as_mut_ptr() };
+    let mut mem = vec![0u8; 4096];
+    let mut outb = if allocate {
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: core::ptr::null_mut() }
+    } else {
+        SecBuffer { cbBuffer: mem.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: mem.as_mut_ptr().cast() }
+    };
+    let mut outd = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: &mut outb };
+    let mut new = SecHandle::default();
+    let mut attrs = 0;
+    let alloc_flag = if allocate { ISC_REQ_ALLOCATE_MEMORY } else { 0 };
+    let in_ptr: *mut SecBufferDesc = if input.is_some() { &mut ind } else { core::ptr::null_mut() };
+    let mut existing = ctx.unwrap_or_default();
+    let ctx_ptr: *mut CtxtHandle = if ctx.is_some() { &mut existing } else { core::ptr::null_mut() };
+    let mut target = wide("HOST/fuzz.example");
+    // SAFETY: every pointer is valid for the call.
+    let st = unsafe {
+        if server {
+            let flags = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | alloc_flag;
+            AcceptSecurityContext(
+                &mut cred,
+                ctx_ptr,
+                in_ptr,
+                flags,
+                0,
+                &mut new,
+                &mut outd,
+                &mut attrs,
+                core::ptr::null_mut(),
+            )
+        } else {
+            let flags = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | alloc_flag;
+            InitializeSecurityContextW(
+                &mut cred,
+                ctx_ptr,
+                target.as_mut_ptr(),
+                flags,
+                0,
+                0,
+                in_ptr,
+                0,
+                &mut new,
+                &mut outd,
+                &mut attrs,
+                core::ptr::null_mut(),
+            )
+        }
+    };
+    documented(st, if server { "NTLM AcceptSecurityContext" } else { "NTLM InitializeSecurityContextW" });
+    if ctx.is_none() && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED) {
+        *ctx = Some(new);
+    }
+    let out = if outb.pvBuffer.is_null() || outb.cbBuffer == 0 {
+        Vec::new()
+    } else {
+        // SAFETY: the library wrote cbBuffer bytes there.
+        let v = unsafe { core::slice::from_raw_parts(outb.pvBuffer.cast::<u8>(), outb.cbBuffer as usize) }.to_vec();
+        if allocate {
+            // SAFETY: a block of the library's.
+            assert_eq!(unsafe { FreeContextBuffer(outb.pvBuffer) }, SEC_E_OK);
+        }
+        v
+    };
+    (st, out)
+}
+
+fn ntlm_delete(ctx: &mut Option<CtxtHandle>) {
+    if let Some(mut h) = ctx.take() {
+        // SAFETY: a live handle.
+        assert_eq!(unsafe { DeleteSecurityContext(&mut h) }, SEC_E_OK);
+    }
+}
+
+/// The three legs between our own NTLM client and server; the established
+/// pair (client, server) or None.
+fn ntlm_pair(allocate: bool) -> Option<(Option<CtxtHandle>, Option<CtxtHandle>)> {
+    let (cc, sc) = ntlm_credentials();
+    let (mut c, mut s) = (None, None);
+    let (_, neg) = ntlm_call(false, cc, &mut c, None, None, allocate);
+    let (_, chal) = ntlm_call(true, sc, &mut s, Some(&neg), None, allocate);
+    let (_, auth) = ntlm_call(false, cc, &mut c, Some(&chal), None, allocate);
+    let (st, _) = ntlm_call(true, sc, &mut s, Some(&auth), None, allocate);
+    assert_eq!(st, SEC_E_OK, "our own NTLM handshake");
+    Some((c, s))
+}
+
+/// Seals `data` on `ctx` as [TOKEN, DATA]: token then ciphertext.
+fn ntlm_seal(ctx: &mut CtxtHandle, data: &[u8]) -> Vec<u8> {
+    let mut d = data.to_vec();
+    let mut tok = [0u8; 16];
+    let mut bufs = [
+        SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+        SecBuffer { cbBuffer: d.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: d.as_mut_ptr().cast() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+    // SAFETY: valid pointers.
+    assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut desc, 0) }, SEC_E_OK);
+    [&tok[..], &d[..]].concat()
+}
+
+/// DecryptMessage / VerifySignature of `blob` on `ctx` in the layout `op`
+/// picks; returns (status, plaintext when DecryptMessage succeeded).
+fn ntlm_unprotect(ctx: &mut CtxtHandle, op: u8, blob: &[u8]) -> (i32, Vec<u8>) {
+    let mut b = blob.to_vec();
+    let split = b.len().min(16);
+    let (tok, data) = b.split_at_mut(split);
+    let mut qop = 0;
+    match op % 3 {
+        0 => {
+            let mut bufs = [
+                SecBuffer {
+                    cbBuffer: tok.len() as u32,
+                    BufferType: SECBUFFER_TOKEN,
+                    pvBuffer: tok.as_mut_ptr().cast(),
+                },
+                SecBuffer {
+                    cbBuffer: data.len() as u32,
+                    BufferType: SECBUFFER_DATA,
+                    pvBuffer: data.as_mut_ptr().cast(),
+                },
+            ];
+            let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+            // SAFETY: valid pointers.
+            let st = documented(unsafe { DecryptMessage(ctx, &mut desc, 0, &mut qop) }, "NTLM DecryptMessage");
+            (st, if st == SEC_E_OK { data.to_vec() } else { Vec::new() })
+        }
+        1 => {
+            let mut whole = blob.to_vec();
+            let mut bufs = [
+                SecBuffer {
+                    cbBuffer: whole.len() as u32,
+                    BufferType: SECBUFFER_STREAM,
+                    pvBuffer: whole.as_mut_ptr().cast(),
+                },
+                SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_DATA, pvBuffer: core::ptr::null_mut() },
+            ];
+            let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+            // SAFETY: valid pointers.
+            let st = documented(unsafe { DecryptMessage(ctx, &mut desc, 0, &mut qop) }, "NTLM DecryptMessage (stream)");
+            if st != SEC_E_OK {
+                return (st, Vec::new());
+            }
+            let start = whole.as_ptr() as usize;
+            let p = bufs[1].pvBuffer as usize;
+            assert!(p >= start && p + bufs[1].cbBuffer as usize <= start + whole.len(), "DATA points into the stream");
+            (st, whole[p - start..p - start + bufs[1].cbBuffer as usize].to_vec())
+        }
+        _ => {
+            let mut bufs = [
+                SecBuffer {
+                    cbBuffer: data.len() as u32,
+                    BufferType: SECBUFFER_DATA,
+                    pvBuffer: data.as_mut_ptr().cast(),
+                },
+                SecBuffer {
+                    cbBuffer: tok.len() as u32,
+                    BufferType: SECBUFFER_TOKEN,
+                    pvBuffer: tok.as_mut_ptr().cast(),
+                },
+            ];
+            let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+            // SAFETY: valid pointers.
+            (documented(unsafe { VerifySignature(ctx, &mut desc, 0, &mut qop) }, "NTLM VerifySignature"), Vec::new())
+        }
+    }
+}
+
+/// The NTLM package: its three message parsers through ASC and ISC, and
+/// DecryptMessage / VerifySignature on an established context.
+///
+/// Input: `opts: u8` (bits 0-1 the mode, bit 2 ALLOCATE_MEMORY, bit 3 a
+/// SECBUFFER_CHANNEL_BINDINGS input buffer (its bytes: the next chunk)),
+/// then chunks (u16 LE length + bytes):
+/// * mode 0: ASC gets chunk 1 as NEGOTIATE, then chunk 2 as AUTHENTICATE;
+/// * mode 1: ASC gets our client's real NEGOTIATE, then chunk 1 as AUTHENTICATE;
+/// * mode 2: ISC gets chunk 1 as CHALLENGE (after its real first call);
+/// * mode 3: an established pair; each further chunk is `op: u8` + a blob
+///   unprotected on the server (op % 3: [TOKEN, DATA], [STREAM, DATA],
+///   VerifySignature). Afterwards a genuine sealed message from the client
+///   must still come out exactly: forgeries must not disturb the state.
+pub fn ntlm(data: &[u8]) {
+    env();
+    let (cc, sc) = ntlm_credentials();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let opts = r.u8();
+    let allocate = opts & 4 != 0;
+    let bindings = (opts & 8 != 0).then(|| r.chunk().to_vec());
+    let (mut c, mut s) = (None, None);
+    match opts & 3 {
+        0 => {
+            let (st, _) = ntlm_call(true, sc, &mut s, Some(r.chunk()), None, allocate);
+            if st == SEC_I_CONTINUE_NEEDED {
+                ntlm_call(true, sc, &mut s, Some(r.chunk()), bindings.as_deref(), allocate);
+            }
+        }
+        1 => {
+            let (_, neg) = ntlm_call(false, cc, &mut c, None, None, allocate);
+            let (st, _) = ntlm_call(true, sc, &mut s, Some(&neg), None, allocate);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED, "our own NEGOTIATE is accepted");
+            ntlm_call(true, sc, &mut s, Some(r.chunk()), bindings.as_deref(), allocate);
+        }
+        2 => {
+            let (st, _) = ntlm_call(false, cc, &mut c, None, None, allocate);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+            ntlm_call(false, cc, &mut c, Some(r.chunk()), bindings.as_deref(), allocate);
+        }
+        _ => {
+            if let Some((pc, ps)) = ntlm_pair(allocate) {
+                c = pc;
+                s = ps;
+                let (mut ch, mut sh) = (c.unwrap(), s.unwrap());
+                while !r.is_empty() {
+                    let op = r.u8();
+                    ntlm_unprotect(&mut sh, op, r.chunk());
+                }
+                let sealed = ntlm_seal(&mut ch, b"genuine");
+                let (st, plain) = ntlm_unprotect(&mut sh, 0, &sealed);
+                assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"genuine"[..]), "a genuine message after forgeries");
+            }
+        }
+    }
+    ntlm_delete(&mut c);
+    ntlm_delete(&mut s);
+    base.assert_unchanged("ntlm");
 }

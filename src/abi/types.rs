@@ -255,3 +255,90 @@ const _: () = {
         assert!(offset_of!(UNICODE_STRING, MaximumLength) == 2 && offset_of!(UNICODE_STRING, Buffer) == 8);
     }
 };
+
+// ---- sspi.h: SEC_WINNT_AUTH_IDENTITY_* (the NTLM / Negotiate pAuthData) ----
+
+/// `SEC_WINNT_AUTH_IDENTITY_W`: lengths in characters, without the terminator.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SEC_WINNT_AUTH_IDENTITY_W {
+    pub User: *mut u16,
+    pub UserLength: ULONG,
+    pub Domain: *mut u16,
+    pub DomainLength: ULONG,
+    pub Password: *mut u16,
+    pub PasswordLength: ULONG,
+    /// `SEC_WINNT_AUTH_IDENTITY_ANSI` or `SEC_WINNT_AUTH_IDENTITY_UNICODE`.
+    pub Flags: ULONG,
+}
+/// `PSEC_WINNT_AUTH_IDENTITY_W`.
+pub type PSEC_WINNT_AUTH_IDENTITY_W = *mut SEC_WINNT_AUTH_IDENTITY_W;
+
+/// `SEC_WINNT_AUTH_IDENTITY_A`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SEC_WINNT_AUTH_IDENTITY_A {
+    pub User: *mut u8,
+    pub UserLength: ULONG,
+    pub Domain: *mut u8,
+    pub DomainLength: ULONG,
+    pub Password: *mut u8,
+    pub PasswordLength: ULONG,
+    pub Flags: ULONG,
+}
+/// `PSEC_WINNT_AUTH_IDENTITY_A`.
+pub type PSEC_WINNT_AUTH_IDENTITY_A = *mut SEC_WINNT_AUTH_IDENTITY_A;
+
+/// `SEC_WINNT_AUTH_IDENTITY_EXW` (`Version` is `SEC_WINNT_AUTH_IDENTITY_VERSION`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SEC_WINNT_AUTH_IDENTITY_EXW {
+    pub Version: ULONG,
+    pub Length: ULONG,
+    pub User: *mut u16,
+    pub UserLength: ULONG,
+    pub Domain: *mut u16,
+    pub DomainLength: ULONG,
+    pub Password: *mut u16,
+    pub PasswordLength: ULONG,
+    pub Flags: ULONG,
+    pub PackageList: *mut u16,
+    pub PackageListLength: ULONG,
+}
+/// `PSEC_WINNT_AUTH_IDENTITY_EXW`.
+pub type PSEC_WINNT_AUTH_IDENTITY_EXW = *mut SEC_WINNT_AUTH_IDENTITY_EXW;
+
+/// `SEC_WINNT_AUTH_IDENTITY_EXA`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SEC_WINNT_AUTH_IDENTITY_EXA {
+    pub Version: ULONG,
+    pub Length: ULONG,
+    pub User: *mut u8,
+    pub UserLength: ULONG,
+    pub Domain: *mut u8,
+    pub DomainLength: ULONG,
+    pub Password: *mut u8,
+    pub PasswordLength: ULONG,
+    pub Flags: ULONG,
+    pub PackageList: *mut u8,
+    pub PackageListLength: ULONG,
+}
+/// `PSEC_WINNT_AUTH_IDENTITY_EXA`.
+pub type PSEC_WINNT_AUTH_IDENTITY_EXA = *mut SEC_WINNT_AUTH_IDENTITY_EXA;
+
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    #[cfg(target_pointer_width = "64")]
+    {
+        assert!(size_of::<SEC_WINNT_AUTH_IDENTITY_W>() == 48 && size_of::<SEC_WINNT_AUTH_IDENTITY_A>() == 48);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_W, Domain) == 16);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_W, Password) == 32);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_W, Flags) == 44);
+        assert!(size_of::<SEC_WINNT_AUTH_IDENTITY_EXW>() == 72 && size_of::<SEC_WINNT_AUTH_IDENTITY_EXA>() == 72);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_EXW, User) == 8);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_EXW, Flags) == 52);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_EXW, PackageList) == 56);
+        assert!(offset_of!(SEC_WINNT_AUTH_IDENTITY_EXW, PackageListLength) == 64);
+    }
+};

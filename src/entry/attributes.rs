@@ -38,6 +38,8 @@ fn attr_size(value: &Attr) -> usize {
         Attr::Bindings(_) => size_of::<SecPkgContext_Bindings>(),
         Attr::KeyingMaterial(_) => size_of::<SecPkgContext_KeyingMaterial>(),
         Attr::AppData(_) => size_of::<SecPkgContext_SessionAppData>(),
+        Attr::SessionKey(_) => size_of::<SecPkgContext_SessionKey>(),
+        Attr::NativeNames { .. } => size_of::<SecPkgContext_NativeNamesW>(),
     }
 }
 
@@ -174,6 +176,23 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
                     pbAppData: if v.is_empty() { core::ptr::null_mut() } else { alloc::allocate_copy(&v)? },
                 },
             ),
+            Attr::SessionKey(mut v) => {
+                let copied = alloc::allocate_copy(&v);
+                let len = v.len();
+                zeroize::Zeroize::zeroize(&mut v);
+                put(buf, SecPkgContext_SessionKey { SessionKeyLength: len as ULONG, SessionKey: copied? })
+            }
+            Attr::NativeNames { client, server } => {
+                let c = alloc::allocate_copy(&encode_str(&client, cs))?;
+                let s = match alloc::allocate_copy(&encode_str(&server, cs)) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        alloc::free(c)?;
+                        return Err(e);
+                    }
+                };
+                put(buf, SecPkgContext_NativeNamesW { sClientName: c.cast(), sServerName: s.cast() })
+            }
             Attr::KeyingMaterial(mut v) => {
                 let copied = alloc::allocate_copy(&v);
                 let len = v.len();

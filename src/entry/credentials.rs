@@ -10,7 +10,8 @@ use crate::certs;
 use crate::entry;
 use crate::error::{SecError, SecResult};
 use crate::packages::{
-    self, AcquireRequest, AuthData, AuthDataFormat, CredentialUse, CryptoSetting, SchannelCredSpec, TlsParameters,
+    self, AcquireRequest, AuthData, AuthDataFormat, CredentialUse, CryptoSetting, Identity, SchannelCredSpec,
+    TlsParameters,
 };
 use crate::unsupported;
 
@@ -158,6 +159,115 @@ unsafe fn schannel_auth_data(p: *const c_void) -> SecResult<AuthData> {
     }
 }
 
+/// Longest identity string we read (characters).
+const MAX_IDENTITY_STRING: u32 = 1 << 15;
+
+/// Reads a counted identity string: `len` characters of `width` bytes at `p`
+/// (NULL with 0 is empty; UTF-16LE when wide, else UTF-8 or Latin-1).
+///
+/// # Safety
+/// `p` must be NULL or point to `len` readable characters.
+unsafe fn identity_string(p: *const u8, len: u32, wide: bool) -> SecResult<String> {
+    if len == 0 {
+        return Ok(String::new());
+    }
+    if p.is_null() || len > MAX_IDENTITY_STRING {
+        return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "identity string NULL with a length, or too long"));
+    }
+    if wide {
+        let p = p.cast::<u16>();
+        // SAFETY: `len` readable UTF-16 units per the caller contract; read unaligned.
+        let units: Vec<u16> = (0..len as usize).map(|i| unsafe { core::ptr::read_unaligned(p.add(i)) }).collect();
+        String::from_utf16(&units).map_err(|_| SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "invalid UTF-16 in identity"))
+    } else {
+        // SAFETY: `len` readable bytes per the caller contract.
+        let bytes = unsafe { core::slice::from_raw_parts(p, len as usize) };
+        Ok(match core::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => bytes.iter().map(|&b| b as char).collect(),
+        })
+    }
+}
+
+/// Splits `DOMAIN\user` or `user@domain` when no separate domain is given.
+fn split_user(user: String, domain: String) -> (String, String) {
+    if !domain.is_empty() {
+        return (user, domain);
+    }
+    if let Some((d, u)) = user.split_once('\\') {
+        return (u.to_owned(), d.to_owned());
+    }
+    if let Some((u, d)) = user.rsplit_once('@') {
+        return (u.to_owned(), d.to_owned());
+    }
+    (user, domain)
+}
+
+/// Decodes `SEC_WINNT_AUTH_IDENTITY_A/W` or `SEC_WINNT_AUTH_IDENTITY_EXA/EXW`
+/// (told apart by `Version` and `Length`, as Windows does; A and W by
+/// `Flags`). All of user, domain and password NULL is the default credential.
+///
+/// # Safety
+/// `p` must be NULL or point to one of those structs with valid strings.
+unsafe fn identity_auth_data(p: *const c_void) -> SecResult<AuthData> {
+    if p.is_null() {
+        return Ok(AuthData::Default);
+    }
+    // SAFETY: both layouts start with 8 readable bytes (a pointer, or Version + Length).
+    let (version, length) =
+        unsafe { (core::ptr::read_unaligned(p.cast::<u32>()), core::ptr::read_unaligned(p.cast::<u32>().add(1))) };
+    let ex = version == SEC_WINNT_AUTH_IDENTITY_VERSION
+        && length as usize >= core::mem::size_of::<SEC_WINNT_AUTH_IDENTITY_EXW>();
+    // The A and W structs differ only in the pointee type of their strings.
+    let (user, user_len, domain, domain_len, password, password_len, flags, packages) = if ex {
+        // SAFETY: Version and Length say this is an EX identity.
+        let i = unsafe { core::ptr::read_unaligned(p.cast::<SEC_WINNT_AUTH_IDENTITY_EXW>()) };
+        let pk = (i.PackageList.cast::<u8>().cast_const(), i.PackageListLength);
+        (
+            i.User.cast::<u8>(),
+            i.UserLength,
+            i.Domain.cast::<u8>(),
+            i.DomainLength,
+            i.Password.cast::<u8>(),
+            i.PasswordLength,
+            i.Flags,
+            Some(pk),
+        )
+    } else {
+        // SAFETY: the caller passed a SEC_WINNT_AUTH_IDENTITY.
+        let i = unsafe { core::ptr::read_unaligned(p.cast::<SEC_WINNT_AUTH_IDENTITY_W>()) };
+        (
+            i.User.cast::<u8>(),
+            i.UserLength,
+            i.Domain.cast::<u8>(),
+            i.DomainLength,
+            i.Password.cast::<u8>(),
+            i.PasswordLength,
+            i.Flags,
+            None,
+        )
+    };
+    let wide = match flags & (SEC_WINNT_AUTH_IDENTITY_ANSI | SEC_WINNT_AUTH_IDENTITY_UNICODE) {
+        SEC_WINNT_AUTH_IDENTITY_UNICODE => true,
+        SEC_WINNT_AUTH_IDENTITY_ANSI => false,
+        _ => return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "identity Flags is neither ANSI nor UNICODE")),
+    };
+    if user.is_null() && domain.is_null() && password.is_null() {
+        return Ok(AuthData::Default);
+    }
+    // SAFETY: strings per the identity contract (checked for NULL with a length).
+    let (u, d) = unsafe { (identity_string(user, user_len, wide)?, identity_string(domain, domain_len, wide)?) };
+    // SAFETY: as above.
+    let pw = zeroize::Zeroizing::new(unsafe { identity_string(password, password_len, wide) }?);
+    let package_list = match packages {
+        // SAFETY: as above.
+        Some((pk, n)) if !pk.is_null() && n > 0 => Some(unsafe { identity_string(pk, n, wide) }?),
+        _ => None,
+    };
+    let (user, domain) = split_user(u, d);
+    Ok(AuthData::Identity(Identity { user, domain, password: pw, package_list }))
+}
+
 /// The shared body of `AcquireCredentialsHandleA/W`.
 ///
 /// # Safety
@@ -185,6 +295,8 @@ unsafe fn acquire(
     let auth = match reg.package.auth_data_format() {
         // SAFETY: forwarded contract.
         AuthDataFormat::Schannel => unsafe { schannel_auth_data(auth) }?,
+        // SAFETY: forwarded contract.
+        AuthDataFormat::Identity => unsafe { identity_auth_data(auth) }?,
     };
     let creds = reg.package.acquire_credentials(AcquireRequest { principal, usage, auth })?;
     let h = CREDENTIALS.insert(creds)?;

@@ -6,6 +6,7 @@
 //! safe Rust values only: parsed auth data, [`BufferDesc`] views and typed
 //! attribute values; the entry layer does every pointer and struct-layout job.
 
+pub mod ntlm;
 pub mod schannel;
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use crate::certs::{CertRef, StoreRef};
 use crate::error::{SecError, SecResult};
 
 /// What `SecPkgInfo` says about a package.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct PackageInfo {
     pub name: &'static str,
     pub comment: &'static str,
@@ -34,7 +35,14 @@ pub struct Registered {
 
 /// Every package name we answer to, in `EnumerateSecurityPackages` order.
 pub fn registry() -> &'static [Registered] {
-    schannel::REGISTERED
+    static ALL: once_cell::sync::Lazy<Vec<Registered>> = once_cell::sync::Lazy::new(|| {
+        let mut v: Vec<Registered> = Vec::new();
+        for r in schannel::REGISTERED.iter().chain(ntlm::REGISTERED) {
+            v.push(Registered { info: r.info, package: r.package });
+        }
+        v
+    });
+    &ALL
 }
 
 /// Finds a package by name, case-insensitively as Windows does.
@@ -85,18 +93,45 @@ pub struct SchannelCredSpec {
     pub tls_parameters: Vec<TlsParameters>,
 }
 
+/// A user identity (`SEC_WINNT_AUTH_IDENTITY_A/W`, `SEC_WINNT_AUTH_IDENTITY_EX_A/W`),
+/// decoded by the entry layer. `DOMAIN\\user` and `user@domain` in the user
+/// field are split when no domain is given. The password is wiped on drop
+/// and never printed.
+#[derive(Clone, Default)]
+pub struct Identity {
+    pub user: String,
+    pub domain: String,
+    pub password: zeroize::Zeroizing<String>,
+    /// The `EX` form's `PackageList` (a comma-separated list), if any.
+    pub package_list: Option<String>,
+}
+
+impl core::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Identity")
+            .field("user", &self.user)
+            .field("domain", &self.domain)
+            .field("password", &"<secret>")
+            .field("package_list", &self.package_list)
+            .finish()
+    }
+}
+
 /// Package-specific `pAuthData`, decoded.
 #[derive(Clone, Debug)]
 pub enum AuthData {
     /// NULL: the package's defaults.
     Default,
     Schannel(SchannelCredSpec),
+    Identity(Identity),
 }
 
 /// Which `pAuthData` layout a package reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthDataFormat {
     Schannel,
+    /// `SEC_WINNT_AUTH_IDENTITY_*`.
+    Identity,
 }
 
 /// Everything `AcquireCredentialsHandle` passes on.
@@ -203,6 +238,13 @@ pub enum Attr {
     KeyingMaterial(Vec<u8>),
     /// `SecPkgContext_SessionAppData`.
     AppData(Vec<u8>),
+    /// `SecPkgContext_SessionKey`: wiped after it is copied out.
+    SessionKey(Vec<u8>),
+    /// `SecPkgContext_NativeNamesA/W`.
+    NativeNames {
+        client: String,
+        server: String,
+    },
 }
 
 /// Input of `SetContextAttributes`, parsed.

@@ -138,6 +138,9 @@ impl SchannelCredentials {
         let spec = match req.auth {
             AuthData::Default => SchannelCredSpec { version: SCHANNEL_CRED_VERSION, ..Default::default() },
             AuthData::Schannel(s) => s,
+            AuthData::Identity(_) => {
+                return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "Schannel takes SCHANNEL_CRED, not an identity"))
+            }
         };
         if spec.certs.len() > 1 {
             return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "more than one certificate in paCred"));
