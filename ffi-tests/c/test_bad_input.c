@@ -92,7 +92,7 @@ static void test_packages(void) {
   CHECK(count == 0xEEEE && infos_w == NULL && infos_a == NULL);
 
   EXPECT(QuerySecurityPackageInfoW(NULL, &infos_w), SEC_E_SECPKG_NOT_FOUND);
-  EXPECT(QuerySecurityPackageInfoW((SEC_WCHAR *)u"NTLM", &infos_w), SEC_E_SECPKG_NOT_FOUND);
+  EXPECT(QuerySecurityPackageInfoW((SEC_WCHAR *)u"NoSuchPackage", &infos_w), SEC_E_SECPKG_NOT_FOUND);
   EXPECT(QuerySecurityPackageInfoW((SEC_WCHAR *)UNISP_NAME_W, NULL), SEC_E_INVALID_PARAMETER);
   EXPECT(QuerySecurityPackageInfoA(NULL, &infos_a), SEC_E_SECPKG_NOT_FOUND);
   EXPECT(QuerySecurityPackageInfoA((SEC_CHAR *)"Kerberos", &infos_a), SEC_E_SECPKG_NOT_FOUND);
@@ -116,8 +116,8 @@ static void test_acquire(void) {
   sentinel(&h);
   EXPECT(AcquireCredentialsHandleW(NULL, NULL, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &h, NULL),
          SEC_E_SECPKG_NOT_FOUND);
-  EXPECT(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"NTLM", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &h,
-                                   NULL),
+  EXPECT(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"NoSuchPackage", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                   &h, NULL),
          SEC_E_SECPKG_NOT_FOUND);
   EXPECT(AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL,
                                    NULL, NULL, NULL),

@@ -71,7 +71,7 @@ def test_free_context_buffer_garbage(lib):
 def test_acquire_package_name(lib, wide):
     fn = lib.AcquireCredentialsHandleW if wide else lib.AcquireCredentialsHandleA
     mk = S.wstr if wide else S.astr
-    for name in (None, mk("NTLM"), mk("")):
+    for name in (None, mk("NoSuchPackage"), mk("")):
         h = sentinel_handle()
         assert fn(None, name, S.SECPKG_CRED_OUTBOUND, None, None, None, None, byref(h), None) == (
             S.SEC_E_SECPKG_NOT_FOUND
