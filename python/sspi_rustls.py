@@ -87,6 +87,7 @@ SEC_E_TARGET_UNKNOWN = status(0x80090303)
 SEC_E_INTERNAL_ERROR = status(0x80090304)
 SEC_E_SECPKG_NOT_FOUND = status(0x80090305)
 SEC_E_INVALID_TOKEN = status(0x80090308)
+SEC_E_QOP_NOT_SUPPORTED = status(0x8009030A)
 SEC_E_LOGON_DENIED = status(0x8009030C)
 SEC_E_UNKNOWN_CREDENTIALS = status(0x8009030D)
 SEC_E_NO_CREDENTIALS = status(0x8009030E)
@@ -96,6 +97,7 @@ SEC_E_CONTEXT_EXPIRED = status(0x80090317)
 SEC_E_INCOMPLETE_MESSAGE = status(0x80090318)
 SEC_E_BUFFER_TOO_SMALL = status(0x80090321)
 SEC_E_WRONG_PRINCIPAL = status(0x80090322)
+SEC_E_TIME_SKEW = status(0x80090324)
 SEC_E_UNTRUSTED_ROOT = status(0x80090325)
 SEC_E_ILLEGAL_MESSAGE = status(0x80090326)
 SEC_E_CERT_UNKNOWN = status(0x80090327)
@@ -103,6 +105,7 @@ SEC_E_CERT_EXPIRED = status(0x80090328)
 SEC_E_ENCRYPT_FAILURE = status(0x80090329)
 SEC_E_DECRYPT_FAILURE = status(0x80090330)
 SEC_E_ALGORITHM_MISMATCH = status(0x80090331)
+SEC_E_BAD_BINDINGS = status(0x80090346)
 SEC_E_CERT_WRONG_USAGE = status(0x80090349)
 SEC_E_INVALID_PARAMETER = status(0x8009035D)
 SEC_E_APPLICATION_PROTOCOL_MISMATCH = status(0x80090367)
@@ -155,6 +158,16 @@ ASC_RET_CONFIDENTIALITY = 0x10
 ASC_RET_ALLOCATED_MEMORY = 0x100
 ASC_RET_EXTENDED_ERROR = 0x8000
 ASC_RET_STREAM = 0x10000
+ISC_REQ_CONNECTION = 0x800
+ISC_REQ_INTEGRITY = 0x10000
+ISC_REQ_IDENTIFY = 0x20000
+ISC_RET_CONNECTION = 0x800
+ISC_RET_INTEGRITY = 0x10000
+ASC_REQ_CONNECTION = 0x800
+ASC_REQ_INTEGRITY = 0x20000
+ASC_REQ_ALLOW_NULL_SESSION = 0x100000
+ASC_RET_CONNECTION = 0x800
+ASC_RET_INTEGRITY = 0x20000
 
 SECBUFFER_VERSION = 0
 SECBUFFER_EMPTY = 0
@@ -164,12 +177,24 @@ SECBUFFER_MISSING = 4
 SECBUFFER_EXTRA = 5
 SECBUFFER_STREAM_TRAILER = 6
 SECBUFFER_STREAM_HEADER = 7
+SECBUFFER_PADDING = 9
+SECBUFFER_STREAM = 10
+SECBUFFER_CHANNEL_BINDINGS = 14
 SECBUFFER_ALERT = 17
 SECBUFFER_APPLICATION_PROTOCOLS = 18
 
 SECPKG_ATTR_SIZES = 0
 SECPKG_ATTR_NAMES = 1
+SECPKG_ATTR_LIFESPAN = 2
 SECPKG_ATTR_STREAM_SIZES = 4
+SECPKG_ATTR_SESSION_KEY = 9
+SECPKG_ATTR_PACKAGE_INFO = 10
+SECPKG_ATTR_NEGOTIATION_INFO = 12
+SECPKG_ATTR_NATIVE_NAMES = 13
+SECPKG_ATTR_FLAGS = 14
+SECPKG_ATTR_UNIQUE_BINDINGS = 25
+SECPKG_ATTR_ENDPOINT_BINDINGS = 26
+SECPKG_ATTR_CLIENT_SPECIFIED_TARGET = 27
 SECPKG_ATTR_APPLICATION_PROTOCOL = 35
 SECPKG_ATTR_REMOTE_CERT_CONTEXT = 0x53
 SECPKG_ATTR_LOCAL_CERT_CONTEXT = 0x54
@@ -196,6 +221,11 @@ SecApplicationProtocolNegotiationStatus_Success = 1
 
 # ---- Schannel (schannel.h) ----
 UNISP_NAME = "Microsoft Unified Security Protocol Provider"
+NTLMSP_NAME = "NTLM"
+SEC_WINNT_AUTH_IDENTITY_ANSI = 1
+SEC_WINNT_AUTH_IDENTITY_UNICODE = 2
+SEC_WINNT_AUTH_IDENTITY_VERSION = 0x200
+SECQOP_WRAP_NO_ENCRYPT = 0x80000001
 SCHANNEL_NAME = "Schannel"
 UNISP_RPC_ID = 14
 SCH_CRED_V1 = 1
@@ -355,6 +385,88 @@ class SecPkgContext_StreamSizes(Structure):
         ("cbMaximumMessage", ULONG),
         ("cBuffers", ULONG),
         ("cbBlockSize", ULONG),
+    ]
+
+
+class SecPkgContext_NamesW(Structure):
+    _fields_ = [("sUserName", PWCHAR)]
+
+
+class SecPkgContext_NativeNamesW(Structure):
+    _fields_ = [("sClientName", PWCHAR), ("sServerName", PWCHAR)]
+
+
+class SecPkgContext_SessionKey(Structure):
+    _fields_ = [("SessionKeyLength", ULONG), ("SessionKey", PBYTE)]
+
+
+class SecPkgContext_Flags(Structure):
+    _fields_ = [("Flags", ULONG)]
+
+
+class SecPkgContext_Lifespan(Structure):
+    _fields_ = [("tsStart", TimeStamp), ("tsExpiry", TimeStamp)]
+
+
+class SecPkgContext_PackageInfoW(Structure):
+    _fields_ = [("PackageInfo", POINTER(SecPkgInfoW))]
+
+
+class SEC_CHANNEL_BINDINGS(Structure):
+    _fields_ = [
+        ("dwInitiatorAddrType", ULONG),
+        ("cbInitiatorLength", ULONG),
+        ("dwInitiatorOffset", ULONG),
+        ("dwAcceptorAddrType", ULONG),
+        ("cbAcceptorLength", ULONG),
+        ("dwAcceptorOffset", ULONG),
+        ("cbApplicationDataLength", ULONG),
+        ("dwApplicationDataOffset", ULONG),
+    ]
+
+
+class SecPkgContext_Bindings(Structure):
+    _fields_ = [("BindingsLength", ULONG), ("Bindings", POINTER(SEC_CHANNEL_BINDINGS))]
+
+
+class SEC_WINNT_AUTH_IDENTITY_W(Structure):
+    """Lengths in characters, without the terminator; Flags SEC_WINNT_AUTH_IDENTITY_UNICODE."""
+    _fields_ = [
+        ("User", PWCHAR),
+        ("UserLength", ULONG),
+        ("Domain", PWCHAR),
+        ("DomainLength", ULONG),
+        ("Password", PWCHAR),
+        ("PasswordLength", ULONG),
+        ("Flags", ULONG),
+    ]
+
+
+class SEC_WINNT_AUTH_IDENTITY_A(Structure):
+    _fields_ = [
+        ("User", PBYTE),
+        ("UserLength", ULONG),
+        ("Domain", PBYTE),
+        ("DomainLength", ULONG),
+        ("Password", PBYTE),
+        ("PasswordLength", ULONG),
+        ("Flags", ULONG),
+    ]
+
+
+class SEC_WINNT_AUTH_IDENTITY_EXW(Structure):
+    _fields_ = [
+        ("Version", ULONG),
+        ("Length", ULONG),
+        ("User", PWCHAR),
+        ("UserLength", ULONG),
+        ("Domain", PWCHAR),
+        ("DomainLength", ULONG),
+        ("Password", PWCHAR),
+        ("PasswordLength", ULONG),
+        ("Flags", ULONG),
+        ("PackageList", PWCHAR),
+        ("PackageListLength", ULONG),
     ]
 
 
@@ -592,6 +704,19 @@ _LAYOUT = {
     SecPkgContext_Sizes: (16, {"cbSecurityTrailer": 12}),
     SecPkgContext_StreamSizes: (20, {"cBuffers": 12}),
     SecPkgContext_ConnectionInfo: (28, {"aiExch": 20}),
+    SecPkgContext_NamesW: (8, {}),
+    SecPkgContext_NativeNamesW: (16, {"sServerName": 8}),
+    SecPkgContext_SessionKey: (16, {"SessionKey": 8}),
+    SecPkgContext_Flags: (4, {}),
+    SecPkgContext_Lifespan: (16, {"tsExpiry": 8}),
+    SecPkgContext_PackageInfoW: (8, {}),
+    SEC_CHANNEL_BINDINGS: (32, {"dwAcceptorOffset": 20, "dwApplicationDataOffset": 28}),
+    SecPkgContext_Bindings: (16, {"Bindings": 8}),
+    SEC_WINNT_AUTH_IDENTITY_W: (48, {"UserLength": 8, "Domain": 16, "Password": 32, "PasswordLength": 40,
+                                     "Flags": 44}),
+    SEC_WINNT_AUTH_IDENTITY_A: (48, {"Domain": 16, "Password": 32, "Flags": 44}),
+    SEC_WINNT_AUTH_IDENTITY_EXW: (72, {"User": 8, "Domain": 24, "Password": 40, "PasswordLength": 48,
+                                       "Flags": 52, "PackageList": 56, "PackageListLength": 64}),
     SecPkgContext_ApplicationProtocol: (264, {"ProtocolIdSize": 8, "ProtocolId": 9}),
     SecPkgContext_KeyingMaterialInfo: (40, {"pszLabel": 8, "pbContextValue": 24, "cbKeyingMaterial": 32}),
     SecPkgCred_SupportedProtocols: (4, {}),
@@ -651,6 +776,26 @@ def unicode_string(text):
     buf = wstr(text)
     length = 2 * (len(buf) - 1)
     return UNICODE_STRING(length, length + 2, cast(buf, PWCHAR)), buf
+
+
+def auth_identity(user, domain, password):
+    """A SEC_WINNT_AUTH_IDENTITY_W (UNICODE) for AcquireCredentialsHandle's pAuthData (NTLM;
+    Kerberos and Negotiate take the same). ``domain`` may be "" (then ``user`` may be
+    DOMAIN\\user or user@domain). The string buffers ride along on the struct
+    (``identity._keep``); ``wipe_identity`` overwrites the password when it is no longer needed
+    (AcquireCredentialsHandle copies it)."""
+    bufs = [wstr(user), wstr(domain), wstr(password)]
+    ident = SEC_WINNT_AUTH_IDENTITY_W(
+        cast(bufs[0], PWCHAR), len(bufs[0]) - 1, cast(bufs[1], PWCHAR), len(bufs[1]) - 1,
+        cast(bufs[2], PWCHAR), len(bufs[2]) - 1, SEC_WINNT_AUTH_IDENTITY_UNICODE)
+    ident._keep = bufs
+    return ident
+
+
+def wipe_identity(identity):
+    """Overwrites the password buffer of an ``auth_identity`` (Python's own str of it is not
+    reachable from here: keep passwords out of long-lived strings)."""
+    ctypes.memset(identity._keep[2], 0, ctypes.sizeof(identity._keep[2]))
 
 
 def data_blob(data):

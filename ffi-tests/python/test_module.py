@@ -148,3 +148,37 @@ def test_load_declares_windows_widths(lib):
     assert lib.CertGetNameStringW.restype is ctypes.c_uint32
     # (CtxtHandle *, ULONG fQOP, SecBufferDesc *, ULONG MessageSeqNo): 32-bit ULONGs, not Linux's 64.
     assert [ctypes.sizeof(t) for t in lib.EncryptMessage.argtypes] == [8, 4, 8, 4]
+
+
+# What declares every struct of the module in mingw-w64: user-mode SSPI, SCH_CREDENTIALS
+# (SCHANNEL_USE_BLACKLISTS) and the newest Windows 10 declarations (as tests/abi_mingw.rs).
+MINGW_PRELUDE = [
+    "#define _WIN32_WINNT 0x0A00", "#define NTDDI_VERSION 0x0A00000B", "#define SECURITY_WIN32",
+    "#define SCHANNEL_USE_BLACKLISTS", "#include <windows.h>", "#include <sspi.h>", "#include <schannel.h>",
+    "#include <wincrypt.h>", "#include <stddef.h>",
+]
+# Classes of the module whose mingw-w64 typedef is spelled otherwise.
+MINGW_NAMES = {"CRYPTOAPI_BLOB": "struct _CRYPTOAPI_BLOB"}
+
+
+def test_struct_layouts_match_mingw(tmp_path):
+    """Every struct of the module, its size and every field's offset and width, proven by
+    compiling static assertions against mingw-w64's own headers (not against our numbers)."""
+    cc = shutil.which("x86_64-w64-mingw32-gcc")
+    if cc is None:
+        pytest.skip("x86_64-w64-mingw32-gcc is missing (make deps installs it)")
+    lines = list(MINGW_PRELUDE)
+    checked = 0
+    for t in sspi_rustls._LAYOUT:
+        name = MINGW_NAMES.get(t.__name__, t.__name__)
+        lines.append(f"_Static_assert(sizeof({name}) == {ctypes.sizeof(t)}, \"sizeof {name}\");")
+        for field, *_ in t._fields_:
+            d = getattr(t, field)
+            lines.append(f"_Static_assert(offsetof({name}, {field}) == {d.offset}, \"{name}.{field} offset\");")
+            lines.append(f"_Static_assert(sizeof((({name} *)0)->{field}) == {d.size}, \"{name}.{field} size\");")
+            checked += 1
+    src = tmp_path / "layout.c"
+    src.write_text("\n".join(lines) + "\n")
+    r = subprocess.run([cc, "-fsyntax-only", "-Werror", str(src)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert checked > 150 and "SEC_WINNT_AUTH_IDENTITY_EXW" in {t.__name__ for t in sspi_rustls._LAYOUT}

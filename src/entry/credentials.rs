@@ -177,14 +177,32 @@ unsafe fn identity_string(p: *const u8, len: u32, wide: bool) -> SecResult<Strin
     if wide {
         let p = p.cast::<u16>();
         // SAFETY: `len` readable UTF-16 units per the caller contract; read unaligned.
-        let units: Vec<u16> = (0..len as usize).map(|i| unsafe { core::ptr::read_unaligned(p.add(i)) }).collect();
-        String::from_utf16(&units).map_err(|_| SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "invalid UTF-16 in identity"))
+        // The copy may hold a password: wiped when dropped, and the String is
+        // allocated at its largest size once so no reallocation leaves a copy behind.
+        let units: zeroize::Zeroizing<Vec<u16>> =
+            zeroize::Zeroizing::new((0..len as usize).map(|i| unsafe { core::ptr::read_unaligned(p.add(i)) }).collect());
+        let mut out = String::with_capacity(units.len() * 3);
+        for c in char::decode_utf16(units.iter().copied()) {
+            match c {
+                Ok(c) => out.push(c),
+                Err(_) => {
+                    zeroize::Zeroize::zeroize(&mut out);
+                    return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "invalid UTF-16 in identity"));
+                }
+            }
+        }
+        Ok(out)
     } else {
         // SAFETY: `len` readable bytes per the caller contract.
         let bytes = unsafe { core::slice::from_raw_parts(p, len as usize) };
         Ok(match core::str::from_utf8(bytes) {
             Ok(s) => s.to_owned(),
-            Err(_) => bytes.iter().map(|&b| b as char).collect(),
+            Err(_) => {
+                // Latin-1: at most two UTF-8 bytes per byte, allocated once.
+                let mut out = String::with_capacity(bytes.len() * 2);
+                out.extend(bytes.iter().map(|&b| b as char));
+                out
+            }
         })
     }
 }
