@@ -22,7 +22,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "ffi-tests" / "examples"
-PROGRAMS = ("sspi_client", "sspi_server", "tls_demo")
+PROGRAMS = ("sspi_client", "sspi_server", "tls_demo", "http_auth")
 
 # Seconds: one test as a whole, and one wait for a peer.
 TEST_ALARM = 180

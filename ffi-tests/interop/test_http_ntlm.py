@@ -1,0 +1,130 @@
+"""HTTP NTLM authentication against Apache with mod_auth_gssapi over gss-ntlmssp: our C
+example ffi-tests/examples/http_auth.c (a Windows program's Windows-integrated HTTP
+authentication: 401, then the InitializeSecurityContext legs in Authorization headers over
+one keep-alive connection) built under ASan + UBSan, with both the "NTLM" scheme and
+"Negotiate" carrying raw NTLMSSP, as browsers and WinHTTP send them. Apache runs with a
+private config in a temp dir (-DFOREGROUND, stopped by the test); its access log says which
+user it authenticated."""
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from interop_support import free_port, sanitizer_env
+
+MODULES = Path("/usr/lib/apache2/modules")
+USER, DOMAIN, PASSWORD = "alice", "EXAMPLE", "s3cret"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("apache2") is None or not (MODULES / "mod_auth_gssapi.so").exists()
+    or not Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists(),
+    reason="apache2, libapache2-mod-auth-gssapi or gss-ntlmssp missing (make deps)")
+
+
+@pytest.fixture
+def apache(procs):
+    """Apache on a free loopback port: /ntlm/ needs NTLM (gss-ntlmssp, users from an
+    NTLM_USER_FILE), / is open. Its children run as www-data, so the directory is theirs."""
+    d = Path(tempfile.mkdtemp(prefix="sspi-rustls-apache-"))
+    try:
+        (d / "htdocs" / "ntlm").mkdir(parents=True)
+        (d / "htdocs" / "ntlm" / "index.html").write_text("the protected page\n")
+        (d / "htdocs" / "index.html").write_text("the open page\n")
+        (d / "users").write_text(f"{DOMAIN}:{USER}:{PASSWORD}\n")
+        port = free_port()
+        m = MODULES
+        (d / "httpd.conf").write_text(f"""
+ServerRoot {d}
+ServerName localhost
+Listen 127.0.0.1:{port}
+PidFile {d}/httpd.pid
+ErrorLog {d}/error.log
+LogLevel info auth_gssapi:debug
+CustomLog {d}/access.log "%u %s %r"
+User www-data
+Group www-data
+LoadModule mpm_prefork_module {m}/mod_mpm_prefork.so
+LoadModule authz_core_module {m}/mod_authz_core.so
+LoadModule authn_core_module {m}/mod_authn_core.so
+LoadModule authz_user_module {m}/mod_authz_user.so
+LoadModule dir_module {m}/mod_dir.so
+LoadModule auth_gssapi_module {m}/mod_auth_gssapi.so
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+KeepAlive On
+DocumentRoot {d}/htdocs
+DirectoryIndex index.html
+<Location /ntlm>
+  AuthType GSSAPI
+  AuthName "sspi-rustls test"
+  GssapiAllowedMech ntlmssp
+  GssapiConnectionBound On
+  Require valid-user
+</Location>
+""")
+        www = pwd.getpwnam("www-data")
+        for p in [d, *d.rglob("*")]:
+            os.chown(p, www.pw_uid, www.pw_gid)
+        env = dict(os.environ, NTLM_USER_FILE=str(d / "users"))
+        proc = procs(["apache2", "-f", str(d / "httpd.conf"), "-DFOREGROUND"], name="apache2", env=env)
+        try:
+            proc.wait_listening(port)
+        except AssertionError:
+            log = d / "error.log"
+            raise AssertionError(log.read_text(errors="replace") if log.exists() else "no error.log")
+        proc.port, proc.dir = port, d
+        yield proc
+        proc.stop()  # before the directory goes (the procs fixture would stop it later)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def http_auth(programs, port, *args, env=None):
+    e = dict(os.environ, **sanitizer_env(), NTLM_USER_FILE="/dev/null")
+    e.update(env or {})
+    return subprocess.run([programs["http_auth"], *args, "127.0.0.1", str(port), "/ntlm/"], env=e,
+                          capture_output=True, timeout=60)
+
+
+def access_log(apache):
+    return (apache.dir / "access.log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize("scheme", ["NTLM", "Negotiate"])
+def test_http_ntlm_against_apache(programs, apache, scheme):
+    r = http_auth(programs, apache.port, "--scheme", scheme, "--user", f"{DOMAIN}\\{USER}", "--password", PASSWORD)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    assert r.stdout == b"the protected page\n"
+    assert b"http_auth: HTTP 200" in r.stderr
+    # Three requests: anonymous (401 + "WWW-Authenticate: NTLM"), NEGOTIATE (401 + CHALLENGE),
+    # AUTHENTICATE (200), and Apache names the user (its log escapes the backslash).
+    lines = access_log(apache).splitlines()
+    assert lines == ["- 401 GET /ntlm/ HTTP/1.1"] * 2 + [f"{DOMAIN}\\\\{USER} 200 GET /ntlm/ HTTP/1.1"], lines
+
+
+def test_http_ntlm_user_forms_and_default_credential(programs, apache, tmp_path):
+    for user in (f"{USER}@{DOMAIN}", f"{DOMAIN}\\{USER}"):
+        r = http_auth(programs, apache.port, "--user", user, "--password", PASSWORD)
+        assert r.returncode == 0, r.stderr.decode(errors="replace")
+    # No --user: the default credential, the first entry of NTLM_USER_FILE.
+    users = tmp_path / "users"
+    users.write_text(f"{DOMAIN}:{USER}:{PASSWORD}\n")
+    r = http_auth(programs, apache.port, env={"NTLM_USER_FILE": str(users)})
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    assert r.stdout == b"the protected page\n"
+
+
+@pytest.mark.parametrize("who", ["wrong password", "unknown user"])
+def test_http_ntlm_refused(programs, apache, who):
+    user = f"{DOMAIN}\\{USER}" if who == "wrong password" else f"{DOMAIN}\\mallory"
+    password = "wrong" if who == "wrong password" else PASSWORD
+    r = http_auth(programs, apache.port, "--user", user, "--password", password)
+    assert r.returncode == 1, r.stderr.decode(errors="replace")
+    assert b"http_auth: HTTP 401" in r.stderr, r.stderr
+    assert r.stdout != b"the protected page\n"
