@@ -978,3 +978,282 @@ fn crypt32() {
         assert_eq!(GetLastError(), E_INVALIDARG as u32);
     }
 }
+
+// ---------------------------------------------------------------------------
+// NTLM contexts: the same matrix on the message and attribute calls of an
+// established NTLM pair, lying descriptors, and calls in the wrong state.
+
+fn ntlm_pair() -> (CredHandle, CredHandle, common::ntlm::Pair) {
+    let (mut cc, mut sc) = common::ntlm::creds("alice", "EXAMPLE", "s3cret", "s3cret");
+    let p = common::ntlm::handshake(&mut cc, &mut sc, &common::ntlm::Opts::default()).unwrap();
+    (cc, sc, p)
+}
+
+#[test]
+fn ntlm_context_functions() {
+    use common::ntlm::{free_cred, seal, sign, unseal, verify};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = counters();
+    let (cc, sc, mut p) = ntlm_pair();
+    let c_p = &mut p.client as *mut CtxtHandle;
+    let s_p = &mut p.server as *mut CtxtHandle;
+
+    for (name, ex, wide) in [
+        ("QueryContextAttributesW", false, true),
+        ("QueryContextAttributesA", false, false),
+        ("QueryContextAttributesExW", true, true),
+        ("QueryContextAttributesExA", true, false),
+    ] {
+        let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pBuffer", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let (ph, buf) = (or_null(n, 0, c_p), or_null(n, 1, o.p::<c_void>(0)));
+            let attr = SECPKG_ATTR_SESSION_KEY;
+            let st = match (ex, wide) {
+                (false, true) => QueryContextAttributesW(ph, attr, buf),
+                (false, false) => QueryContextAttributesA(ph, attr, buf),
+                (true, true) => QueryContextAttributesExW(ph, attr, buf, 16),
+                (true, false) => QueryContextAttributesExA(ph, attr, buf, 16),
+            };
+            if st == SEC_E_OK {
+                let k = &mut *buf.cast::<SecPkgContext_SessionKey>();
+                assert_eq!(k.SessionKeyLength, 16);
+                assert_eq!(FreeContextBuffer(k.SessionKey.cast()), SEC_E_OK);
+                core::ptr::write_bytes(buf.cast::<u8>(), SENTINEL, 16);
+            }
+            st
+        });
+    }
+
+    // MakeSignature / EncryptMessage: the descriptor is required; a failure signs nothing
+    // (the next genuine message is still in sequence, checked below).
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN))];
+    let mut signed = Vec::new();
+    matrix("MakeSignature (NTLM)", SEC_E_OK, &params, |n, _| unsafe {
+        let mut data = *b"signed data";
+        let mut sig = [0u8; 16];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        let st = MakeSignature(or_null(n, 0, c_p), 0, or_null(n, 1, &mut desc as *mut _), 0);
+        if st == SEC_E_OK {
+            signed.push(sig);
+        } else {
+            assert_eq!(sig, [0; 16], "no signature written on failure");
+        }
+        st
+    });
+    // VerifySignature: pfQOP is optional; a failed call consumes nothing.
+    let mut pending = signed.into_iter();
+    let mut unused: Option<[u8; 16]> = None;
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN)), ("pfQOP", O(SEC_E_OK))];
+    matrix("VerifySignature (NTLM)", SEC_E_OK, &params, |n, o| unsafe {
+        let mut sig = unused.take().or_else(|| pending.next()).unwrap_or_else(|| {
+            let (st, s) = sign(&mut *c_p, b"signed data");
+            assert_eq!(st, SEC_E_OK);
+            s.try_into().unwrap()
+        });
+        let mut data = *b"signed data";
+        let mut bufs = [
+            SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        let qop = or_null(n, 2, o.p::<ULONG>(0));
+        let st = VerifySignature(or_null(n, 0, s_p), or_null(n, 1, &mut desc as *mut _), 0, qop);
+        if st == SEC_E_OK {
+            if !qop.is_null() {
+                *qop = u32::from_ne_bytes([SENTINEL; 4]);
+            }
+        } else {
+            unused = Some(sig);
+        }
+        st
+    });
+    assert!(unused.is_none() && pending.next().is_none(), "every signature was verified once, in order");
+
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN))];
+    let mut sealed = Vec::new();
+    matrix("EncryptMessage (NTLM)", SEC_E_OK, &params, |n, _| unsafe {
+        let mut data = *b"sealed data";
+        let mut tok = [0u8; 16];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        let st = EncryptMessage(or_null(n, 0, s_p), 0, or_null(n, 1, &mut desc as *mut _), 0);
+        if st == SEC_E_OK {
+            sealed.push((tok, data));
+        } else {
+            assert_eq!((&tok, &data), (&[0u8; 16], b"sealed data"), "nothing sealed on failure");
+        }
+        st
+    });
+    let mut pending = sealed.into_iter();
+    let mut unused: Option<([u8; 16], [u8; 11])> = None;
+    let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN)), ("pfQOP", O(SEC_E_OK))];
+    matrix("DecryptMessage (NTLM)", SEC_E_OK, &params, |n, o| unsafe {
+        let (mut tok, mut data) = unused.take().or_else(|| pending.next()).unwrap_or_else(|| {
+            let (st, t, d) = seal(&mut *s_p, 0, b"sealed data");
+            assert_eq!(st, SEC_E_OK);
+            (t.try_into().unwrap(), d.try_into().unwrap())
+        });
+        let kept = (tok, data);
+        let mut bufs = [
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        let qop = or_null(n, 2, o.p::<ULONG>(0));
+        let st = DecryptMessage(or_null(n, 0, c_p), or_null(n, 1, &mut desc as *mut _), 0, qop);
+        if st == SEC_E_OK {
+            assert_eq!(&data, b"sealed data");
+            if !qop.is_null() {
+                *qop = u32::from_ne_bytes([SENTINEL; 4]);
+            }
+        } else {
+            assert_eq!((tok, data), kept, "the ciphertext is restored on failure");
+            unused = Some(kept);
+        }
+        st
+    });
+    assert!(unused.is_none() && pending.next().is_none());
+
+    // Lying and malformed descriptors: a defined code, nothing consumed, the context goes on.
+    unsafe {
+        let mut data = *b"payload";
+        let mut sig = [0u8; 16];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 7, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        for (count, version, why) in
+            [(0u32, 0u32, "no buffers"), (1_000_000, 0, "a count beyond any descriptor"), (2, 7, "a wrong ulVersion")]
+        {
+            let mut desc = SecBufferDesc { ulVersion: version, cBuffers: count, pBuffers: bufs.as_mut_ptr() };
+            assert_eq!(MakeSignature(c_p, 0, &mut desc, 0), SEC_E_INVALID_TOKEN, "{why}");
+            assert_eq!(EncryptMessage(c_p, 0, &mut desc, 0), SEC_E_INVALID_TOKEN, "{why}");
+            let mut qop = 0;
+            assert_eq!(VerifySignature(s_p, &mut desc, 0, &mut qop), SEC_E_INVALID_TOKEN, "{why}");
+            assert_eq!(DecryptMessage(s_p, &mut desc, 0, &mut qop), SEC_E_INVALID_TOKEN, "{why}");
+        }
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: null_mut() };
+        assert_eq!(MakeSignature(c_p, 0, &mut desc, 0), SEC_E_INVALID_TOKEN, "a NULL buffer array");
+    }
+    // A TOKEN shorter than a signature, a NULL TOKEN with a length, no TOKEN at all: refused,
+    // and no sequence number used up (a genuine round trip follows each).
+    for case in 0..4 {
+        unsafe {
+            let mut data = *b"payload";
+            let mut sig = [0u8; 16];
+            let token = match case {
+                0 | 1 => SecBuffer { cbBuffer: 15, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+                2 => SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() },
+                _ => SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_EMPTY, pvBuffer: sig.as_mut_ptr().cast() },
+            };
+            let mut bufs =
+                [SecBuffer { cbBuffer: 7, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() }, token];
+            let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+            let st = if case == 1 {
+                let mut qop = 0;
+                VerifySignature(s_p, &mut desc, 0, &mut qop)
+            } else {
+                MakeSignature(c_p, 0, &mut desc, 0)
+            };
+            let allowed: &[i32] =
+                if case == 0 { &[SEC_E_BUFFER_TOO_SMALL, SEC_E_INVALID_TOKEN] } else { &[SEC_E_INVALID_TOKEN] };
+            assert!(allowed.contains(&st), "case {case}: {st:#x}");
+            assert_eq!(data, *b"payload");
+        }
+        let (st, sig) = sign(unsafe { &mut *c_p }, b"in step");
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(verify(unsafe { &mut *s_p }, b"in step", &sig), SEC_E_OK, "case {case} used up a sequence number");
+    }
+    // After all of that, a genuine message each way is still in sequence.
+    let (st, sig) = sign(&mut p.client, b"still in step");
+    assert_eq!(st, SEC_E_OK);
+    assert_eq!(verify(&mut p.server, b"still in step", &sig), SEC_E_OK);
+    let (st, tok, ct) = seal(&mut p.client, 0, b"both ways");
+    assert_eq!(st, SEC_E_OK);
+    let (st, pt, _) = unseal(&mut p.server, &tok, &ct);
+    assert_eq!((st, pt.as_slice()), (SEC_E_OK, &b"both ways"[..]));
+
+    // Exports NTLM does not support on a context: defined codes, the handle checked first.
+    unsafe {
+        let mut token = [0u8; 4];
+        let mut bufs = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(ApplyControlToken(c_p, &mut desc), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(ApplyControlToken(null_mut(), &mut desc), SEC_E_INVALID_HANDLE);
+        assert_eq!(CompleteAuthToken(c_p, &mut desc), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(ImpersonateSecurityContext(s_p), SEC_E_UNSUPPORTED_FUNCTION);
+        let mut o = Outs::new();
+        assert_eq!(QuerySecurityContextToken(s_p, o.p(0)), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(QueryContextAttributesW(c_p, SECPKG_ATTR_STREAM_SIZES, o.p(0)), SEC_E_UNSUPPORTED_FUNCTION);
+        assert!(o.untouched());
+    }
+    drop(p);
+    free_cred(cc);
+    free_cred(sc);
+    assert_eq!(counters(), base);
+}
+
+#[test]
+fn ntlm_wrong_state_calls() {
+    use common::ntlm::{creds, free_cred, step};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = counters();
+    let (mut cc, mut sc) = creds("alice", "EXAMPLE", "s3cret", "s3cret");
+    let mut c = SecHandle::default();
+    let mut s = SecHandle::default();
+    let (mut ca, mut sa) = (0, 0);
+    let (st, negotiate) = step(true, &mut cc, &mut c, true, None, None, true, &mut ca);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    unsafe {
+        // Messages on a context that has only sent its NEGOTIATE: no keys yet.
+        let mut data = *b"early";
+        let mut sig = [0u8; 16];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 5, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        let st = MakeSignature(&mut c, 0, &mut desc, 0);
+        assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+        let st = EncryptMessage(&mut c, 0, &mut desc, 0);
+        assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+        assert_eq!((data, sig), (*b"early", [0; 16]), "nothing written");
+        let mut o = Outs::new();
+        let st = QueryContextAttributesW(&mut c, SECPKG_ATTR_SESSION_KEY, o.p(0));
+        assert!(st < 0, "no session key before the AUTHENTICATE: {st:#x}");
+        assert!(o.untouched());
+    }
+    // A NEGOTIATE where the client expects a CHALLENGE, and the NEGOTIATE again to the server's
+    // second leg: refused, and neither context is wedged for the genuine message.
+    let (st, _) = step(true, &mut cc, &mut c, false, Some(&negotiate), None, true, &mut ca);
+    assert_eq!(st, SEC_E_INVALID_TOKEN);
+    let (st, challenge) = step(false, &mut sc, &mut s, true, Some(&negotiate), None, true, &mut sa);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    let (st, _) = step(false, &mut sc, &mut s, false, Some(&negotiate), None, true, &mut sa);
+    assert_eq!(st, SEC_E_INVALID_TOKEN);
+    let (st, auth) = step(true, &mut cc, &mut c, false, Some(&challenge), None, true, &mut ca);
+    assert_eq!(st, SEC_E_OK);
+    let (st, _) = step(false, &mut sc, &mut s, false, Some(&auth), None, true, &mut sa);
+    assert_eq!(st, SEC_E_OK);
+    // The server's context where the client's is expected: ISC on an acceptor context.
+    let (st, _) = step(true, &mut cc, &mut s, false, Some(&challenge), None, true, &mut ca);
+    assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+    // A Schannel credential with an NTLM context, and an NTLM credential with an unknown context.
+    let (st, _) = step(false, &mut sc, &mut c, false, Some(&auth), None, true, &mut sa);
+    assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+    unsafe {
+        assert_eq!(DeleteSecurityContext(&mut c), SEC_E_OK);
+        assert_eq!(DeleteSecurityContext(&mut s), SEC_E_OK);
+        assert_eq!(DeleteSecurityContext(&mut c), SEC_E_INVALID_HANDLE, "deleted twice");
+    }
+    free_cred(cc);
+    free_cred(sc);
+    assert_eq!(counters(), base);
+}

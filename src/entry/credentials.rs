@@ -179,8 +179,9 @@ unsafe fn identity_string(p: *const u8, len: u32, wide: bool) -> SecResult<Strin
         // SAFETY: `len` readable UTF-16 units per the caller contract; read unaligned.
         // The copy may hold a password: wiped when dropped, and the String is
         // allocated at its largest size once so no reallocation leaves a copy behind.
-        let units: zeroize::Zeroizing<Vec<u16>> =
-            zeroize::Zeroizing::new((0..len as usize).map(|i| unsafe { core::ptr::read_unaligned(p.add(i)) }).collect());
+        let units: zeroize::Zeroizing<Vec<u16>> = zeroize::Zeroizing::new(
+            (0..len as usize).map(|i| unsafe { core::ptr::read_unaligned(p.add(i)) }).collect(),
+        );
         let mut out = String::with_capacity(units.len() * 3);
         for c in char::decode_utf16(units.iter().copied()) {
             match c {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod ntlm;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 

@@ -630,6 +630,24 @@ fn write_signature(desc: &mut BufferDesc<'_>, i: usize, sig: &[u8; SIGNATURE_LEN
     Ok(())
 }
 
+/// Checks, before any key state moves, that every buffer a signing or sealing call will
+/// touch is there: the token writable and 16 bytes at least, each DATA buffer readable
+/// (and writable when it is to be encrypted). A refused call then uses up no sequence
+/// number and leaves the RC4 state and the caller's bytes as they were.
+fn check_parts(desc: &mut BufferDesc<'_>, token: usize, data: &[usize], sign_only: bool) -> SecResult<()> {
+    if desc.bytes_mut(token)?.len() < SIGNATURE_LEN {
+        return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "token buffer smaller than the 16-byte signature"));
+    }
+    for &i in data {
+        if !sign_only && gss::is_encrypted(desc, i) {
+            desc.bytes_mut(i)?;
+        } else {
+            desc.bytes(i)?;
+        }
+    }
+    Ok(())
+}
+
 fn token_layout(desc: &BufferDesc<'_>) -> SecResult<(usize, Vec<usize>, Option<usize>)> {
     match gss::wrap_layout(desc, false)? {
         WrapLayout::Token { token, data, padding } => Ok((token, data, padding)),
@@ -659,9 +677,7 @@ impl SecurityContext for NtlmContext {
             _ => return Err(SecError::new(SEC_E_QOP_NOT_SUPPORTED, "unknown fQOP for NTLM")),
         };
         let (token, data, padding) = token_layout(message)?;
-        if message.buffer_len(token) < SIGNATURE_LEN {
-            return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "token buffer smaller than the 16-byte signature"));
-        }
+        check_parts(message, token, &data, sign_only)?;
         let sig = self.with_est(|e| {
             if !sign_only && e.flags & NEGOTIATE_SEAL == 0 {
                 return Err(SecError::unsupported("confidentiality was not negotiated"));
@@ -711,9 +727,7 @@ impl SecurityContext for NtlmContext {
 
     fn make_signature(&self, _qop: ULONG, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
         let (token, data, _) = token_layout(message)?;
-        if message.buffer_len(token) < SIGNATURE_LEN {
-            return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "token buffer smaller than the 16-byte signature"));
-        }
+        check_parts(message, token, &data, true)?;
         let sig = self.with_est(|e| e.seal.sign(&DescParts { desc: message, data, sign_only: true }))?;
         write_signature(message, token, &sig)
     }
