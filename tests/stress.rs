@@ -12,6 +12,10 @@
 //! no leak: live handles, `FreeContextBuffer` blocks and certificate objects
 //! return to where they started.
 //!
+//! The same for NTLM: 8 threads × 500 conversations (three legs, sealed and
+//! signed messages both ways) and `DeleteSecurityContext` racing
+//! `MakeSignature`, `EncryptMessage` and `QueryContextAttributes`.
+//!
 //! Minutes of CPU in a debug build: `make test-stress` runs it optimised
 //! (`cargo test --release --test stress`); plain `cargo test` skips it.
 
@@ -386,4 +390,134 @@ fn free_credentials_while_their_contexts_live() {
         }
     });
     assert_eq!(counters(), before, "leaked handles, blocks or certificate objects");
+}
+
+/// One NTLM conversation on shared credentials: the three legs, then sealed and signed
+/// messages of several sizes both ways, every byte checked. Returns the bytes exchanged.
+fn ntlm_conversation(mut cc: CredHandle, mut sc: CredHandle, seed: u64) -> u64 {
+    use common::ntlm::{handshake, seal, sign, unseal, verify, Opts};
+    let o = Opts { allocate: seed % 2 == 0, ..Opts::default() };
+    let mut p = handshake(&mut cc, &mut sc, &o).unwrap();
+    let mut n = 0u64;
+    for i in 0..4u64 {
+        let len = ((seed * 7919 + i * 104_729) % 3000) as usize;
+        let msg = data(seed * 10 + i, len);
+        let (a, b) = if i % 2 == 0 { (&mut p.client, &mut p.server) } else { (&mut p.server, &mut p.client) };
+        let (st, tok, ct) = seal(a, 0, &msg);
+        assert_eq!(st, SEC_E_OK);
+        let (st, pt, _) = unseal(b, &tok, &ct);
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(pt, msg);
+        let (st, sig) = sign(b, &msg);
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(verify(a, &msg, &sig), SEC_E_OK);
+        n += len as u64;
+    }
+    n
+}
+
+#[test]
+fn ntlm_eight_threads_times_five_hundred_conversations() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let before = counters();
+    let (cc, sc) = common::ntlm::creds("alice", "EXAMPLE", "s3cret", "s3cret");
+    let expected: u64 = (0..THREADS * CONNECTIONS)
+        .map(|k| {
+            let seed = k as u64 + 1;
+            (0..4u64).map(|i| (seed * 7919 + i * 104_729) % 3000).sum::<u64>()
+        })
+        .sum();
+    let total = Arc::new(AtomicU64::new(0));
+    let t = Arc::clone(&total);
+    watchdog("NTLM 8 × 500 conversations", 20, move || {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|n| {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || {
+                    for k in 0..CONNECTIONS {
+                        let seed = (n * CONNECTIONS + k) as u64 + 1;
+                        t.fetch_add(ntlm_conversation(cc, sc, seed), Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+    });
+    assert_eq!(total.load(Ordering::Relaxed), expected, "every byte accounted for");
+    common::ntlm::free_cred(cc);
+    common::ntlm::free_cred(sc);
+    assert_eq!(counters(), before, "leaked handles or blocks");
+}
+
+#[test]
+fn ntlm_delete_races_signing_sealing_and_queries() {
+    use common::ntlm::{handshake, seal, sign, Opts};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let before = counters();
+    let (cc, sc) = common::ntlm::creds("alice", "EXAMPLE", "s3cret", "s3cret");
+    watchdog("NTLM delete races", 10, move || {
+        for round in 0..200usize {
+            let (mut c1, mut s1) = (cc, sc);
+            let p = handshake(&mut c1, &mut s1, &Opts::default()).unwrap();
+            let ctx = p.client;
+            let deleting = Arc::new(AtomicBool::new(false));
+            let calls = Arc::new(AtomicUsize::new(0));
+            let spawn = |f: Box<dyn Fn(CtxtHandle) -> i32 + Send>| {
+                let (deleting, calls) = (Arc::clone(&deleting), Arc::clone(&calls));
+                std::thread::spawn(move || {
+                    loop {
+                        let st = f(ctx);
+                        calls.fetch_add(1, Ordering::Relaxed);
+                        if st == SEC_E_INVALID_HANDLE {
+                            assert!(deleting.load(Ordering::SeqCst), "INVALID_HANDLE before the delete");
+                            break;
+                        }
+                    }
+                    assert_eq!(f(ctx), SEC_E_INVALID_HANDLE);
+                })
+            };
+            let signer = spawn(Box::new(|mut c| {
+                let (st, _) = sign(&mut c, b"racing signature");
+                assert!(matches!(st, SEC_E_OK | SEC_E_INVALID_HANDLE), "MakeSignature: {st:#x}");
+                st
+            }));
+            let sealer = spawn(Box::new(|mut c| {
+                let (st, _, _) = seal(&mut c, 0, b"racing seal");
+                assert!(matches!(st, SEC_E_OK | SEC_E_INVALID_HANDLE), "EncryptMessage: {st:#x}");
+                st
+            }));
+            let queries = spawn(Box::new(|mut c| {
+                let mut k = SecPkgContext_SessionKey { SessionKeyLength: 0, SessionKey: core::ptr::null_mut() };
+                let st = unsafe {
+                    QueryContextAttributesW(
+                        &mut c,
+                        SECPKG_ATTR_SESSION_KEY,
+                        (&mut k as *mut SecPkgContext_SessionKey).cast(),
+                    )
+                };
+                assert!(matches!(st, SEC_E_OK | SEC_E_INVALID_HANDLE), "QueryContextAttributes: {st:#x}");
+                if st == SEC_E_OK {
+                    assert_eq!(k.SessionKeyLength, 16);
+                    assert_eq!(unsafe { secur32::entry::packages::FreeContextBuffer(k.SessionKey.cast()) }, SEC_E_OK);
+                }
+                st
+            }));
+            while calls.load(Ordering::Relaxed) < (round % 7) * 5 {
+                std::thread::yield_now();
+            }
+            let mut h = ctx;
+            deleting.store(true, Ordering::SeqCst);
+            assert_eq!(unsafe { DeleteSecurityContext(&mut h) }, SEC_E_OK);
+            for th in [signer, sealer, queries] {
+                th.join().unwrap();
+            }
+            assert_eq!(unsafe { DeleteSecurityContext(&mut h) }, SEC_E_INVALID_HANDLE, "deleted once");
+            drop(p); // deletes the server context (the client's answers INVALID_HANDLE)
+        }
+    });
+    common::ntlm::free_cred(cc);
+    common::ntlm::free_cred(sc);
+    assert_eq!(counters(), before, "leaked handles or blocks");
 }
