@@ -44,7 +44,7 @@ TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-
 FUZZ_SECONDS ?= 600
 
 .PHONY: all build deps deps-demo demo run-demo examples staticlib test $(TEST_LAYERS) install uninstall lint \
-        clean bench bench-short fuzz
+        clean bench bench-short bench-peers fuzz
 
 all: build
 
@@ -201,11 +201,23 @@ ifneq ($(SYSTEM_LIBDIR),)
 endif
 
 # The benchmark (docs/performance.md): full table, or a quick look.
-bench:
-	$(CARGO) bench --bench sspi
+# The NTLM rows' sspi-rs column: its C library, out of sspilib's manylinux wheel
+# (.ci/install-deps fetches it); without it the column stays empty.
+SSPI_RS_LIB ?= $(abspath $(RELEASE))/bench-peers/libsspi.so
+bench-peers:
+	@w=$$(ls .venv/sdist/sspilib-*manylinux*.whl 2>/dev/null | tail -1); \
+	if [ -n "$$w" ] && [ ! -e "$(SSPI_RS_LIB)" ]; then \
+	    mkdir -p "$(dir $(SSPI_RS_LIB))"; \
+	    $(PYTHON) -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	        n = [x for x in z.namelist() if 'sspilib.libs/libsspi' in x][0]; \
+	        open(sys.argv[2], 'wb').write(z.read(n))" "$$w" "$(SSPI_RS_LIB)"; \
+	fi
 
-bench-short:
-	$(CARGO) bench --bench sspi -- --short
+bench: bench-peers
+	SSPI_RS_LIB=$(SSPI_RS_LIB) $(CARGO) bench --bench sspi
+
+bench-short: bench-peers
+	SSPI_RS_LIB=$(SSPI_RS_LIB) $(CARGO) bench --bench sspi -- --short
 
 lint:
 	$(CARGO) fmt --check

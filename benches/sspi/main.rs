@@ -20,6 +20,7 @@
 
 mod aead;
 mod native;
+mod ntlm;
 mod ossl;
 mod pki;
 mod report;
@@ -179,7 +180,7 @@ fn usage(err: &str) -> ! {
 
 /// A benchmark operation: does some work and says how many units (bytes,
 /// handshakes) it did.
-type Op<'a> = Box<dyn FnMut() -> u64 + Send + 'a>;
+pub type Op<'a> = Box<dyn FnMut() -> u64 + Send + 'a>;
 
 /// What a rate is measured against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,6 +253,11 @@ fn best(v: Vec<f64>) -> f64 {
 /// Measures each column's operation in interleaved rounds (so slow drift of
 /// the machine hits every column alike) and returns each column's best rate.
 fn compare(opts: &Opts, ops: &mut [(Stack, Op<'_>)]) -> Vec<(Stack, f64)> {
+    compare_generic(opts, ops)
+}
+
+/// [`compare`] for columns named by any key (the NTLM table's implementations).
+pub fn compare_generic<K: Copy>(opts: &Opts, ops: &mut [(K, Op<'_>)]) -> Vec<(K, f64)> {
     let time = opts.round_time();
     if opts.iters.is_none() {
         for (_, op) in ops.iter_mut() {
@@ -773,7 +779,9 @@ fn main() {
     bulk(&opts, &pki, &mut rows);
     memory(&opts, &pki, &mut rows);
     scaling(&opts, &pki, &mut rows);
+    let ntlm_rows = ntlm::rows(&opts);
     report::print_table(&rows);
+    ntlm::print(&ntlm_rows);
     println!("load average at the end: {}; {:.1} s", report::loadavg(), started.elapsed().as_secs_f64());
     if let Some(path) = &opts.json {
         std::fs::write(path, report::json(&rows)).expect("write the JSON file");
