@@ -140,8 +140,13 @@ impl Opts {
         o
     }
 
-    fn wants(&self, row: &str) -> bool {
+    pub fn wants(&self, row: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|o| row.contains(o.as_str()))
+    }
+    /// Whether the NTLM rows measure the other implementations too (not with `--stack`, which
+    /// narrows them to ours).
+    pub fn ntlm_peers(&self) -> bool {
+        self.stacks.is_empty()
     }
     fn runs(&self, s: Stack) -> bool {
         if s == Stack::Extract && !self.diagnose {

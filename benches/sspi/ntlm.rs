@@ -196,22 +196,65 @@ impl SspiCreds {
                     (a, b)
                 }
             };
-            let mut ib = SecBuffer { cbBuffer: len as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: inp.as_mut_ptr().cast() };
+            let mut ib =
+                SecBuffer { cbBuffer: len as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: inp.as_mut_ptr().cast() };
             let mut idesc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: &mut ib };
             let mut ob = SecBuffer { cbBuffer: 4096, BufferType: SECBUFFER_TOKEN, pvBuffer: out.as_mut_ptr().cast() };
             let mut odesc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: &mut ob };
             // SAFETY: valid pointers for the call.
             let st = unsafe {
                 match leg {
-                    0 => (f.init)(&mut self.client, null_mut(), target.as_mut_ptr(), isc, 0, 0, null_mut(), 0, &mut c,
-                                  &mut odesc, &mut attrs, null_mut()),
-                    2 => (f.init)(&mut self.client, &mut c, target.as_mut_ptr(), isc, 0, 0, &mut idesc, 0, &mut c,
-                                  &mut odesc, &mut attrs, null_mut()),
-                    1 => (f.accept)(&mut self.server, null_mut(), &mut idesc, asc, 0, &mut s, &mut odesc, &mut attrs,
-                                    null_mut()),
+                    0 => (f.init)(
+                        &mut self.client,
+                        null_mut(),
+                        target.as_mut_ptr(),
+                        isc,
+                        0,
+                        0,
+                        null_mut(),
+                        0,
+                        &mut c,
+                        &mut odesc,
+                        &mut attrs,
+                        null_mut(),
+                    ),
+                    2 => (f.init)(
+                        &mut self.client,
+                        &mut c,
+                        target.as_mut_ptr(),
+                        isc,
+                        0,
+                        0,
+                        &mut idesc,
+                        0,
+                        &mut c,
+                        &mut odesc,
+                        &mut attrs,
+                        null_mut(),
+                    ),
+                    1 => (f.accept)(
+                        &mut self.server,
+                        null_mut(),
+                        &mut idesc,
+                        asc,
+                        0,
+                        &mut s,
+                        &mut odesc,
+                        &mut attrs,
+                        null_mut(),
+                    ),
                     _ => {
-                        let st = (f.accept)(&mut self.server, &mut s, &mut idesc, asc, 0, &mut s, &mut odesc,
-                                            &mut attrs, null_mut());
+                        let st = (f.accept)(
+                            &mut self.server,
+                            &mut s,
+                            &mut idesc,
+                            asc,
+                            0,
+                            &mut s,
+                            &mut odesc,
+                            &mut attrs,
+                            null_mut(),
+                        );
                         // sspi-rs ends its acceptor with SEC_I_COMPLETE_NEEDED.
                         if st == SEC_I_COMPLETE_NEEDED {
                             (f.complete)(&mut s, &mut odesc)
@@ -248,7 +291,9 @@ impl SspiCreds {
         let mut d = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: b.as_mut_ptr() };
         let mut qop = 0;
         // SAFETY: valid pointers for the calls.
-        unsafe { (self.f.encrypt)(from, 0, &mut d, 0) == SEC_E_OK && (self.f.decrypt)(to, &mut d, 0, &mut qop) == SEC_E_OK }
+        unsafe {
+            (self.f.encrypt)(from, 0, &mut d, 0) == SEC_E_OK && (self.f.decrypt)(to, &mut d, 0, &mut qop) == SEC_E_OK
+        }
     }
 }
 
@@ -282,20 +327,53 @@ struct GssOidSet {
 }
 type Ptr = *mut c_void;
 
+type GssImportName = unsafe extern "C" fn(*mut OM, *mut GssBuffer, *const GssOid, *mut Ptr) -> OM;
+type GssAcquirePw =
+    unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM;
+type GssAcquire = unsafe extern "C" fn(*mut OM, Ptr, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM;
+type GssInit = unsafe extern "C" fn(
+    *mut OM,
+    Ptr,
+    *mut Ptr,
+    Ptr,
+    *const GssOid,
+    OM,
+    OM,
+    Ptr,
+    *mut GssBuffer,
+    Ptr,
+    *mut GssBuffer,
+    *mut OM,
+    *mut OM,
+) -> OM;
+type GssAccept = unsafe extern "C" fn(
+    *mut OM,
+    *mut Ptr,
+    Ptr,
+    *mut GssBuffer,
+    Ptr,
+    Ptr,
+    Ptr,
+    *mut GssBuffer,
+    *mut OM,
+    *mut OM,
+    Ptr,
+) -> OM;
+type GssWrap = unsafe extern "C" fn(*mut OM, Ptr, c_int, OM, *mut GssBuffer, *mut c_int, *mut GssBuffer) -> OM;
+type GssUnwrap = unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, *mut GssBuffer, *mut c_int, *mut OM) -> OM;
+type GssDelete = unsafe extern "C" fn(*mut OM, *mut Ptr, *mut GssBuffer) -> OM;
+type GssReleaseBuffer = unsafe extern "C" fn(*mut OM, *mut GssBuffer) -> OM;
+
 struct Gss {
-    import_name: unsafe extern "C" fn(*mut OM, *mut GssBuffer, *const GssOid, *mut Ptr) -> OM,
-    acquire_pw: unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM,
-    acquire: unsafe extern "C" fn(*mut OM, Ptr, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM,
-    init: unsafe extern "C" fn(
-        *mut OM, Ptr, *mut Ptr, Ptr, *const GssOid, OM, OM, Ptr, *mut GssBuffer, Ptr, *mut GssBuffer, *mut OM, *mut OM,
-    ) -> OM,
-    accept: unsafe extern "C" fn(
-        *mut OM, *mut Ptr, Ptr, *mut GssBuffer, Ptr, Ptr, Ptr, *mut GssBuffer, *mut OM, *mut OM, Ptr,
-    ) -> OM,
-    wrap: unsafe extern "C" fn(*mut OM, Ptr, c_int, OM, *mut GssBuffer, *mut c_int, *mut GssBuffer) -> OM,
-    unwrap: unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, *mut GssBuffer, *mut c_int, *mut OM) -> OM,
-    delete: unsafe extern "C" fn(*mut OM, *mut Ptr, *mut GssBuffer) -> OM,
-    release_buffer: unsafe extern "C" fn(*mut OM, *mut GssBuffer) -> OM,
+    import_name: GssImportName,
+    acquire_pw: GssAcquirePw,
+    acquire: GssAcquire,
+    init: GssInit,
+    accept: GssAccept,
+    wrap: GssWrap,
+    unwrap: GssUnwrap,
+    delete: GssDelete,
+    release_buffer: GssReleaseBuffer,
 }
 
 const NTLM_OID: [u8; 10] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a];
@@ -343,15 +421,15 @@ impl GssCreds {
         // SAFETY: each symbol is the GSSAPI function of that name (RFC 2744 prototypes).
         let g = unsafe {
             Gss {
-                import_name: core::mem::transmute::<Ptr, _>(sym(h, "gss_import_name")?),
-                acquire_pw: core::mem::transmute::<Ptr, _>(sym(h, "gss_acquire_cred_with_password")?),
-                acquire: core::mem::transmute::<Ptr, _>(sym(h, "gss_acquire_cred")?),
-                init: core::mem::transmute::<Ptr, _>(sym(h, "gss_init_sec_context")?),
-                accept: core::mem::transmute::<Ptr, _>(sym(h, "gss_accept_sec_context")?),
-                wrap: core::mem::transmute::<Ptr, _>(sym(h, "gss_wrap")?),
-                unwrap: core::mem::transmute::<Ptr, _>(sym(h, "gss_unwrap")?),
-                delete: core::mem::transmute::<Ptr, _>(sym(h, "gss_delete_sec_context")?),
-                release_buffer: core::mem::transmute::<Ptr, _>(sym(h, "gss_release_buffer")?),
+                import_name: core::mem::transmute::<Ptr, GssImportName>(sym(h, "gss_import_name")?),
+                acquire_pw: core::mem::transmute::<Ptr, GssAcquirePw>(sym(h, "gss_acquire_cred_with_password")?),
+                acquire: core::mem::transmute::<Ptr, GssAcquire>(sym(h, "gss_acquire_cred")?),
+                init: core::mem::transmute::<Ptr, GssInit>(sym(h, "gss_init_sec_context")?),
+                accept: core::mem::transmute::<Ptr, GssAccept>(sym(h, "gss_accept_sec_context")?),
+                wrap: core::mem::transmute::<Ptr, GssWrap>(sym(h, "gss_wrap")?),
+                unwrap: core::mem::transmute::<Ptr, GssUnwrap>(sym(h, "gss_unwrap")?),
+                delete: core::mem::transmute::<Ptr, GssDelete>(sym(h, "gss_delete_sec_context")?),
+                release_buffer: core::mem::transmute::<Ptr, GssReleaseBuffer>(sym(h, "gss_release_buffer")?),
             }
         };
         let mech = oid(&NTLM_OID);
@@ -392,11 +470,35 @@ impl GssCreds {
             // SAFETY: valid pointers; tokens are released below.
             let st = unsafe {
                 if leg % 2 == 0 {
-                    (g.init)(&mut minor, self.client, &mut c, self.target, &mech, flags, 0, null_mut(), &mut token,
-                             null_mut(), &mut out, null_mut(), null_mut())
+                    (g.init)(
+                        &mut minor,
+                        self.client,
+                        &mut c,
+                        self.target,
+                        &mech,
+                        flags,
+                        0,
+                        null_mut(),
+                        &mut token,
+                        null_mut(),
+                        &mut out,
+                        null_mut(),
+                        null_mut(),
+                    )
                 } else {
-                    (g.accept)(&mut minor, &mut s, self.server, &mut token, null_mut(), null_mut(), null_mut(),
-                               &mut out, null_mut(), null_mut(), null_mut())
+                    (g.accept)(
+                        &mut minor,
+                        &mut s,
+                        self.server,
+                        &mut token,
+                        null_mut(),
+                        null_mut(),
+                        null_mut(),
+                        &mut out,
+                        null_mut(),
+                        null_mut(),
+                        null_mut(),
+                    )
                 }
             };
             // SAFETY: a buffer GSSAPI allocated (or an empty one).
@@ -410,8 +512,19 @@ impl GssCreds {
         let mut out = GssBuffer { length: 0, value: null_mut() };
         // SAFETY: the server's last leg.
         let st = unsafe {
-            (g.accept)(&mut minor, &mut s, self.server, &mut token, null_mut(), null_mut(), null_mut(), &mut out,
-                       null_mut(), null_mut(), null_mut())
+            (g.accept)(
+                &mut minor,
+                &mut s,
+                self.server,
+                &mut token,
+                null_mut(),
+                null_mut(),
+                null_mut(),
+                &mut out,
+                null_mut(),
+                null_mut(),
+                null_mut(),
+            )
         };
         // SAFETY: as above.
         unsafe {
@@ -478,42 +591,52 @@ pub fn rows(opts: &Opts) -> Vec<NtlmRow> {
     let file = user_file();
     let mut out = Vec::new();
     let ours = SspiCreds::new(Sspi::ours());
-    let rs = Sspi::sspi_rs().and_then(SspiCreds::new);
-    let gss = GssCreds::new();
+    let peers = opts.ntlm_peers();
+    let rs = Sspi::sspi_rs().filter(|_| peers).and_then(SspiCreds::new);
+    let gss = GssCreds::new().filter(|_| peers);
     let Some(mut ours) = ours else {
         eprintln!("ntlm: our NTLM credentials failed");
         return out;
     };
     let (mut rs, mut gss) = (rs, gss);
-    if rs.is_none() {
+    if rs.is_none() && peers {
         eprintln!("ntlm: no sspi-rs column (set SSPI_RS_LIB to its libsspi.so; make bench does)");
     }
-    if gss.is_none() {
+    if gss.is_none() && peers {
         eprintln!("ntlm: no gss-ntlmssp column (gss-ntlmssp and libgssapi-krb5-2 are needed)");
     }
     if opts.wants("ntlm_handshake") {
         let mut ops: Vec<(u8, Op<'_>)> = Vec::new();
         let o = &mut ours;
-        ops.push((0, Box::new(move || {
-            let p = o.handshake().expect("our NTLM handshake");
-            o.delete(p);
-            1
-        })));
+        ops.push((
+            0,
+            Box::new(move || {
+                let p = o.handshake().expect("our NTLM handshake");
+                o.delete(p);
+                1
+            }),
+        ));
         let rs_works = rs.as_mut().and_then(|r| r.handshake().map(|p| r.delete(p))).is_some();
         if let Some(r) = rs.as_mut().filter(|_| rs_works) {
-            ops.push((1, Box::new(move || {
-                let p = r.handshake().expect("sspi-rs handshake");
-                r.delete(p);
-                1
-            })));
+            ops.push((
+                1,
+                Box::new(move || {
+                    let p = r.handshake().expect("sspi-rs handshake");
+                    r.delete(p);
+                    1
+                }),
+            ));
         }
         let gss_works = gss.as_mut().and_then(|g| g.handshake().map(|p| g.delete(p))).is_some();
         if let Some(g) = gss.as_mut().filter(|_| gss_works) {
-            ops.push((2, Box::new(move || {
-                let p = g.handshake().expect("gss-ntlmssp handshake");
-                g.delete(p);
-                1
-            })));
+            ops.push((
+                2,
+                Box::new(move || {
+                    let p = g.handshake().expect("gss-ntlmssp handshake");
+                    g.delete(p);
+                    1
+                }),
+            ));
         }
         let r = compare_generic(opts, &mut ops);
         out.push(row("ntlm_handshake", "handshakes/s", &r, 2.0, None));
@@ -527,18 +650,24 @@ pub fn rows(opts: &Opts) -> Vec<NtlmRow> {
         let o = &ours;
         let (mut c, mut s) = ours_p;
         let mut buf = vec![0x5a; size];
-        ops.push((0, Box::new(move || {
-            assert!(o.seal_unseal(&mut c, &mut s, &mut buf), "our seal/unseal");
-            size as u64
-        })));
+        ops.push((
+            0,
+            Box::new(move || {
+                assert!(o.seal_unseal(&mut c, &mut s, &mut buf), "our seal/unseal");
+                size as u64
+            }),
+        ));
         let rs_p = rs.as_mut().and_then(|r| r.handshake());
         if let (Some(r), Some((mut c, mut s))) = (rs.as_ref(), rs_p) {
             let mut buf = vec![0x5a; size];
             if r.seal_unseal(&mut c, &mut s, &mut buf) {
-                ops.push((1, Box::new(move || {
-                    assert!(r.seal_unseal(&mut c, &mut s, &mut buf), "sspi-rs seal/unseal");
-                    size as u64
-                })));
+                ops.push((
+                    1,
+                    Box::new(move || {
+                        assert!(r.seal_unseal(&mut c, &mut s, &mut buf), "sspi-rs seal/unseal");
+                        size as u64
+                    }),
+                ));
             }
         }
         let g_p = gss.as_mut().and_then(|g| g.handshake());
@@ -546,11 +675,14 @@ pub fn rows(opts: &Opts) -> Vec<NtlmRow> {
             let mut buf = vec![0x5a; size];
             let pair = GssPair(c, s);
             if g.seal_unseal(c, s, &mut buf) {
-                ops.push((2, Box::new(move || {
-                    let (c, s) = pair.get();
-                    assert!(g.seal_unseal(c, s, &mut buf), "gss-ntlmssp wrap/unwrap");
-                    size as u64
-                })));
+                ops.push((
+                    2,
+                    Box::new(move || {
+                        let (c, s) = pair.get();
+                        assert!(g.seal_unseal(c, s, &mut buf), "gss-ntlmssp wrap/unwrap");
+                        size as u64
+                    }),
+                ));
             }
         }
         let r: Vec<(u8, f64)> =

@@ -62,13 +62,19 @@ impl Rc4 {
 
     /// Encrypts or decrypts `data` in place, continuing the keystream.
     pub fn apply(&mut self, data: &mut [u8]) {
+        // The indices in locals (registers), the table indexed by u8 (no bounds checks).
+        let (mut i, mut j) = (self.i, self.j);
+        let s = &mut self.s;
         for b in data {
-            self.i = self.i.wrapping_add(1);
-            self.j = self.j.wrapping_add(self.s[self.i as usize]);
-            self.s.swap(self.i as usize, self.j as usize);
-            let t = self.s[self.i as usize].wrapping_add(self.s[self.j as usize]);
-            *b ^= self.s[t as usize];
+            i = i.wrapping_add(1);
+            let si = s[i as usize];
+            j = j.wrapping_add(si);
+            let sj = s[j as usize];
+            s[i as usize] = sj;
+            s[j as usize] = si;
+            *b ^= s[si.wrapping_add(sj) as usize];
         }
+        (self.i, self.j) = (i, j);
     }
 }
 

@@ -106,13 +106,20 @@ fn now_filetime() -> u64 {
 /// This machine's name: the DNS host name and its NetBIOS form (first
 /// label, upper case, at most 15 characters).
 fn host_names() -> (String, String) {
-    let dns = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned());
-    let nb: String = dns.split('.').next().unwrap_or("LOCALHOST").to_uppercase().chars().take(15).collect();
-    (dns, nb)
+    // Read once per process, as Windows reads its computer name at boot: every CHALLENGE
+    // carries these names, and a file read per handshake cost more than its cryptography.
+    static NAMES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let dns = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "localhost".to_owned());
+            let nb: String = dns.split('.').next().unwrap_or("LOCALHOST").to_uppercase().chars().take(15).collect();
+            (dns, nb)
+        })
+        .clone()
 }
 
 fn qualified(domain: &str, user: &str) -> String {
@@ -136,6 +143,10 @@ pub struct NtlmCredentials {
     /// The identity given to AcquireCredentialsHandle, or the default one
     /// (outbound: the user file's first entry).
     identity: Option<UserEntry>,
+    /// The last NTOWFv2 computed through this credential, with what it was computed from
+    /// (NT hash, user, domain, exactly): a client computes the same one at every handshake,
+    /// an acceptor mostly does too. Wiped with the credential.
+    ntowf_cache: Mutex<Option<(Key16, String, String, Key16)>>,
 }
 
 impl NtlmCredentials {
@@ -163,7 +174,21 @@ impl NtlmCredentials {
             ),
             None => None,
         };
-        Ok(Self { inbound: req.usage.inbound, outbound: req.usage.outbound, identity })
+        Ok(Self { inbound: req.usage.inbound, outbound: req.usage.outbound, identity, ntowf_cache: Mutex::new(None) })
+    }
+
+    /// NTOWFv2 (MS-NLMP 3.3.2) of `nt_hash` for `user` and `domain`, from the cache when it
+    /// was the last one computed.
+    fn ntowf_v2(&self, nt_hash: &Key16, user: &str, domain: &str) -> Key16 {
+        let mut cache = lock(&self.ntowf_cache);
+        if let Some((h, u, d, k)) = &*cache {
+            if h.0 == nt_hash.0 && u == user && d == domain {
+                return Key16(k.0);
+            }
+        }
+        let k = crypto::ntowf_v2(nt_hash, user, domain);
+        *cache = Some((Key16(nt_hash.0), user.to_owned(), domain.to_owned(), Key16(k.0)));
+        k
     }
 
     /// The users the acceptor accepts.
@@ -215,12 +240,25 @@ impl Credentials for NtlmCredentials {
 /// An authenticated context.
 struct Established {
     flags: u32,
-    seal: SealState,
+    /// Derived at the first message call (see [`Established::seal`]).
+    seal: Option<SealState>,
+    /// This end is the client (which direction is "send").
+    client: bool,
     exported: Key16,
     /// `DOMAIN\user` of the client.
     client_name: String,
     /// The target (client side) or this host (server side).
     server_name: String,
+}
+
+impl Established {
+    /// The signing and sealing keys and RC4 states, derived at the first message call: a
+    /// context that only authenticates (most HTTP and SMB sessions) never pays for the four
+    /// key derivations and two RC4 key schedules.
+    fn seal(&mut self) -> &mut SealState {
+        let (exported, flags, client) = (&self.exported, self.flags, self.client);
+        self.seal.get_or_insert_with(|| SealState::new(exported, flags, client))
+    }
 }
 
 enum State {
@@ -388,7 +426,7 @@ impl NtlmContext {
             av.set(AV_TARGET_NAME, utf16(t));
         }
         let client_challenge: [u8; 8] = random()?;
-        let key = crypto::ntowf_v2(&id.nt_hash, &id.user, &id.domain);
+        let key = self.ntlm_creds()?.ntowf_v2(&id.nt_hash, &id.user, &id.domain);
         let blob = crypto::client_blob(timestamp, &client_challenge, &av.encode()?);
         let proof = crypto::nt_proof(&key, &challenge.server_challenge, &blob);
         let mut nt_response = proof.to_vec();
@@ -424,7 +462,8 @@ impl NtlmContext {
         set_mic(&mut auth, &mic);
         let established = Established {
             flags,
-            seal: SealState::new(&exported, flags, true),
+            seal: None,
+            client: true,
             exported,
             client_name: qualified(&id.domain, &id.user),
             server_name: target.unwrap_or_default().to_owned(),
@@ -521,7 +560,7 @@ impl NtlmContext {
         let domain = decode_str(&auth.domain, unicode)?;
         let known = self.ntlm_creds()?.acceptor_users();
         let entry = users::lookup(&known, &user, &domain).ok_or(denied("unknown user"))?;
-        let key = crypto::ntowf_v2(&entry.nt_hash, &user, &domain);
+        let key = self.ntlm_creds()?.ntowf_v2(&entry.nt_hash, &user, &domain);
         let proof = crypto::nt_proof(&key, server_challenge, response.blob);
         if !crypto::ct_eq(&proof, response.nt_proof) {
             return Err(denied("wrong password"));
@@ -566,7 +605,8 @@ impl NtlmContext {
         };
         Ok(Established {
             flags,
-            seal: SealState::new(&exported, flags, false),
+            seal: None,
+            client: false,
             exported,
             client_name: qualified(&shown_domain, &user),
             server_name: host_names().0,
@@ -684,9 +724,9 @@ impl SecurityContext for NtlmContext {
             }
             let mut parts = DescParts { desc: message, data, sign_only };
             if sign_only {
-                e.seal.sign(&parts)
+                e.seal().sign(&parts)
             } else {
-                e.seal.seal(&mut parts)
+                e.seal().seal(&mut parts)
             }
         })?;
         write_signature(message, token, &sig)?;
@@ -728,14 +768,14 @@ impl SecurityContext for NtlmContext {
     fn make_signature(&self, _qop: ULONG, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
         let (token, data, _) = token_layout(message)?;
         check_parts(message, token, &data, true)?;
-        let sig = self.with_est(|e| e.seal.sign(&DescParts { desc: message, data, sign_only: true }))?;
+        let sig = self.with_est(|e| e.seal().sign(&DescParts { desc: message, data, sign_only: true }))?;
         write_signature(message, token, &sig)
     }
 
     fn verify_signature(&self, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<ULONG> {
         let (token, data, _) = token_layout(message)?;
         let sig = read_signature(message, token)?;
-        self.with_est(|e| e.seal.verify(&DescParts { desc: message, data, sign_only: true }, &sig))?;
+        self.with_est(|e| e.seal().verify(&DescParts { desc: message, data, sign_only: true }, &sig))?;
         Ok(0)
     }
 
@@ -786,19 +826,19 @@ impl SecurityContext for NtlmContext {
 /// signed only (`SECQOP_WRAP_NO_ENCRYPT`): the signature does not say which.
 fn unseal_or_verify<P: MsgParts + ?Sized>(e: &mut Established, parts: &mut P, sig: &[u8]) -> SecResult<ULONG> {
     if e.flags & NEGOTIATE_SEAL != 0 {
-        match e.seal.unseal(parts, sig) {
+        match e.seal().unseal(parts, sig) {
             Ok(()) => return Ok(0),
             Err(err) if err.status != SEC_E_MESSAGE_ALTERED => return Err(err),
             Err(err) => {
-                let mut trial = e.seal.clone();
+                let mut trial = e.seal().clone();
                 if trial.verify(parts, sig).is_ok() {
-                    e.seal = trial;
+                    *e.seal() = trial;
                     return Ok(SECQOP_WRAP_NO_ENCRYPT);
                 }
                 return Err(err);
             }
         }
     }
-    e.seal.verify(parts, sig)?;
+    e.seal().verify(parts, sig)?;
     Ok(SECQOP_WRAP_NO_ENCRYPT)
 }
