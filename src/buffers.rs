@@ -3,7 +3,9 @@
 //! This is the one place where caller-supplied buffer pointers become Rust
 //! slices, under one rule for every pointer + length:
 //! * NULL with length 0 is an empty buffer;
-//! * NULL with a length > 0 is an error (`SEC_E_INVALID_TOKEN`);
+//! * NULL with a length > 0 is an error (`SEC_E_INVALID_TOKEN`), and so is a
+//!   pointer + length that wraps the address space, except in a `SECBUFFER_EMPTY`
+//!   entry, whose pointer and length callers may leave uninitialised: it is then empty;
 //! * a descriptor must say `SECBUFFER_VERSION`, hold 1..=`MAX_BUFFERS`
 //!   entries, and every entry must carry a known buffer type — which is also
 //!   how a `cBuffers` larger than the real array is usually caught: the
@@ -206,9 +208,15 @@ impl<'a> BufferDesc<'a> {
             if base_type(b.BufferType) > MAX_KNOWN_TYPE {
                 return Err(SecError::invalid_token("unknown SecBuffer type (or cBuffers exceeds the array)"));
             }
-            let r = Region { ptr: b.pvBuffer.cast(), len: b.cbBuffer as usize };
+            let mut r = Region { ptr: b.pvBuffer.cast(), len: b.cbBuffer as usize };
             if r.addr().checked_add(r.len).is_none() {
-                return Err(SecError::invalid_token("SecBuffer wraps the address space"));
+                // An EMPTY entry is an output slot: callers set only its type and leave the
+                // pointer and length as the stack had them (Chromium's DecryptMessage did),
+                // and Windows never looks at them. One that cannot be memory is no memory.
+                if base_type(b.BufferType) != abi::SECBUFFER_EMPTY {
+                    return Err(SecError::invalid_token("SecBuffer wraps the address space"));
+                }
+                r = Region::EMPTY;
             }
             match inline.get_mut(i) {
                 Some(slot) if count <= INLINE_BUFFERS => *slot = r,

@@ -413,3 +413,61 @@ fn certificate_added_after_incomplete_credentials_is_sent_tls12() {
         server.delete();
     }
 }
+
+/// Chromium's Windows client (`ssl_client_socket_win.cc`) set only the type of the three
+/// EMPTY entries of its DecryptMessage descriptor, leaving their pointer and length as the
+/// stack had them. A pointer + length that wrapped the address space made us answer
+/// `SEC_E_INVALID_TOKEN`; Windows never looks at them. Found by the Chromium caller replay.
+#[test]
+fn decrypt_message_ignores_uninitialised_empty_entries() {
+    use secur32::entry::messages::DecryptMessage;
+    let pki = pki();
+    let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+    let mut client = Peer::client(client_credential(0, 0), "localhost");
+    handshake(&mut client, &mut server).unwrap();
+    let (mut c, mut s) = (client.ctx.unwrap(), server.ctx.unwrap());
+    // Tickets the handshake left: consumed first, so the records below are next in sequence.
+    if !client.inbox.is_empty() {
+        let (st, _, _) = decrypt(&mut c, &mut client.inbox);
+        assert_eq!(st, SEC_E_OK);
+    }
+    for round in 0..3usize {
+        let mut rec = encrypt(&mut s, b"two records in one buffer");
+        rec.extend(encrypt(&mut s, b"the second"));
+        let garbage = |k: usize| SecBuffer {
+            cbBuffer: 0xA5A5_A5A5u32.wrapping_add(round as u32),
+            BufferType: SECBUFFER_EMPTY,
+            pvBuffer: (usize::MAX - k * 4096 - round) as *mut core::ffi::c_void,
+        };
+        let mut bufs = [
+            SecBuffer { cbBuffer: rec.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: rec.as_mut_ptr().cast() },
+            garbage(1),
+            garbage(2),
+            garbage(3),
+        ];
+        let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        let st = unsafe { DecryptMessage(&mut c, &mut desc, 0, core::ptr::null_mut()) };
+        assert_eq!(st, SEC_E_OK, "round {round}");
+        let data = bufs.iter().find(|b| b.BufferType == SECBUFFER_DATA).unwrap();
+        let plain = unsafe { core::slice::from_raw_parts(data.pvBuffer as *const u8, data.cbBuffer as usize) };
+        assert_eq!(plain, b"two records in one buffer");
+        let extra = bufs.iter().find(|b| b.BufferType == SECBUFFER_EXTRA).expect("the second record as EXTRA");
+        assert_eq!(extra.pvBuffer as usize + extra.cbBuffer as usize, rec.as_ptr() as usize + rec.len());
+        // The EXTRA bytes decrypt on their own (still with garbage in the EMPTY entries).
+        let mut rest =
+            unsafe { core::slice::from_raw_parts(extra.pvBuffer as *const u8, extra.cbBuffer as usize) }.to_vec();
+        let mut bufs = [
+            SecBuffer { cbBuffer: rest.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: rest.as_mut_ptr().cast() },
+            garbage(4),
+            garbage(5),
+            garbage(6),
+        ];
+        let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(unsafe { DecryptMessage(&mut c, &mut desc, 0, core::ptr::null_mut()) }, SEC_E_OK);
+        let data = bufs.iter().find(|b| b.BufferType == SECBUFFER_DATA).unwrap();
+        let plain = unsafe { core::slice::from_raw_parts(data.pvBuffer as *const u8, data.cbBuffer as usize) };
+        assert_eq!(plain, b"the second");
+    }
+    client.delete();
+    server.delete();
+}
