@@ -471,3 +471,34 @@ fn decrypt_message_ignores_uninitialised_empty_entries() {
     client.delete();
     server.delete();
 }
+
+/// .NET's SslStream hands Schannel one TLS record per call and, after
+/// `SEC_I_INCOMPLETE_CREDENTIALS`, calls again with EMPTY input. When the record that carried
+/// the CertificateRequest left nothing to send yet (TLS 1.2: ServerHelloDone still to come;
+/// TLS 1.3: the server's Finished), that empty call answered `SEC_E_INCOMPLETE_MESSAGE`,
+/// which .NET treats as a failure; Windows goes on with `SEC_I_CONTINUE_NEEDED`. Found by the
+/// .NET caller replay (ffi-tests/callers/dotnet.c), which reproduces it against OpenSSL and
+/// GnuTLS: they send each handshake message in a record of its own, while our server (rustls)
+/// packs a flight into one record, so here the one-record-per-call flow is checked end to end
+/// and the regression itself is the replay's.
+#[test]
+fn incomplete_credentials_empty_retry_with_one_record_per_call() {
+    let pki = pki();
+    for protocols in [SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_3_CLIENT] {
+        let mut server = Peer::server(server_credential(&pki.server, 0, 0));
+        server.flags |= ASC_REQ_MUTUAL_AUTH;
+        let mut client = Peer::client(client_credential(protocols, 0), "localhost");
+        client.one_record = true;
+        handshake(&mut client, &mut server).unwrap_or_else(|e| panic!("protocols {protocols:#x}: {e:x?}"));
+        let ic = client.statuses.iter().position(|&s| s == SEC_I_INCOMPLETE_CREDENTIALS);
+        let ic = ic.unwrap_or_else(|| panic!("protocols {protocols:#x}: no INCOMPLETE_CREDENTIALS"));
+        assert!(!client.statuses[ic..].contains(&SEC_E_INCOMPLETE_MESSAGE), "{:x?}", client.statuses);
+        let (mut c, mut s) = (client.ctx.unwrap(), server.ctx.unwrap());
+        let mut inbox = std::mem::take(&mut server.inbox);
+        inbox.extend(encrypt(&mut c, b"after the retry"));
+        let (st, plain, _) = decrypt(&mut s, &mut inbox);
+        assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"after the retry"[..]));
+        client.delete();
+        server.delete();
+    }
+}

@@ -21,7 +21,7 @@ import pytest
 from interop_support import PASSWORD, REPO, compile_flags, free_port, run, tool
 
 CALLERS = REPO / "ffi-tests" / "callers"
-CLIENTS = ["curl", "webclient", "wine", "chromium", "qt"]
+CLIENTS = ["curl", "webclient", "wine", "chromium", "qt", "dotnet"]
 # Replays of programs that send one request and read the answer: no echo shape.
 HTTP_ONLY = {"wine", "chromium"}
 # Replays of programs that close the connection without a close_notify of their own.

@@ -183,6 +183,9 @@ pub struct Peer {
     /// After `SEC_I_INCOMPLETE_CREDENTIALS`, call again with the same input
     /// (curl, Chromium, the SDK's WebClient) instead of what EXTRA left.
     pub same_input_after_incomplete_creds: bool,
+    /// Hand the package one TLS record per call, as .NET's SslStream does (it frames the
+    /// stream itself).
+    pub one_record: bool,
 }
 
 impl Peer {
@@ -224,6 +227,7 @@ impl Peer {
             statuses: Vec::new(),
             one_empty_output: false,
             same_input_after_incomplete_creds: false,
+            one_record: false,
         }
     }
 
@@ -352,6 +356,15 @@ impl Peer {
         (status, out)
     }
 
+    /// How many bytes of the wire the next read takes: `chunk`, or one whole record.
+    fn take(&self, wire_in: &VecDeque<u8>) -> usize {
+        if self.one_record && wire_in.len() >= 5 {
+            let len = 5 + ((wire_in[3] as usize) << 8 | wire_in[4] as usize);
+            return len.min(wire_in.len());
+        }
+        self.chunk.min(wire_in.len())
+    }
+
     /// Calls until this side must wait for the other. Returns bytes to send.
     pub fn run(&mut self, wire_in: &mut VecDeque<u8>) -> Result<Vec<u8>, i32> {
         let mut sent = Vec::new();
@@ -364,7 +377,7 @@ impl Peer {
                 if wire_in.is_empty() {
                     return Ok(sent);
                 }
-                let n = self.chunk.min(wire_in.len());
+                let n = self.take(wire_in);
                 self.inbox.extend(wire_in.drain(..n));
             }
             let (status, out) = self.call();
@@ -376,7 +389,7 @@ impl Peer {
                     if wire_in.is_empty() {
                         return Ok(sent);
                     }
-                    let n = self.chunk.min(wire_in.len());
+                    let n = self.take(wire_in);
                     self.inbox.extend(wire_in.drain(..n));
                 }
                 e => return Err(e),

@@ -104,6 +104,10 @@ pub struct Handshake {
     server_random: Vec<u8>,
     session_id: Vec<u8>,
     incomplete_creds_reported: bool,
+    /// The last call answered `SEC_I_INCOMPLETE_CREDENTIALS` having consumed its input: an
+    /// empty retry (.NET's) then goes on with `SEC_I_CONTINUE_NEEDED`, not
+    /// `SEC_E_INCOMPLETE_MESSAGE`, even when nothing is ready to send yet.
+    incomplete_creds_retry: bool,
     /// Client, TLS 1.2: whole server records held back from rustls from the
     /// one that completes a CertificateRequest, while the caller is told
     /// SEC_I_INCOMPLETE_CREDENTIALS; fed on the next call, when the caller
@@ -249,6 +253,7 @@ impl Handshake {
             server_random: Vec::new(),
             session_id: Vec::new(),
             incomplete_creds_reported: false,
+            incomplete_creds_retry: false,
             held: Vec::new(),
             hs_scan: Vec::new(),
             peer_ccs: false,
@@ -437,6 +442,7 @@ impl Handshake {
         // certificate of the credential passed now, if it has one (the SDK's
         // WebClient and .NET acquire a new credential with the certificate).
         let held = core::mem::take(&mut self.held);
+        let fed_held = !held.is_empty() || core::mem::take(&mut self.incomplete_creds_retry);
         if !held.is_empty() {
             *crate::handles::lock(&self.hooks.late_cert) = late_cert;
             let mut off = 0;
@@ -519,8 +525,11 @@ impl Handshake {
                 return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
             }
         }
-        if token.is_empty() && !self.done && self.pending.is_empty() {
-            // Nothing to do without input from the peer.
+        if token.is_empty() && !self.done && self.pending.is_empty() && !fed_held {
+            // Nothing to do without input from the peer. Not so for the empty retry after
+            // SEC_I_INCOMPLETE_CREDENTIALS (or when records held back then were fed now): it
+            // goes on with SEC_I_CONTINUE_NEEDED, as Windows does when .NET, which hands
+            // Schannel one record at a time, calls again with empty input.
             mark_missing(input.as_deref_mut(), token_idx, HEADER_LEN);
             return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
         }
@@ -539,6 +548,7 @@ impl Handshake {
                 && !self.incomplete_creds_reported;
         if incomplete_creds {
             self.incomplete_creds_reported = true;
+            self.incomplete_creds_retry = true;
             // Callers answer in one of two ways: with EMPTY input (.NET), or
             // with the same input again (curl, Chromium, the Platform SDK's
             // WebClient sample, which do not look at EXTRA here). The input
