@@ -135,7 +135,13 @@ fn assemble(mut fixed: Vec<u8>, slots: &[(usize, &[u8])]) -> SecResult<Vec<u8>> 
 
 /// UTF-16LE bytes of `s`.
 pub fn utf16(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    // Allocated once at its largest size (a flat_map has no exact size hint and grew the
+    // vector step by step, a noticeable share of a handshake's allocations).
+    let mut v = Vec::with_capacity(s.len() * 2);
+    for u in s.encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
 }
 
 /// A string field, decoded per the negotiated character set.
@@ -176,7 +182,8 @@ pub struct AvPairs(pub Vec<AvPair>);
 
 impl AvPairs {
     pub fn parse(b: &[u8]) -> SecResult<AvPairs> {
-        let mut pairs = Vec::new();
+        // A CHALLENGE carries five to seven pairs; an AUTHENTICATE's blob two or three more.
+        let mut pairs = Vec::with_capacity(10);
         let mut off = 0;
         loop {
             let id = u16_at(b, off).map_err(|_| bad("AV pair list without MsvAvEOL"))?;
@@ -196,7 +203,7 @@ impl AvPairs {
 
     /// Encodes the list; a value longer than a u16 length is refused.
     pub fn encode(&self) -> SecResult<Vec<u8>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(4 + self.0.iter().map(|p| 4 + p.value.len()).sum::<usize>());
         for p in &self.0 {
             if p.value.len() > u16::MAX as usize {
                 return Err(bad("AV pair value longer than 65535 bytes"));

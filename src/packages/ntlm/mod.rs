@@ -105,21 +105,19 @@ fn now_filetime() -> u64 {
 
 /// This machine's name: the DNS host name and its NetBIOS form (first
 /// label, upper case, at most 15 characters).
-fn host_names() -> (String, String) {
+fn host_names() -> &'static (String, String) {
     // Read once per process, as Windows reads its computer name at boot: every CHALLENGE
     // carries these names, and a file read per handshake cost more than its cryptography.
     static NAMES: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
-    NAMES
-        .get_or_init(|| {
-            let dns = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .ok()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "localhost".to_owned());
-            let nb: String = dns.split('.').next().unwrap_or("LOCALHOST").to_uppercase().chars().take(15).collect();
-            (dns, nb)
-        })
-        .clone()
+    NAMES.get_or_init(|| {
+        let dns = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned());
+        let nb: String = dns.split('.').next().unwrap_or("LOCALHOST").to_uppercase().chars().take(15).collect();
+        (dns, nb)
+    })
 }
 
 fn qualified(domain: &str, user: &str) -> String {
@@ -445,14 +443,14 @@ impl NtlmContext {
         } else {
             (base.clone(), Vec::new())
         };
-        let (_, workstation) = host_names();
+        let workstation = &host_names().1;
         let msg = Authenticate {
             flags,
             lm_response,
             nt_response,
             domain: encode_str(&id.domain, unicode),
             user: encode_str(&id.user, unicode),
-            workstation: encode_str(&workstation, unicode),
+            workstation: encode_str(workstation, unicode),
             encrypted_session_key: encrypted,
             version: None,
             mic: None,
@@ -487,16 +485,17 @@ impl NtlmContext {
                     | TARGET_TYPE_SERVER;
                 let server_challenge: [u8; 8] = random()?;
                 let (dns, nb) = host_names();
+                let (dns, nb) = (dns.as_str(), nb.as_str());
                 let info = AvPairs(vec![
-                    AvPair { id: AV_NB_DOMAIN_NAME, value: utf16(&nb) },
-                    AvPair { id: AV_NB_COMPUTER_NAME, value: utf16(&nb) },
-                    AvPair { id: AV_DNS_DOMAIN_NAME, value: utf16(&dns) },
-                    AvPair { id: AV_DNS_COMPUTER_NAME, value: utf16(&dns) },
+                    AvPair { id: AV_NB_DOMAIN_NAME, value: utf16(nb) },
+                    AvPair { id: AV_NB_COMPUTER_NAME, value: utf16(nb) },
+                    AvPair { id: AV_DNS_DOMAIN_NAME, value: utf16(dns) },
+                    AvPair { id: AV_DNS_COMPUTER_NAME, value: utf16(dns) },
                     AvPair { id: AV_TIMESTAMP, value: now_filetime().to_le_bytes().to_vec() },
                 ]);
                 let challenge = Challenge {
                     flags,
-                    target_name: encode_str(&nb, charset == NEGOTIATE_UNICODE),
+                    target_name: encode_str(nb, charset == NEGOTIATE_UNICODE),
                     server_challenge,
                     target_info: info.encode()?,
                     version: Some(Version::OURS),
@@ -601,7 +600,7 @@ impl NtlmContext {
         } else if !entry.domain.is_empty() {
             entry.domain.clone()
         } else {
-            host_names().1
+            host_names().1.clone()
         };
         Ok(Established {
             flags,
@@ -609,7 +608,7 @@ impl NtlmContext {
             client: false,
             exported,
             client_name: qualified(&shown_domain, &user),
-            server_name: host_names().0,
+            server_name: host_names().0.clone(),
         })
     }
 
