@@ -178,14 +178,14 @@ impl NtlmCredentials {
     /// NTOWFv2 (MS-NLMP 3.3.2) of `nt_hash` for `user` and `domain`, from the cache when it
     /// was the last one computed.
     fn ntowf_v2(&self, nt_hash: &Key16, user: &str, domain: &str) -> Key16 {
-        let mut cache = lock(&self.ntowf_cache);
-        if let Some((h, u, d, k)) = &*cache {
-            if h.0 == nt_hash.0 && u == user && d == domain {
+        if let Some((h, u, d, k)) = &*lock(&self.ntowf_cache) {
+            if crypto::ct_eq(&h.0, &nt_hash.0) && u == user && d == domain {
                 return Key16(k.0);
             }
         }
+        // Computed without the lock: threads sharing the credential do not wait on the HMAC.
         let k = crypto::ntowf_v2(nt_hash, user, domain);
-        *cache = Some((Key16(nt_hash.0), user.to_owned(), domain.to_owned(), Key16(k.0)));
+        *lock(&self.ntowf_cache) = Some((Key16(nt_hash.0), user.to_owned(), domain.to_owned(), Key16(k.0)));
         k
     }
 

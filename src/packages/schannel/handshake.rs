@@ -442,7 +442,8 @@ impl Handshake {
         // certificate of the credential passed now, if it has one (the SDK's
         // WebClient and .NET acquire a new credential with the certificate).
         let held = core::mem::take(&mut self.held);
-        let fed_held = !held.is_empty() || core::mem::take(&mut self.incomplete_creds_retry);
+        // (Records are held only at SEC_I_INCOMPLETE_CREDENTIALS, so this covers them too.)
+        let retrying = core::mem::take(&mut self.incomplete_creds_retry);
         if !held.is_empty() {
             *crate::handles::lock(&self.hooks.late_cert) = late_cert;
             let mut off = 0;
@@ -525,9 +526,9 @@ impl Handshake {
                 return Ok(StepOutcome::InProgress(SEC_E_INCOMPLETE_MESSAGE));
             }
         }
-        if token.is_empty() && !self.done && self.pending.is_empty() && !fed_held {
+        if token.is_empty() && !self.done && self.pending.is_empty() && !retrying {
             // Nothing to do without input from the peer. Not so for the empty retry after
-            // SEC_I_INCOMPLETE_CREDENTIALS (or when records held back then were fed now): it
+            // SEC_I_INCOMPLETE_CREDENTIALS (which feeds any records held back then): it
             // goes on with SEC_I_CONTINUE_NEEDED, as Windows does when .NET, which hands
             // Schannel one record at a time, calls again with empty input.
             mark_missing(input.as_deref_mut(), token_idx, HEADER_LEN);
