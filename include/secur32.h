@@ -193,6 +193,12 @@ typedef SECURITY_INTEGER *PTimeStamp;
 
 #define SCH_NO_RECORD_HEADER 1
 
+#define LMEM_FIXED 0
+
+#define LMEM_ZEROINIT 64
+
+#define LPTR 64
+
 // `SecHandle`: the opaque pair behind `CredHandle` and `CtxtHandle`.
 //
 // sspi-rustls stores a table slot in `dwLower` and a generation and kind tag
@@ -323,6 +329,144 @@ typedef const struct _CERT_CONTEXT *PCCERT_CONTEXT;
 
 // `CRYPT_DATA_BLOB`.
 typedef struct _CRYPTOAPI_BLOB CRYPT_DATA_BLOB;
+
+// `CERT_CHAIN_ENGINE_CONFIG` as Windows 8 lays it out. Windows 7 callers
+// pass `cbSize` without `dwExclusiveFlags`, older ones without
+// `hExclusiveRoot` and `hExclusiveTrustedPeople`; only `cbSize` bytes are read.
+typedef struct _CERT_CHAIN_ENGINE_CONFIG {
+  DWORD cbSize;
+  HCERTSTORE hRestrictedRoot;
+  HCERTSTORE hRestrictedTrust;
+  HCERTSTORE hRestrictedOther;
+  DWORD cAdditionalStore;
+  HCERTSTORE *rghAdditionalStore;
+  DWORD dwFlags;
+  DWORD dwUrlRetrievalTimeout;
+  DWORD MaximumCachedCertificates;
+  DWORD CycleDetectionModulus;
+  HCERTSTORE hExclusiveRoot;
+  HCERTSTORE hExclusiveTrustedPeople;
+  DWORD dwExclusiveFlags;
+} CERT_CHAIN_ENGINE_CONFIG;
+
+typedef struct _CERT_CHAIN_ENGINE_CONFIG *PCERT_CHAIN_ENGINE_CONFIG;
+
+typedef void *HCERTCHAINENGINE;
+
+typedef struct _FILETIME *LPFILETIME;
+
+// `CTL_USAGE` / `CERT_ENHKEY_USAGE`: a list of usage OIDs.
+typedef struct _CTL_USAGE {
+  DWORD cUsageIdentifier;
+  LPSTR *rgpszUsageIdentifier;
+} CTL_USAGE;
+
+typedef struct _CTL_USAGE CERT_ENHKEY_USAGE;
+
+// `CERT_USAGE_MATCH`: the usages a chain must be good for (`USAGE_MATCH_TYPE_AND` / `_OR`).
+typedef struct _CERT_USAGE_MATCH {
+  DWORD dwType;
+  CERT_ENHKEY_USAGE Usage;
+} CERT_USAGE_MATCH;
+
+// `CERT_CHAIN_PARA` (without the `CERT_CHAIN_PARA_HAS_EXTRA_FIELDS` tail,
+// which callers may append: only `cbSize` bytes are read).
+typedef struct _CERT_CHAIN_PARA {
+  DWORD cbSize;
+  struct _CERT_USAGE_MATCH RequestedUsage;
+} CERT_CHAIN_PARA;
+
+typedef struct _CERT_CHAIN_PARA *PCERT_CHAIN_PARA;
+
+typedef void *LPVOID;
+
+// `CERT_TRUST_STATUS`: `CERT_TRUST_*` error and info bits.
+typedef struct _CERT_TRUST_STATUS {
+  DWORD dwErrorStatus;
+  DWORD dwInfoStatus;
+} CERT_TRUST_STATUS;
+
+// `CERT_REVOCATION_INFO` (never filled in: revocation is not checked, so
+// `pRevocationInfo` is always NULL).
+typedef struct _CERT_REVOCATION_INFO {
+  DWORD cbSize;
+  DWORD dwRevocationResult;
+  LPCSTR pszRevocationOid;
+  LPVOID pvOidSpecificInfo;
+  BOOL fHasFreshnessTime;
+  DWORD dwFreshnessTime;
+  void *pCrlInfo;
+} CERT_REVOCATION_INFO;
+
+typedef struct _CTL_USAGE *PCERT_ENHKEY_USAGE;
+
+// `CERT_CHAIN_ELEMENT`: one certificate of a chain and its trust status.
+typedef struct _CERT_CHAIN_ELEMENT {
+  DWORD cbSize;
+  PCCERT_CONTEXT pCertContext;
+  struct _CERT_TRUST_STATUS TrustStatus;
+  struct _CERT_REVOCATION_INFO *pRevocationInfo;
+  PCERT_ENHKEY_USAGE pIssuanceUsage;
+  PCERT_ENHKEY_USAGE pApplicationUsage;
+  LPCWSTR pwszExtendedErrorInfo;
+} CERT_CHAIN_ELEMENT;
+
+typedef struct _CERT_CHAIN_ELEMENT *PCERT_CHAIN_ELEMENT;
+
+// `CERT_TRUST_LIST_INFO` (no CTLs: `pTrustListInfo` is always NULL).
+typedef struct _CERT_TRUST_LIST_INFO {
+  DWORD cbSize;
+  void *pCtlEntry;
+  const void *pCtlContext;
+} CERT_TRUST_LIST_INFO;
+
+// `CERT_SIMPLE_CHAIN`: end certificate first, root (or the last found) last.
+typedef struct _CERT_SIMPLE_CHAIN {
+  DWORD cbSize;
+  struct _CERT_TRUST_STATUS TrustStatus;
+  DWORD cElement;
+  PCERT_CHAIN_ELEMENT *rgpElement;
+  struct _CERT_TRUST_LIST_INFO *pTrustListInfo;
+  BOOL fHasRevocationFreshnessTime;
+  DWORD dwRevocationFreshnessTime;
+} CERT_SIMPLE_CHAIN;
+
+typedef struct _CERT_SIMPLE_CHAIN *PCERT_SIMPLE_CHAIN;
+
+// `CERT_CHAIN_CONTEXT`: what `CertGetCertificateChain` returns.
+typedef struct _CERT_CHAIN_CONTEXT {
+  DWORD cbSize;
+  struct _CERT_TRUST_STATUS TrustStatus;
+  DWORD cChain;
+  PCERT_SIMPLE_CHAIN *rgpChain;
+  DWORD cLowerQualityChainContext;
+  const struct _CERT_CHAIN_CONTEXT **rgpLowerQualityChainContext;
+  BOOL fHasRevocationFreshnessTime;
+  DWORD dwRevocationFreshnessTime;
+  DWORD dwCreateFlags;
+  GUID ChainId;
+} CERT_CHAIN_CONTEXT;
+
+typedef const struct _CERT_CHAIN_CONTEXT *PCCERT_CHAIN_CONTEXT;
+
+typedef struct _CERT_EXTENSION *PCERT_EXTENSION;
+
+typedef LPVOID (*PFN_CRYPT_ALLOC)(size_t cbSize);
+
+typedef void (*PFN_CRYPT_FREE)(LPVOID pv);
+
+// `CRYPT_DECODE_PARA`: the caller's allocator for `CRYPT_DECODE_ALLOC_FLAG`.
+typedef struct _CRYPT_DECODE_PARA {
+  DWORD cbSize;
+  PFN_CRYPT_ALLOC pfnAlloc;
+  PFN_CRYPT_FREE pfnFree;
+} CRYPT_DECODE_PARA;
+
+typedef struct _CRYPT_DECODE_PARA *PCRYPT_DECODE_PARA;
+
+typedef void *HLOCAL;
+
+typedef void *HCRYPTMSG;
 
 // `SecPkgInfoW`: what `EnumerateSecurityPackagesW` / `QuerySecurityPackageInfoW` return.
 typedef struct _SecPkgInfoW {
@@ -1671,6 +1815,14 @@ typedef struct _CRYPT_KEY_PROV_INFO {
   struct _CRYPT_KEY_PROV_PARAM *rgProvParam;
   DWORD dwKeySpec;
 } CRYPT_KEY_PROV_INFO;
+
+typedef struct _CERT_CHAIN_CONTEXT *PCERT_CHAIN_CONTEXT;
+
+// `CERT_OTHER_NAME` (an alternative name's `otherName`).
+typedef struct _CERT_OTHER_NAME {
+  LPSTR pszObjId;
+  CRYPT_OBJID_BLOB Value;
+} CERT_OTHER_NAME;
 
 #define SEC_E_OK 0
 
@@ -3206,9 +3358,147 @@ typedef struct _CRYPT_KEY_PROV_INFO {
 
 #define PKCS12_NO_PERSIST_KEY 0x00008000
 
+#define USAGE_MATCH_TYPE_AND 0
+
+#define USAGE_MATCH_TYPE_OR 1
+
+#define CERT_CHAIN_EXCLUSIVE_ENABLE_CA_FLAG 1
+
+#define CERT_CHAIN_CACHE_END_CERT 1
+
+#define CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL 4
+
+#define CERT_CHAIN_ENABLE_CACHE_AUTO_UPDATE 16
+
+#define CERT_CHAIN_ENABLE_SHARE_STORE 32
+
+#define CERT_CHAIN_DISABLE_AUTH_ROOT_AUTO_UPDATE 0x00000100
+
+#define CERT_CHAIN_DISABLE_AIA 0x00002000
+
+#define CERT_CHAIN_REVOCATION_CHECK_END_CERT 0x10000000
+
+#define CERT_CHAIN_REVOCATION_CHECK_CHAIN 0x20000000
+
+#define CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT 0x40000000
+
+#define CERT_CHAIN_REVOCATION_CHECK_CACHE_ONLY 0x80000000
+
+#define CERT_TRUST_NO_ERROR 0
+
+#define CERT_TRUST_IS_NOT_TIME_VALID 1
+
+#define CERT_TRUST_IS_NOT_TIME_NESTED 2
+
+#define CERT_TRUST_IS_REVOKED 4
+
+#define CERT_TRUST_IS_NOT_SIGNATURE_VALID 8
+
+#define CERT_TRUST_IS_NOT_VALID_FOR_USAGE 16
+
+#define CERT_TRUST_IS_UNTRUSTED_ROOT 32
+
+#define CERT_TRUST_REVOCATION_STATUS_UNKNOWN 64
+
+#define CERT_TRUST_IS_CYCLIC 128
+
+#define CERT_TRUST_INVALID_EXTENSION 0x00000100
+
+#define CERT_TRUST_INVALID_POLICY_CONSTRAINTS 0x00000200
+
+#define CERT_TRUST_INVALID_BASIC_CONSTRAINTS 0x00000400
+
+#define CERT_TRUST_INVALID_NAME_CONSTRAINTS 0x00000800
+
+#define CERT_TRUST_IS_PARTIAL_CHAIN 0x00010000
+
+#define CERT_TRUST_IS_OFFLINE_REVOCATION 0x01000000
+
+#define CERT_TRUST_IS_EXPLICIT_DISTRUST 0x04000000
+
+#define CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT 0x08000000
+
+#define CERT_TRUST_HAS_WEAK_SIGNATURE 0x00100000
+
+#define CERT_TRUST_HAS_EXACT_MATCH_ISSUER 1
+
+#define CERT_TRUST_HAS_KEY_MATCH_ISSUER 2
+
+#define CERT_TRUST_HAS_NAME_MATCH_ISSUER 4
+
+#define CERT_TRUST_IS_SELF_SIGNED 8
+
+#define CERT_TRUST_HAS_PREFERRED_ISSUER 0x00000100
+
+#define CERT_TRUST_IS_PEER_TRUSTED 0x00000800
+
+#define CERT_TRUST_IS_FROM_EXCLUSIVE_TRUST_STORE 0x00002000
+
+#define CERT_TRUST_IS_CA_TRUSTED 0x00004000
+
+#define CERT_QUERY_OBJECT_FILE 1
+
+#define CERT_QUERY_OBJECT_BLOB 2
+
+#define CERT_QUERY_CONTENT_CERT 1
+
+#define CERT_QUERY_CONTENT_FLAG_CERT (1 << CERT_QUERY_CONTENT_CERT)
+
+#define CERT_QUERY_FORMAT_BINARY 1
+
+#define CERT_QUERY_FORMAT_BASE64_ENCODED 2
+
+#define CERT_QUERY_FORMAT_FLAG_BINARY (1 << CERT_QUERY_FORMAT_BINARY)
+
+#define CERT_QUERY_FORMAT_FLAG_BASE64_ENCODED (1 << CERT_QUERY_FORMAT_BASE64_ENCODED)
+
+#define CERT_QUERY_FORMAT_FLAG_ALL 14
+
+#define CRYPT_STRING_BASE64HEADER 0
+
+#define CRYPT_STRING_BASE64 1
+
+#define CRYPT_STRING_BINARY 2
+
+#define CRYPT_STRING_BASE64REQUESTHEADER 3
+
+#define CRYPT_STRING_HEX 4
+
+#define CRYPT_STRING_BASE64X509CRLHEADER 9
+
+#define CRYPT_STRING_BASE64_ANY 6
+
+#define CRYPT_STRING_ANY 7
+
+#define CRYPT_STRING_HEX_ANY 8
+
+#define CRYPT_DECODE_NOCOPY_FLAG 1
+
+#define CRYPT_DECODE_ALLOC_FLAG 0x00008000
+
+#define CERT_ALT_NAME_OTHER_NAME 1
+
+#define CERT_ALT_NAME_RFC822_NAME 2
+
+#define CERT_ALT_NAME_DNS_NAME 3
+
+#define CERT_ALT_NAME_X400_ADDRESS 4
+
+#define CERT_ALT_NAME_DIRECTORY_NAME 5
+
+#define CERT_ALT_NAME_EDI_PARTY_NAME 6
+
+#define CERT_ALT_NAME_URL 7
+
+#define CERT_ALT_NAME_IP_ADDRESS 8
+
+#define CERT_ALT_NAME_REGISTERED_ID 9
+
 #define ERROR_SUCCESS 0
 
 #define ERROR_FILE_NOT_FOUND 2
+
+#define ERROR_INVALID_DATA 13
 
 #define ERROR_INVALID_HANDLE 6
 
@@ -3571,6 +3861,127 @@ HCERTSTORE SspiRustlsPemImportCertStore(const CRYPT_DATA_BLOB *pCertChainPem,
                                         const CRYPT_DATA_BLOB *pKeyPem,
                                         LPCWSTR szPassword,
                                         DWORD dwFlags);
+
+// `CertCreateCertificateChainEngine`. Honoured: `hExclusiveRoot` (the
+// only roots), `dwExclusiveFlags`' `CERT_CHAIN_EXCLUSIVE_ENABLE_CA_FLAG`,
+// `hExclusiveTrustedPeople`, `hRestrictedRoot` (system roots narrowed to
+// it) and the additional stores. Accepted and without effect: the
+// restricted trust/other stores (no CTLs), URL retrieval, caching and
+// cycle settings. A `cbSize` Windows would not accept is `E_INVALIDARG`.
+BOOL CertCreateCertificateChainEngine(PCERT_CHAIN_ENGINE_CONFIG pConfig,
+                                      HCERTCHAINENGINE *phChainEngine);
+
+// `CertFreeCertificateChainEngine`. NULL and the predefined engines
+// (`HCCE_CURRENT_USER`, `HCCE_LOCAL_MACHINE`) are ignored; a handle that
+// is not a live engine of ours is ignored with `E_INVALIDARG` as last error.
+void CertFreeCertificateChainEngine(HCERTCHAINENGINE hChainEngine);
+
+// `CertGetCertificateChain`: builds the chain of `pCertContext` with the
+// engine's roots (the system trust store for NULL / `HCCE_*`), at `pTime`
+// (NULL: now), with intermediates from the certificate's own store,
+// `hAdditionalStore` and the engine's stores, and judges it for
+// `pChainPara->RequestedUsage`. TRUE whenever a chain context was made,
+// trusted or not: the verdict is in its `TrustStatus`. Revocation is not
+// fetched; with a `CERT_CHAIN_REVOCATION_CHECK_*` flag the checked elements
+// report `CERT_TRUST_REVOCATION_STATUS_UNKNOWN` (see `certs::chain`).
+BOOL CertGetCertificateChain(HCERTCHAINENGINE hChainEngine,
+                             PCCERT_CONTEXT pCertContext,
+                             LPFILETIME pTime,
+                             HCERTSTORE hAdditionalStore,
+                             PCERT_CHAIN_PARA pChainPara,
+                             DWORD dwFlags,
+                             LPVOID pvReserved,
+                             PCCERT_CHAIN_CONTEXT *ppChainContext);
+
+// `CertFreeCertificateChain`: one reference fewer (NULL is ignored; a
+// pointer that is not a live chain of ours is ignored with `E_INVALIDARG`).
+void CertFreeCertificateChain(PCCERT_CHAIN_CONTEXT pChainContext);
+
+// `CertDuplicateCertificateChain`: the same pointer with one more reference.
+PCCERT_CHAIN_CONTEXT CertDuplicateCertificateChain(PCCERT_CHAIN_CONTEXT pChainContext);
+
+// `CertFindExtension`: the extension with `pszObjId` in the array, or NULL
+// with `CRYPT_E_NOT_FOUND`.
+PCERT_EXTENSION CertFindExtension(LPCSTR pszObjId,
+                                  DWORD cExtensions,
+                                  struct _CERT_EXTENSION *rgExtensions);
+
+// `CryptDecodeObjectEx` for alternative names (`X509_ALT_NAME`,
+// `szOID_SUBJECT_ALT_NAME2`...): a `CERT_ALT_NAME_INFO`. With
+// `CRYPT_DECODE_ALLOC_FLAG` the block is allocated with the caller's
+// `pfnAlloc` (else `LocalAlloc`; free it with `LocalFree`) and its address
+// stored at `pvStructInfo`; otherwise the usual size query / `ERROR_MORE_DATA`
+// protocol. `CRYPT_DECODE_NOCOPY_FLAG` is accepted (the block never points
+// into the input). Other struct types answer `ERROR_FILE_NOT_FOUND`, as
+// Windows does for a type without a decoder.
+BOOL CryptDecodeObjectEx(DWORD dwCertEncodingType,
+                         LPCSTR lpszStructType,
+                         const BYTE *pbEncoded,
+                         DWORD cbEncoded,
+                         DWORD dwFlags,
+                         PCRYPT_DECODE_PARA pDecodePara,
+                         void *pvStructInfo,
+                         DWORD *pcbStructInfo);
+
+// `CryptDecodeObject`: `CryptDecodeObjectEx` without allocation flags or parameters.
+BOOL CryptDecodeObject(DWORD dwCertEncodingType,
+                       LPCSTR lpszStructType,
+                       const BYTE *pbEncoded,
+                       DWORD cbEncoded,
+                       DWORD dwFlags,
+                       void *pvStructInfo,
+                       DWORD *pcbStructInfo);
+
+// `LocalAlloc`, for the blocks `CryptDecodeObjectEx` allocates: fixed
+// memory (`LMEM_MOVEABLE` is treated as fixed), zeroed with `LMEM_ZEROINIT`.
+HLOCAL LocalAlloc(uint32_t uFlags, size_t uBytes);
+
+// `LocalFree`: frees a block from `LocalAlloc` (or from
+// `CryptDecodeObjectEx`'s default allocation). NULL is ignored. Returns NULL.
+HLOCAL LocalFree(HLOCAL hMem);
+
+// `CryptStringToBinaryA`: base64 with or without a PEM header
+// (`CRYPT_STRING_BASE64HEADER`, `_BASE64`, `_BASE64REQUESTHEADER`,
+// `_BASE64X509CRLHEADER`, `_BASE64_ANY`), hex (`_HEX`, `_HEX_ANY`) and
+// binary (`_BINARY`, `_ANY`). Other formats are `ERROR_INVALID_PARAMETER`;
+// undecodable text `ERROR_INVALID_DATA`.
+BOOL CryptStringToBinaryA(LPCSTR pszString,
+                          DWORD cchString,
+                          DWORD dwFlags,
+                          BYTE *pbBinary,
+                          DWORD *pcbBinary,
+                          DWORD *pdwSkip,
+                          DWORD *pdwFlags);
+
+// `CryptStringToBinaryW`: as the A form, over UTF-16 text (binary formats
+// return the UTF-16 bytes as they are).
+BOOL CryptStringToBinaryW(LPCWSTR pszString,
+                          DWORD cchString,
+                          DWORD dwFlags,
+                          BYTE *pbBinary,
+                          DWORD *pcbBinary,
+                          DWORD *pdwSkip,
+                          DWORD *pdwFlags);
+
+// `CryptQueryObject` for certificates: a blob (`CERT_QUERY_OBJECT_BLOB`)
+// or a file (`CERT_QUERY_OBJECT_FILE`, a UTF-16 path) holding one
+// certificate, DER (`CERT_QUERY_FORMAT_FLAG_BINARY`) or base64 with or
+// without a PEM header (`CERT_QUERY_FORMAT_FLAG_BASE64_ENCODED`). Returns
+// the context (`ppvContext`) and a memory store holding it (`phCertStore`);
+// `phMsg` is set to NULL. Content types other than
+// `CERT_QUERY_CONTENT_FLAG_CERT` (PKCS#7, PFX, CRLs, serialized stores) are
+// not recognised: FALSE with `CRYPT_E_NO_MATCH`.
+BOOL CryptQueryObject(DWORD dwObjectType,
+                      const void *pvObject,
+                      DWORD dwExpectedContentTypeFlags,
+                      DWORD dwExpectedFormatTypeFlags,
+                      DWORD dwFlags,
+                      DWORD *pdwMsgAndCertEncodingType,
+                      DWORD *pdwContentType,
+                      DWORD *pdwFormatType,
+                      HCERTSTORE *phCertStore,
+                      HCRYPTMSG *phMsg,
+                      const void **ppvContext);
 
 // `EncryptMessage`.
 SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,

@@ -18,14 +18,13 @@
 extern "C" {
 #endif
 
-typedef CERT_EXTENSION *PCERT_EXTENSION;
 typedef CERT_PUBLIC_KEY_INFO *PCERT_PUBLIC_KEY_INFO;
 typedef CRYPT_ALGORITHM_IDENTIFIER *PCRYPT_ALGORITHM_IDENTIFIER;
 typedef CRYPT_BIT_BLOB *PCRYPT_BIT_BLOB;
 typedef CRYPT_HASH_BLOB *PCRYPT_HASH_BLOB;
 typedef CRYPT_INTEGER_BLOB *PCRYPT_INTEGER_BLOB;
 typedef CRYPT_OBJID_BLOB *PCRYPT_OBJID_BLOB;
-typedef FILETIME *PFILETIME, *LPFILETIME;
+typedef FILETIME *PFILETIME;
 
 /* CERT_KEY_PROV_INFO_PROP_ID's value (the structs are in secur32.h). */
 typedef CRYPT_KEY_PROV_PARAM *PCRYPT_KEY_PROV_PARAM;
@@ -69,6 +68,55 @@ typedef CRYPT_KEY_PROV_INFO *PCRYPT_KEY_PROV_INFO;
 #define szOID_KEY_USAGE "2.5.29.15"
 #define szOID_ENHANCED_KEY_USAGE "2.5.29.37"
 #define szOID_SUBJECT_KEY_IDENTIFIER "2.5.29.14"
+#define szOID_SUBJECT_ALT_NAME "2.5.29.7"
+#define szOID_ISSUER_ALT_NAME "2.5.29.8"
+#define szOID_ISSUER_ALT_NAME2 "2.5.29.18"
+#define szOID_CRL_DIST_POINTS "2.5.29.31"
+#define szOID_AUTHORITY_INFO_ACCESS "1.3.6.1.5.5.7.1.1"
+
+/* Extended key usages (CERT_CHAIN_PARA.RequestedUsage). */
+#define szOID_PKIX_KP_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
+#define szOID_PKIX_KP_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
+#define szOID_PKIX_KP_CODE_SIGNING "1.3.6.1.5.5.7.3.3"
+#define szOID_PKIX_KP_EMAIL_PROTECTION "1.3.6.1.5.5.7.3.4"
+#define szOID_ANY_ENHANCED_KEY_USAGE "2.5.29.37.0"
+
+/* Certificate chains: the predefined engines and pointer typedefs. */
+#define HCCE_CURRENT_USER ((HCERTCHAINENGINE)NULL)
+#define HCCE_LOCAL_MACHINE ((HCERTCHAINENGINE)0x1)
+#define HCCE_SERIAL_LOCAL_MACHINE ((HCERTCHAINENGINE)0x2)
+typedef CERT_TRUST_STATUS *PCERT_TRUST_STATUS;
+typedef const CERT_CHAIN_ELEMENT *PCCERT_CHAIN_ELEMENT;
+typedef const CERT_SIMPLE_CHAIN *PCCERT_SIMPLE_CHAIN;
+typedef CERT_USAGE_MATCH *PCERT_USAGE_MATCH;
+typedef CTL_USAGE *PCTL_USAGE;
+typedef CERT_REVOCATION_INFO *PCERT_REVOCATION_INFO;
+typedef CERT_TRUST_LIST_INFO *PCERT_TRUST_LIST_INFO;
+typedef CRYPTOAPI_BLOB CERT_BLOB, *PCERT_BLOB;
+typedef CERT_OTHER_NAME *PCERT_OTHER_NAME;
+
+/* CryptDecodeObject(Ex) struct types, as (LPCSTR) values. */
+#define X509_ALT_NAME ((LPCSTR)12)
+
+/* CERT_ALT_NAME_ENTRY with Windows' nameless union (the generator cannot
+ * write one); layout checked against mingw-w64 like every other struct. */
+typedef struct _CERT_ALT_NAME_ENTRY {
+  DWORD dwAltNameChoice;
+  union {
+    PCERT_OTHER_NAME pOtherName;
+    LPWSTR pwszRfc822Name;
+    LPWSTR pwszDNSName;
+    CERT_NAME_BLOB DirectoryName;
+    LPWSTR pwszURL;
+    CRYPT_DATA_BLOB IPAddress;
+    LPSTR pszRegisteredID;
+  };
+} CERT_ALT_NAME_ENTRY, *PCERT_ALT_NAME_ENTRY;
+
+typedef struct _CERT_ALT_NAME_INFO {
+  DWORD cAltEntry;
+  PCERT_ALT_NAME_ENTRY rgAltEntry;
+} CERT_ALT_NAME_INFO, *PCERT_ALT_NAME_INFO;
 
 #define MS_ENHANCED_PROV_W u"Microsoft Enhanced Cryptographic Provider v1.0"
 #define MS_KEY_STORAGE_PROVIDER u"Microsoft Software Key Storage Provider"
@@ -77,9 +125,11 @@ typedef CRYPT_KEY_PROV_INFO *PCRYPT_KEY_PROV_INFO;
 #ifdef UNICODE
 #define CertGetNameString CertGetNameStringW
 #define CertNameToStr CertNameToStrW
+#define CryptStringToBinary CryptStringToBinaryW
 #else
 #define CertGetNameString CertGetNameStringA
 #define CertNameToStr CertNameToStrA
+#define CryptStringToBinary CryptStringToBinaryA
 #endif
 
 #ifdef __cplusplus

@@ -311,7 +311,7 @@ fn check(registry: &[StructLayout], tag: &str) -> Result<String, String> {
         .map_err(|e| format!("against mingw-w64: {e}"))?;
 
     // 2. Against our own header (every struct, with our names).
-    let mut c = format!("#include \"{}\"\n", root().join("include/secur32.h").display());
+    let mut c = format!("#include \"{}\"\n", root().join("include/wincrypt.h").display());
     c.push_str("#include <stddef.h>\n");
     let mut own_fields = 0;
     for s in registry {

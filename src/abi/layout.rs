@@ -507,7 +507,102 @@ pub fn all() -> Vec<StructLayout> {
             rgProvParam,
             dwKeySpec,
         }),
+        layout_of!(CTL_USAGE { cUsageIdentifier, rgpszUsageIdentifier }),
+        layout_of!(CERT_USAGE_MATCH { dwType, Usage }),
+        layout_of!(CERT_CHAIN_PARA { cbSize, RequestedUsage }),
+        layout_of!(CERT_CHAIN_ENGINE_CONFIG {
+            cbSize,
+            hRestrictedRoot,
+            hRestrictedTrust,
+            hRestrictedOther,
+            cAdditionalStore,
+            rghAdditionalStore,
+            dwFlags,
+            dwUrlRetrievalTimeout,
+            MaximumCachedCertificates,
+            CycleDetectionModulus,
+            hExclusiveRoot,
+            hExclusiveTrustedPeople,
+            dwExclusiveFlags,
+        }),
+        layout_of!(CERT_TRUST_STATUS { dwErrorStatus, dwInfoStatus }),
+        layout_of!(CERT_REVOCATION_INFO {
+            cbSize,
+            dwRevocationResult,
+            pszRevocationOid,
+            pvOidSpecificInfo,
+            fHasFreshnessTime,
+            dwFreshnessTime,
+            pCrlInfo,
+        }),
+        layout_of!(CERT_TRUST_LIST_INFO { cbSize, pCtlEntry, pCtlContext }),
+        layout_of!(CERT_CHAIN_ELEMENT {
+            cbSize,
+            pCertContext,
+            TrustStatus,
+            pRevocationInfo,
+            pIssuanceUsage,
+            pApplicationUsage,
+            pwszExtendedErrorInfo,
+        }),
+        layout_of!(CERT_SIMPLE_CHAIN {
+            cbSize,
+            TrustStatus,
+            cElement,
+            rgpElement,
+            pTrustListInfo,
+            fHasRevocationFreshnessTime,
+            dwRevocationFreshnessTime,
+        }),
+        layout_of!(CERT_CHAIN_CONTEXT {
+            cbSize,
+            TrustStatus,
+            cChain,
+            rgpChain,
+            cLowerQualityChainContext,
+            rgpLowerQualityChainContext,
+            fHasRevocationFreshnessTime,
+            dwRevocationFreshnessTime,
+            dwCreateFlags,
+            ChainId,
+        }),
+        layout_of!(CERT_OTHER_NAME { pszObjId, Value }),
+        alt_name_entry(),
+        layout_of!(CERT_ALT_NAME_INFO { cAltEntry, rgAltEntry }),
+        layout_of!(CRYPT_DECODE_PARA { cbSize, pfnAlloc, pfnFree }),
     ]
+}
+
+/// `CERT_ALT_NAME_ENTRY`, whose union is nameless in C: registered with the
+/// union under the name of its widest member (`IPAddress`, a blob), which C
+/// reaches as a direct member. (The narrower members share offset 8: see the
+/// asserts in `wincrypt.rs`.)
+fn alt_name_entry() -> StructLayout {
+    use crate::abi::{CERT_ALT_NAME_ENTRY, CERT_ALT_NAME_ENTRY_VALUE};
+    let _all_fields_listed = |v: &CERT_ALT_NAME_ENTRY| {
+        let CERT_ALT_NAME_ENTRY { dwAltNameChoice: _, Value: _ } = v;
+    };
+    let (size, align) = field_info(|s: &CERT_ALT_NAME_ENTRY| &s.dwAltNameChoice);
+    StructLayout {
+        name: "CERT_ALT_NAME_ENTRY",
+        origin: Origin::Mingw("CERT_ALT_NAME_ENTRY"),
+        size: core::mem::size_of::<CERT_ALT_NAME_ENTRY>(),
+        align: core::mem::align_of::<CERT_ALT_NAME_ENTRY>(),
+        fields: vec![
+            FieldLayout {
+                name: "dwAltNameChoice",
+                offset: core::mem::offset_of!(CERT_ALT_NAME_ENTRY, dwAltNameChoice),
+                size,
+                align,
+            },
+            FieldLayout {
+                name: "IPAddress",
+                offset: core::mem::offset_of!(CERT_ALT_NAME_ENTRY, Value),
+                size: core::mem::size_of::<CERT_ALT_NAME_ENTRY_VALUE>(),
+                align: core::mem::align_of::<CERT_ALT_NAME_ENTRY_VALUE>(),
+            },
+        ],
+    }
 }
 
 #[cfg(test)]

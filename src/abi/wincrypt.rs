@@ -8,7 +8,7 @@
 use core::ffi::{c_char, c_void};
 
 use super::consts::HRESULT;
-use super::types::{BOOL, BYTE, DWORD, ULONG_PTR, WCHAR};
+use super::types::{BOOL, BYTE, DWORD, GUID, ULONG_PTR, WCHAR};
 
 /// `LPCSTR`.
 pub type LPCSTR = *const c_char;
@@ -155,6 +155,192 @@ pub struct CRYPT_KEY_PROV_INFO {
     pub dwKeySpec: DWORD,
 }
 
+pub type PCERT_EXTENSION = *mut CERT_EXTENSION;
+pub type LPFILETIME = *mut FILETIME;
+pub type HCERTCHAINENGINE = *mut c_void;
+pub type HCRYPTMSG = *mut c_void;
+pub type LPVOID = *mut c_void;
+pub type HLOCAL = *mut c_void;
+
+/// `CTL_USAGE` / `CERT_ENHKEY_USAGE`: a list of usage OIDs.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CTL_USAGE {
+    pub cUsageIdentifier: DWORD,
+    pub rgpszUsageIdentifier: *mut LPSTR,
+}
+pub type CERT_ENHKEY_USAGE = CTL_USAGE;
+pub type PCERT_ENHKEY_USAGE = *mut CTL_USAGE;
+
+/// `CERT_USAGE_MATCH`: the usages a chain must be good for (`USAGE_MATCH_TYPE_AND` / `_OR`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_USAGE_MATCH {
+    pub dwType: DWORD,
+    pub Usage: CERT_ENHKEY_USAGE,
+}
+
+/// `CERT_CHAIN_PARA` (without the `CERT_CHAIN_PARA_HAS_EXTRA_FIELDS` tail,
+/// which callers may append: only `cbSize` bytes are read).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_CHAIN_PARA {
+    pub cbSize: DWORD,
+    pub RequestedUsage: CERT_USAGE_MATCH,
+}
+pub type PCERT_CHAIN_PARA = *mut CERT_CHAIN_PARA;
+
+/// `CERT_CHAIN_ENGINE_CONFIG` as Windows 8 lays it out. Windows 7 callers
+/// pass `cbSize` without `dwExclusiveFlags`, older ones without
+/// `hExclusiveRoot` and `hExclusiveTrustedPeople`; only `cbSize` bytes are read.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_CHAIN_ENGINE_CONFIG {
+    pub cbSize: DWORD,
+    pub hRestrictedRoot: HCERTSTORE,
+    pub hRestrictedTrust: HCERTSTORE,
+    pub hRestrictedOther: HCERTSTORE,
+    pub cAdditionalStore: DWORD,
+    pub rghAdditionalStore: *mut HCERTSTORE,
+    pub dwFlags: DWORD,
+    pub dwUrlRetrievalTimeout: DWORD,
+    pub MaximumCachedCertificates: DWORD,
+    pub CycleDetectionModulus: DWORD,
+    pub hExclusiveRoot: HCERTSTORE,
+    pub hExclusiveTrustedPeople: HCERTSTORE,
+    pub dwExclusiveFlags: DWORD,
+}
+pub type PCERT_CHAIN_ENGINE_CONFIG = *mut CERT_CHAIN_ENGINE_CONFIG;
+
+/// `CERT_TRUST_STATUS`: `CERT_TRUST_*` error and info bits.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CERT_TRUST_STATUS {
+    pub dwErrorStatus: DWORD,
+    pub dwInfoStatus: DWORD,
+}
+
+/// `CERT_REVOCATION_INFO` (never filled in: revocation is not checked, so
+/// `pRevocationInfo` is always NULL).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_REVOCATION_INFO {
+    pub cbSize: DWORD,
+    pub dwRevocationResult: DWORD,
+    pub pszRevocationOid: LPCSTR,
+    pub pvOidSpecificInfo: LPVOID,
+    pub fHasFreshnessTime: BOOL,
+    pub dwFreshnessTime: DWORD,
+    pub pCrlInfo: *mut c_void,
+}
+
+/// `CERT_TRUST_LIST_INFO` (no CTLs: `pTrustListInfo` is always NULL).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_TRUST_LIST_INFO {
+    pub cbSize: DWORD,
+    pub pCtlEntry: *mut c_void,
+    pub pCtlContext: *const c_void,
+}
+
+/// `CERT_CHAIN_ELEMENT`: one certificate of a chain and its trust status.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_CHAIN_ELEMENT {
+    pub cbSize: DWORD,
+    pub pCertContext: PCCERT_CONTEXT,
+    pub TrustStatus: CERT_TRUST_STATUS,
+    pub pRevocationInfo: *mut CERT_REVOCATION_INFO,
+    pub pIssuanceUsage: PCERT_ENHKEY_USAGE,
+    pub pApplicationUsage: PCERT_ENHKEY_USAGE,
+    pub pwszExtendedErrorInfo: LPCWSTR,
+}
+pub type PCERT_CHAIN_ELEMENT = *mut CERT_CHAIN_ELEMENT;
+
+/// `CERT_SIMPLE_CHAIN`: end certificate first, root (or the last found) last.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_SIMPLE_CHAIN {
+    pub cbSize: DWORD,
+    pub TrustStatus: CERT_TRUST_STATUS,
+    pub cElement: DWORD,
+    pub rgpElement: *mut PCERT_CHAIN_ELEMENT,
+    pub pTrustListInfo: *mut CERT_TRUST_LIST_INFO,
+    pub fHasRevocationFreshnessTime: BOOL,
+    pub dwRevocationFreshnessTime: DWORD,
+}
+pub type PCERT_SIMPLE_CHAIN = *mut CERT_SIMPLE_CHAIN;
+
+/// `CERT_CHAIN_CONTEXT`: what `CertGetCertificateChain` returns.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_CHAIN_CONTEXT {
+    pub cbSize: DWORD,
+    pub TrustStatus: CERT_TRUST_STATUS,
+    pub cChain: DWORD,
+    pub rgpChain: *mut PCERT_SIMPLE_CHAIN,
+    pub cLowerQualityChainContext: DWORD,
+    pub rgpLowerQualityChainContext: *mut *const CERT_CHAIN_CONTEXT,
+    pub fHasRevocationFreshnessTime: BOOL,
+    pub dwRevocationFreshnessTime: DWORD,
+    pub dwCreateFlags: DWORD,
+    pub ChainId: GUID,
+}
+pub type PCERT_CHAIN_CONTEXT = *mut CERT_CHAIN_CONTEXT;
+pub type PCCERT_CHAIN_CONTEXT = *const CERT_CHAIN_CONTEXT;
+
+/// `CERT_OTHER_NAME` (an alternative name's `otherName`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_OTHER_NAME {
+    pub pszObjId: LPSTR,
+    pub Value: CRYPT_OBJID_BLOB,
+}
+
+/// The nameless union of `CERT_ALT_NAME_ENTRY`. The C declaration (with
+/// the union anonymous, as Windows has it) is in include/wincrypt.h.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union CERT_ALT_NAME_ENTRY_VALUE {
+    pub pOtherName: *mut CERT_OTHER_NAME,
+    pub pwszRfc822Name: LPWSTR,
+    pub pwszDNSName: LPWSTR,
+    pub DirectoryName: CERT_NAME_BLOB,
+    pub pwszURL: LPWSTR,
+    pub IPAddress: CRYPT_DATA_BLOB,
+    pub pszRegisteredID: LPSTR,
+}
+
+/// `CERT_ALT_NAME_ENTRY` (declared for C in include/wincrypt.h).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CERT_ALT_NAME_ENTRY {
+    pub dwAltNameChoice: DWORD,
+    pub Value: CERT_ALT_NAME_ENTRY_VALUE,
+}
+
+/// `CERT_ALT_NAME_INFO`: what `CryptDecodeObjectEx(X509_ALT_NAME)` returns
+/// (declared for C in include/wincrypt.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_ALT_NAME_INFO {
+    pub cAltEntry: DWORD,
+    pub rgAltEntry: *mut CERT_ALT_NAME_ENTRY,
+}
+
+pub type PFN_CRYPT_ALLOC = Option<unsafe extern "system" fn(cbSize: usize) -> LPVOID>;
+pub type PFN_CRYPT_FREE = Option<unsafe extern "system" fn(pv: LPVOID)>;
+
+/// `CRYPT_DECODE_PARA`: the caller's allocator for `CRYPT_DECODE_ALLOC_FLAG`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CRYPT_DECODE_PARA {
+    pub cbSize: DWORD,
+    pub pfnAlloc: PFN_CRYPT_ALLOC,
+    pub pfnFree: PFN_CRYPT_FREE,
+}
+pub type PCRYPT_DECODE_PARA = *mut CRYPT_DECODE_PARA;
+
 // --- Encoding types ---
 pub const X509_ASN_ENCODING: DWORD = 0x1;
 pub const PKCS_7_ASN_ENCODING: DWORD = 0x10000;
@@ -279,9 +465,91 @@ pub const CRYPT_USER_KEYSET: DWORD = 0x1000;
 pub const PKCS12_ALLOW_OVERWRITE_KEY: DWORD = 0x4000;
 pub const PKCS12_NO_PERSIST_KEY: DWORD = 0x8000;
 
+// --- Certificate chains ---
+pub const USAGE_MATCH_TYPE_AND: DWORD = 0x0;
+pub const USAGE_MATCH_TYPE_OR: DWORD = 0x1;
+pub const CERT_CHAIN_EXCLUSIVE_ENABLE_CA_FLAG: DWORD = 0x1;
+pub const CERT_CHAIN_CACHE_END_CERT: DWORD = 0x1;
+pub const CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL: DWORD = 0x4;
+pub const CERT_CHAIN_ENABLE_CACHE_AUTO_UPDATE: DWORD = 0x10;
+pub const CERT_CHAIN_ENABLE_SHARE_STORE: DWORD = 0x20;
+pub const CERT_CHAIN_DISABLE_AUTH_ROOT_AUTO_UPDATE: DWORD = 0x100;
+pub const CERT_CHAIN_DISABLE_AIA: DWORD = 0x2000;
+pub const CERT_CHAIN_REVOCATION_CHECK_END_CERT: DWORD = 0x1000_0000;
+pub const CERT_CHAIN_REVOCATION_CHECK_CHAIN: DWORD = 0x2000_0000;
+pub const CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT: DWORD = 0x4000_0000;
+pub const CERT_CHAIN_REVOCATION_CHECK_CACHE_ONLY: DWORD = 0x8000_0000;
+pub const CERT_TRUST_NO_ERROR: DWORD = 0x0;
+pub const CERT_TRUST_IS_NOT_TIME_VALID: DWORD = 0x1;
+pub const CERT_TRUST_IS_NOT_TIME_NESTED: DWORD = 0x2;
+pub const CERT_TRUST_IS_REVOKED: DWORD = 0x4;
+pub const CERT_TRUST_IS_NOT_SIGNATURE_VALID: DWORD = 0x8;
+pub const CERT_TRUST_IS_NOT_VALID_FOR_USAGE: DWORD = 0x10;
+pub const CERT_TRUST_IS_UNTRUSTED_ROOT: DWORD = 0x20;
+pub const CERT_TRUST_REVOCATION_STATUS_UNKNOWN: DWORD = 0x40;
+pub const CERT_TRUST_IS_CYCLIC: DWORD = 0x80;
+pub const CERT_TRUST_INVALID_EXTENSION: DWORD = 0x100;
+pub const CERT_TRUST_INVALID_POLICY_CONSTRAINTS: DWORD = 0x200;
+pub const CERT_TRUST_INVALID_BASIC_CONSTRAINTS: DWORD = 0x400;
+pub const CERT_TRUST_INVALID_NAME_CONSTRAINTS: DWORD = 0x800;
+pub const CERT_TRUST_IS_PARTIAL_CHAIN: DWORD = 0x10000;
+pub const CERT_TRUST_IS_OFFLINE_REVOCATION: DWORD = 0x100_0000;
+pub const CERT_TRUST_IS_EXPLICIT_DISTRUST: DWORD = 0x400_0000;
+pub const CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT: DWORD = 0x800_0000;
+pub const CERT_TRUST_HAS_WEAK_SIGNATURE: DWORD = 0x10_0000;
+pub const CERT_TRUST_HAS_EXACT_MATCH_ISSUER: DWORD = 0x1;
+pub const CERT_TRUST_HAS_KEY_MATCH_ISSUER: DWORD = 0x2;
+pub const CERT_TRUST_HAS_NAME_MATCH_ISSUER: DWORD = 0x4;
+pub const CERT_TRUST_IS_SELF_SIGNED: DWORD = 0x8;
+pub const CERT_TRUST_HAS_PREFERRED_ISSUER: DWORD = 0x100;
+pub const CERT_TRUST_IS_PEER_TRUSTED: DWORD = 0x800;
+pub const CERT_TRUST_IS_FROM_EXCLUSIVE_TRUST_STORE: DWORD = 0x2000;
+pub const CERT_TRUST_IS_CA_TRUSTED: DWORD = 0x4000;
+
+// --- CryptQueryObject ---
+pub const CERT_QUERY_OBJECT_FILE: DWORD = 0x1;
+pub const CERT_QUERY_OBJECT_BLOB: DWORD = 0x2;
+pub const CERT_QUERY_CONTENT_CERT: DWORD = 1;
+pub const CERT_QUERY_CONTENT_FLAG_CERT: DWORD = 1 << CERT_QUERY_CONTENT_CERT;
+pub const CERT_QUERY_FORMAT_BINARY: DWORD = 1;
+pub const CERT_QUERY_FORMAT_BASE64_ENCODED: DWORD = 2;
+pub const CERT_QUERY_FORMAT_FLAG_BINARY: DWORD = 1 << CERT_QUERY_FORMAT_BINARY;
+pub const CERT_QUERY_FORMAT_FLAG_BASE64_ENCODED: DWORD = 1 << CERT_QUERY_FORMAT_BASE64_ENCODED;
+pub const CERT_QUERY_FORMAT_FLAG_ALL: DWORD = 0xE;
+
+// --- CryptStringToBinary ---
+pub const CRYPT_STRING_BASE64HEADER: DWORD = 0x0;
+pub const CRYPT_STRING_BASE64: DWORD = 0x1;
+pub const CRYPT_STRING_BINARY: DWORD = 0x2;
+pub const CRYPT_STRING_BASE64REQUESTHEADER: DWORD = 0x3;
+pub const CRYPT_STRING_HEX: DWORD = 0x4;
+pub const CRYPT_STRING_BASE64X509CRLHEADER: DWORD = 0x9;
+pub const CRYPT_STRING_BASE64_ANY: DWORD = 0x6;
+pub const CRYPT_STRING_ANY: DWORD = 0x7;
+pub const CRYPT_STRING_HEX_ANY: DWORD = 0x8;
+
+// --- CryptDecodeObjectEx and alternative names ---
+pub const CRYPT_DECODE_NOCOPY_FLAG: DWORD = 0x1;
+pub const CRYPT_DECODE_ALLOC_FLAG: DWORD = 0x8000;
+/// cbindgen:ignore
+pub const X509_ALT_NAME: usize = 12;
+pub const CERT_ALT_NAME_OTHER_NAME: DWORD = 1;
+pub const CERT_ALT_NAME_RFC822_NAME: DWORD = 2;
+pub const CERT_ALT_NAME_DNS_NAME: DWORD = 3;
+pub const CERT_ALT_NAME_X400_ADDRESS: DWORD = 4;
+pub const CERT_ALT_NAME_DIRECTORY_NAME: DWORD = 5;
+pub const CERT_ALT_NAME_EDI_PARTY_NAME: DWORD = 6;
+pub const CERT_ALT_NAME_URL: DWORD = 7;
+pub const CERT_ALT_NAME_IP_ADDRESS: DWORD = 8;
+pub const CERT_ALT_NAME_REGISTERED_ID: DWORD = 9;
+pub const LMEM_FIXED: u32 = 0x0;
+pub const LMEM_ZEROINIT: u32 = 0x40;
+pub const LPTR: u32 = 0x40;
+
 // --- Win32 error codes and HRESULTs crypt32 reports through GetLastError ---
 pub const ERROR_SUCCESS: DWORD = 0;
 pub const ERROR_FILE_NOT_FOUND: DWORD = 2;
+pub const ERROR_INVALID_DATA: DWORD = 13;
 pub const ERROR_INVALID_HANDLE: DWORD = 6;
 pub const ERROR_NOT_ENOUGH_MEMORY: DWORD = 8;
 pub const ERROR_INVALID_PASSWORD: DWORD = 86;
@@ -327,4 +595,19 @@ const _: () = {
         assert!(offset_of!(CRYPT_KEY_PROV_INFO, rgProvParam) == 32);
         assert!(offset_of!(CRYPT_KEY_PROV_INFO, dwKeySpec) == 40);
     }
+};
+
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<CERT_CHAIN_ENGINE_CONFIG>() == 88);
+    assert!(offset_of!(CERT_CHAIN_ENGINE_CONFIG, hExclusiveRoot) == 64);
+    assert!(offset_of!(CERT_CHAIN_ENGINE_CONFIG, dwExclusiveFlags) == 80);
+    assert!(size_of::<CERT_CHAIN_PARA>() == 32 && offset_of!(CERT_CHAIN_PARA, RequestedUsage) == 8);
+    assert!(size_of::<CERT_CHAIN_ELEMENT>() == 56 && offset_of!(CERT_CHAIN_ELEMENT, TrustStatus) == 16);
+    assert!(size_of::<CERT_SIMPLE_CHAIN>() == 40 && offset_of!(CERT_SIMPLE_CHAIN, rgpElement) == 16);
+    assert!(size_of::<CERT_CHAIN_CONTEXT>() == 72 && offset_of!(CERT_CHAIN_CONTEXT, ChainId) == 52);
+    assert!(size_of::<CERT_ALT_NAME_ENTRY>() == 24 && offset_of!(CERT_ALT_NAME_ENTRY, Value) == 8);
+    assert!(size_of::<CERT_ALT_NAME_ENTRY_VALUE>() == size_of::<CRYPT_DATA_BLOB>());
+    assert!(size_of::<CERT_ALT_NAME_INFO>() == 16 && size_of::<CRYPT_DECODE_PARA>() == 24);
 };

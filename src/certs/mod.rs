@@ -24,6 +24,8 @@
 //! and refused instead of dereferenced. The registry never holds its lock
 //! while a store's lock is taken in the other order.
 
+pub mod chain;
+pub mod decode;
 pub mod der;
 pub mod names;
 pub mod pem;
@@ -321,6 +323,15 @@ impl CertContext {
         let store = CertStore::new_memory();
         let props = Properties { key, friendly_name: None };
         store.add(CertData::new(der)?, props, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, CERT_STORE_ADD_ALWAYS)
+    }
+
+    /// A context for already decoded certificate data, alone in a memory
+    /// store of its own (chain elements from the system trust store).
+    pub fn from_data(data: Arc<CertData>) -> CertRef {
+        let store = CertStore::new_memory();
+        let entry = store.new_entry(data, Properties::default(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING);
+        lock(&store.entries).push(Arc::clone(&entry));
+        store.context(entry)
     }
 
     /// [`CertContext::from_der`] for DER known to be a certificate (tests,

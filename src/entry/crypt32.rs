@@ -822,3 +822,579 @@ pub unsafe extern "system" fn SspiRustlsPemImportCertStore(
         Ok(certs::store_into_handle(certs::import_pem(chain, key, pw.as_deref())?))
     })
 }
+
+// ---------------------------------------------------------------------------
+// Certificate chains (what curl's `--cacert` and other manual validators call).
+
+/// The `cbSize` values Windows accepts for `CERT_CHAIN_ENGINE_CONFIG`: before
+/// Windows 7 (up to `CycleDetectionModulus`), Windows 7 (up to
+/// `hExclusiveTrustedPeople`) and Windows 8 (the whole struct).
+const ENGINE_CONFIG_SIZES: [usize; 3] = [
+    core::mem::offset_of!(CERT_CHAIN_ENGINE_CONFIG, hExclusiveRoot),
+    core::mem::offset_of!(CERT_CHAIN_ENGINE_CONFIG, dwExclusiveFlags),
+    core::mem::size_of::<CERT_CHAIN_ENGINE_CONFIG>(),
+];
+
+/// An optional store handle: NULL is none, anything else must be ours.
+fn optional_store(h: HCERTSTORE) -> SecResult<Option<StoreRef>> {
+    if h.is_null() {
+        Ok(None)
+    } else {
+        store(h).map(Some)
+    }
+}
+
+/// `CertCreateCertificateChainEngine`. Honoured: `hExclusiveRoot` (the
+/// only roots), `dwExclusiveFlags`' `CERT_CHAIN_EXCLUSIVE_ENABLE_CA_FLAG`,
+/// `hExclusiveTrustedPeople`, `hRestrictedRoot` (system roots narrowed to
+/// it) and the additional stores. Accepted and without effect: the
+/// restricted trust/other stores (no CTLs), URL retrieval, caching and
+/// cycle settings. A `cbSize` Windows would not accept is `E_INVALIDARG`.
+#[no_mangle]
+pub unsafe extern "system" fn CertCreateCertificateChainEngine(
+    pConfig: PCERT_CHAIN_ENGINE_CONFIG,
+    phChainEngine: *mut HCERTCHAINENGINE,
+) -> BOOL {
+    crypt!("CertCreateCertificateChainEngine", [pConfig, phChainEngine], 0, {
+        if pConfig.is_null() || phChainEngine.is_null() {
+            return Err(invalid_arg("NULL pConfig or phChainEngine"));
+        }
+        // SAFETY: readable per the caller contract (cbSize comes first).
+        let size = unsafe { core::ptr::read_unaligned(pConfig.cast::<DWORD>()) } as usize;
+        if !ENGINE_CONFIG_SIZES.contains(&size) {
+            return Err(invalid_arg("CERT_CHAIN_ENGINE_CONFIG.cbSize is not a size Windows accepts"));
+        }
+        // SAFETY: an all-zero CERT_CHAIN_ENGINE_CONFIG is valid (NULL pointers, zero counts).
+        let mut cfg: CERT_CHAIN_ENGINE_CONFIG = unsafe { core::mem::zeroed() };
+        // SAFETY: `size` readable bytes per the caller contract; `cfg` has room for them.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                pConfig.cast::<u8>(),
+                (&mut cfg as *mut CERT_CHAIN_ENGINE_CONFIG).cast::<u8>(),
+                size,
+            )
+        };
+        let mut engine = certs::chain::Engine {
+            exclusive_root: optional_store(cfg.hExclusiveRoot)?,
+            exclusive_ca: cfg.dwExclusiveFlags & CERT_CHAIN_EXCLUSIVE_ENABLE_CA_FLAG != 0,
+            trusted_people: optional_store(cfg.hExclusiveTrustedPeople)?,
+            restricted_root: optional_store(cfg.hRestrictedRoot)?,
+            additional: Vec::new(),
+        };
+        if cfg.cAdditionalStore > 0 {
+            if cfg.rghAdditionalStore.is_null() {
+                return Err(invalid_arg("cAdditionalStore without rghAdditionalStore"));
+            }
+            for i in 0..cfg.cAdditionalStore as usize {
+                // SAFETY: `cAdditionalStore` readable handles per the caller contract.
+                let h = unsafe { core::ptr::read_unaligned(cfg.rghAdditionalStore.add(i)) };
+                engine.additional.push(store(h)?);
+            }
+        }
+        let h = certs::chain::engine_into_handle(engine);
+        // SAFETY: non-null and writable per the caller contract.
+        unsafe { core::ptr::write_unaligned(phChainEngine, h) };
+        Ok(1)
+    })
+}
+
+/// `CertFreeCertificateChainEngine`. NULL and the predefined engines
+/// (`HCCE_CURRENT_USER`, `HCCE_LOCAL_MACHINE`) are ignored; a handle that
+/// is not a live engine of ours is ignored with `E_INVALIDARG` as last error.
+#[no_mangle]
+pub unsafe extern "system" fn CertFreeCertificateChainEngine(hChainEngine: HCERTCHAINENGINE) {
+    crypt!("CertFreeCertificateChainEngine", [hChainEngine], (), {
+        if (hChainEngine as usize) > 2 && !certs::chain::free_engine(hChainEngine) {
+            return Err(invalid_arg("not a live chain engine of this library"));
+        }
+        Ok(())
+    })
+}
+
+/// `CertGetCertificateChain`: builds the chain of `pCertContext` with the
+/// engine's roots (the system trust store for NULL / `HCCE_*`), at `pTime`
+/// (NULL: now), with intermediates from the certificate's own store,
+/// `hAdditionalStore` and the engine's stores, and judges it for
+/// `pChainPara->RequestedUsage`. TRUE whenever a chain context was made,
+/// trusted or not: the verdict is in its `TrustStatus`. Revocation is not
+/// fetched; with a `CERT_CHAIN_REVOCATION_CHECK_*` flag the checked elements
+/// report `CERT_TRUST_REVOCATION_STATUS_UNKNOWN` (see `certs::chain`).
+#[no_mangle]
+pub unsafe extern "system" fn CertGetCertificateChain(
+    hChainEngine: HCERTCHAINENGINE,
+    pCertContext: PCCERT_CONTEXT,
+    pTime: LPFILETIME,
+    hAdditionalStore: HCERTSTORE,
+    pChainPara: PCERT_CHAIN_PARA,
+    dwFlags: DWORD,
+    pvReserved: LPVOID,
+    ppChainContext: *mut PCCERT_CHAIN_CONTEXT,
+) -> BOOL {
+    let _ = pvReserved;
+    crypt!("CertGetCertificateChain", [hChainEngine, pCertContext, pTime, hAdditionalStore, pChainPara, dwFlags], 0, {
+        if ppChainContext.is_null() || pChainPara.is_null() {
+            return Err(invalid_arg("NULL ppChainContext or pChainPara"));
+        }
+        let engine = certs::chain::engine_from_handle(hChainEngine)
+            .ok_or(invalid_arg("not a live chain engine of this library"))?;
+        let cert = context(pCertContext)?;
+        // SAFETY: readable per the caller contract (cbSize comes first).
+        let size = unsafe { core::ptr::read_unaligned(pChainPara.cast::<DWORD>()) } as usize;
+        if size < core::mem::size_of::<CERT_CHAIN_PARA>() {
+            return Err(invalid_arg("CERT_CHAIN_PARA.cbSize too small"));
+        }
+        // SAFETY: at least size_of::<CERT_CHAIN_PARA>() readable bytes, checked above.
+        let para = unsafe { core::ptr::read_unaligned(pChainPara) };
+        let usage = para.RequestedUsage;
+        let mut usages = Vec::new();
+        if usage.Usage.cUsageIdentifier > 0 {
+            if usage.Usage.rgpszUsageIdentifier.is_null() {
+                return Err(invalid_arg("cUsageIdentifier without rgpszUsageIdentifier"));
+            }
+            for i in 0..usage.Usage.cUsageIdentifier as usize {
+                // SAFETY: `cUsageIdentifier` readable string pointers per the caller contract.
+                let p = unsafe { core::ptr::read_unaligned(usage.Usage.rgpszUsageIdentifier.add(i)) };
+                // SAFETY: each a NUL-terminated OID string per the contract.
+                let oid = unsafe { ansi_str(p) }.map_err(arg)?.ok_or(invalid_arg("NULL usage OID"))?;
+                usages.push(oid);
+            }
+        }
+        let time = if pTime.is_null() {
+            now_filetime()
+        } else {
+            // SAFETY: non-null and readable per the caller contract.
+            let t = unsafe { core::ptr::read_unaligned(pTime) };
+            ((t.dwHighDateTime as u64) << 32) | t.dwLowDateTime as u64
+        };
+        let req = certs::chain::Request {
+            time,
+            usages,
+            usage_or: usage.dwType == USAGE_MATCH_TYPE_OR,
+            flags: dwFlags,
+            additional: optional_store(hAdditionalStore)?,
+        };
+        let chain = engine.build(&cert, &req);
+        let p = certs::chain::chain_into_ptr(chain, dwFlags)?;
+        // SAFETY: non-null and writable per the caller contract.
+        unsafe { core::ptr::write_unaligned(ppChainContext, p) };
+        Ok(1)
+    })
+}
+
+/// Now, as a FILETIME.
+fn now_filetime() -> u64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (d.as_secs() + certs::der::FILETIME_UNIX_OFFSET as u64) * 10_000_000 + d.subsec_nanos() as u64 / 100
+}
+
+/// `CertFreeCertificateChain`: one reference fewer (NULL is ignored; a
+/// pointer that is not a live chain of ours is ignored with `E_INVALIDARG`).
+#[no_mangle]
+pub unsafe extern "system" fn CertFreeCertificateChain(pChainContext: PCCERT_CHAIN_CONTEXT) {
+    crypt!("CertFreeCertificateChain", [pChainContext], (), {
+        if !pChainContext.is_null() && !certs::chain::free_chain(pChainContext) {
+            return Err(invalid_arg("not a live chain context of this library"));
+        }
+        Ok(())
+    })
+}
+
+/// `CertDuplicateCertificateChain`: the same pointer with one more reference.
+#[no_mangle]
+pub unsafe extern "system" fn CertDuplicateCertificateChain(
+    pChainContext: PCCERT_CHAIN_CONTEXT,
+) -> PCCERT_CHAIN_CONTEXT {
+    crypt!("CertDuplicateCertificateChain", [pChainContext], core::ptr::null(), {
+        if certs::chain::duplicate_chain(pChainContext) {
+            Ok(pChainContext)
+        } else {
+            Err(invalid_arg("not a live chain context of this library"))
+        }
+    })
+}
+
+/// `CertFindExtension`: the extension with `pszObjId` in the array, or NULL
+/// with `CRYPT_E_NOT_FOUND`.
+#[no_mangle]
+pub unsafe extern "system" fn CertFindExtension(
+    pszObjId: LPCSTR,
+    cExtensions: DWORD,
+    rgExtensions: *mut CERT_EXTENSION,
+) -> PCERT_EXTENSION {
+    crypt!("CertFindExtension", [pszObjId, cExtensions, rgExtensions], core::ptr::null_mut(), {
+        // SAFETY: a NUL-terminated OID string per the contract.
+        let wanted = unsafe { ansi_str(pszObjId) }.map_err(arg)?.ok_or(invalid_arg("NULL pszObjId"))?;
+        if cExtensions > 0 && rgExtensions.is_null() {
+            return Err(invalid_arg("cExtensions without rgExtensions"));
+        }
+        for i in 0..cExtensions as usize {
+            // SAFETY: `cExtensions` readable extensions per the caller contract.
+            let e = unsafe { rgExtensions.add(i) };
+            // SAFETY: as above.
+            let oid = unsafe { ansi_str((*e).pszObjId) }.map_err(arg)?;
+            if oid.as_deref() == Some(wanted.as_str()) {
+                return Ok(e);
+            }
+        }
+        Err(SecError::new(CRYPT_E_NOT_FOUND, "no such extension"))
+    })
+}
+
+/// The struct types `CryptDecodeObject(Ex)` decodes: the alternative-name
+/// ones (`X509_ALT_NAME` and the subject/issuer alternative-name OIDs).
+///
+/// # Safety
+/// `t` must be a small integer or a NUL-terminated string.
+unsafe fn is_alt_name_type(t: LPCSTR) -> SecResult<bool> {
+    if (t as usize) >> 16 == 0 {
+        return Ok(t as usize == X509_ALT_NAME);
+    }
+    // SAFETY: a string per the contract.
+    let name = unsafe { ansi_str(t) }.map_err(arg)?.unwrap_or_default();
+    Ok(matches!(name.as_str(), "2.5.29.17" | "2.5.29.7" | "2.5.29.18" | "2.5.29.8"))
+}
+
+/// `CryptDecodeObjectEx` for alternative names (`X509_ALT_NAME`,
+/// `szOID_SUBJECT_ALT_NAME2`...): a `CERT_ALT_NAME_INFO`. With
+/// `CRYPT_DECODE_ALLOC_FLAG` the block is allocated with the caller's
+/// `pfnAlloc` (else `LocalAlloc`; free it with `LocalFree`) and its address
+/// stored at `pvStructInfo`; otherwise the usual size query / `ERROR_MORE_DATA`
+/// protocol. `CRYPT_DECODE_NOCOPY_FLAG` is accepted (the block never points
+/// into the input). Other struct types answer `ERROR_FILE_NOT_FOUND`, as
+/// Windows does for a type without a decoder.
+#[no_mangle]
+pub unsafe extern "system" fn CryptDecodeObjectEx(
+    dwCertEncodingType: DWORD,
+    lpszStructType: LPCSTR,
+    pbEncoded: *const BYTE,
+    cbEncoded: DWORD,
+    dwFlags: DWORD,
+    pDecodePara: PCRYPT_DECODE_PARA,
+    pvStructInfo: *mut c_void,
+    pcbStructInfo: *mut DWORD,
+) -> BOOL {
+    crypt!("CryptDecodeObjectEx", [dwCertEncodingType, lpszStructType, cbEncoded, dwFlags, pDecodePara], 0, {
+        if dwCertEncodingType & X509_ASN_ENCODING == 0 {
+            return Err(SecError::new(ERROR_FILE_NOT_FOUND as i32, "only X509_ASN_ENCODING is decoded"));
+        }
+        // SAFETY: forwarded contract.
+        if !unsafe { is_alt_name_type(lpszStructType) }? {
+            return Err(SecError::new(ERROR_FILE_NOT_FOUND as i32, "no decoder for this struct type"));
+        }
+        if pcbStructInfo.is_null() {
+            return Err(invalid_arg("NULL pcbStructInfo"));
+        }
+        // SAFETY: `cbEncoded` readable bytes per the caller contract.
+        let input = unsafe { bytes(pbEncoded, cbEncoded) }?;
+        let names = certs::decode::alt_names(input)?;
+        if dwFlags & CRYPT_DECODE_ALLOC_FLAG != 0 {
+            if pvStructInfo.is_null() {
+                return Err(invalid_arg("NULL pvStructInfo with CRYPT_DECODE_ALLOC_FLAG"));
+            }
+            // Measured at an 8-aligned address, which both allocators return.
+            // SAFETY: a dry run writes nothing.
+            let size = unsafe { certs::decode::write_alt_name_info(&names, 8 as *mut u8, false) };
+            let custom = if pDecodePara.is_null() {
+                None
+            } else {
+                // SAFETY: readable per the contract (cbSize comes first).
+                let para_size = unsafe { core::ptr::read_unaligned(pDecodePara.cast::<DWORD>()) } as usize;
+                if para_size >= core::mem::offset_of!(CRYPT_DECODE_PARA, pfnFree) {
+                    // SAFETY: the allocator field is within cbSize.
+                    unsafe { core::ptr::read_unaligned(core::ptr::addr_of!((*pDecodePara).pfnAlloc)) }
+                } else {
+                    None
+                }
+            };
+            let block = match custom {
+                // SAFETY: the caller's allocator, called as documented.
+                Some(alloc) => unsafe { alloc(size) },
+                // SAFETY: plain allocation.
+                None => unsafe { LocalAlloc(LMEM_FIXED, size) },
+            };
+            if block.is_null() || (block as usize) % 8 != 0 {
+                return Err(SecError::new(E_OUTOFMEMORY, "the allocator returned no (aligned) memory"));
+            }
+            // SAFETY: `block` has `size` writable bytes at an 8-aligned address, as measured.
+            unsafe { certs::decode::write_alt_name_info(&names, block.cast(), true) };
+            // SAFETY: with the ALLOC flag pvStructInfo is a writable pointer slot.
+            unsafe { core::ptr::write_unaligned(pvStructInfo.cast::<*mut c_void>(), block) };
+            // SAFETY: non-null and writable per the caller contract.
+            unsafe { core::ptr::write_unaligned(pcbStructInfo, size as DWORD) };
+            return Ok(1);
+        }
+        let base = if pvStructInfo.is_null() { 8 as *mut u8 } else { pvStructInfo.cast::<u8>() };
+        // SAFETY: a dry run writes nothing.
+        let size = unsafe { certs::decode::write_alt_name_info(&names, base, false) };
+        // SAFETY: non-null and readable per the caller contract.
+        let have = unsafe { core::ptr::read_unaligned(pcbStructInfo) } as usize;
+        // SAFETY: as above, writable.
+        unsafe { core::ptr::write_unaligned(pcbStructInfo, size as DWORD) };
+        if pvStructInfo.is_null() {
+            return Ok(1);
+        }
+        if have < size {
+            return Err(SecError::new(ERROR_MORE_DATA as i32, "buffer too small"));
+        }
+        // SAFETY: the caller's buffer has `have` >= `size` writable bytes.
+        unsafe { certs::decode::write_alt_name_info(&names, base, true) };
+        Ok(1)
+    })
+}
+
+/// `CryptDecodeObject`: `CryptDecodeObjectEx` without allocation flags or parameters.
+#[no_mangle]
+pub unsafe extern "system" fn CryptDecodeObject(
+    dwCertEncodingType: DWORD,
+    lpszStructType: LPCSTR,
+    pbEncoded: *const BYTE,
+    cbEncoded: DWORD,
+    dwFlags: DWORD,
+    pvStructInfo: *mut c_void,
+    pcbStructInfo: *mut DWORD,
+) -> BOOL {
+    let flags = dwFlags & !CRYPT_DECODE_ALLOC_FLAG;
+    // SAFETY: forwarded contract.
+    unsafe {
+        CryptDecodeObjectEx(
+            dwCertEncodingType,
+            lpszStructType,
+            pbEncoded,
+            cbEncoded,
+            flags,
+            core::ptr::null_mut(),
+            pvStructInfo,
+            pcbStructInfo,
+        )
+    }
+}
+
+/// `LocalAlloc`, for the blocks `CryptDecodeObjectEx` allocates: fixed
+/// memory (`LMEM_MOVEABLE` is treated as fixed), zeroed with `LMEM_ZEROINIT`.
+#[no_mangle]
+pub unsafe extern "system" fn LocalAlloc(uFlags: u32, uBytes: usize) -> HLOCAL {
+    // SAFETY: plain C allocation; a size of 0 still returns a unique pointer.
+    let p = unsafe {
+        if uFlags & LMEM_ZEROINIT != 0 {
+            libc::calloc(1, uBytes.max(1))
+        } else {
+            libc::malloc(uBytes.max(1))
+        }
+    };
+    if p.is_null() {
+        set_last_error(ERROR_NOT_ENOUGH_MEMORY);
+    }
+    p
+}
+
+/// `LocalFree`: frees a block from `LocalAlloc` (or from
+/// `CryptDecodeObjectEx`'s default allocation). NULL is ignored. Returns NULL.
+#[no_mangle]
+pub unsafe extern "system" fn LocalFree(hMem: HLOCAL) -> HLOCAL {
+    // SAFETY: the caller passes a block LocalAlloc returned (its contract).
+    unsafe { libc::free(hMem) };
+    core::ptr::null_mut()
+}
+
+/// The text of a `CryptStringToBinary` call.
+///
+/// # Safety
+/// `p` must point to `cch` readable units, or to a NUL-terminated string when `cch` is 0.
+unsafe fn string_units<T: Copy + Default + PartialEq>(p: *const T, cch: DWORD) -> SecResult<&'static [T]> {
+    if p.is_null() {
+        return Err(invalid_arg("NULL pszString"));
+    }
+    let len = if cch == 0 {
+        let mut n = 0usize;
+        // SAFETY: reads stop at the terminator, which the caller promises.
+        while unsafe { *p.add(n) } != T::default() {
+            n += 1;
+            if n > 64 << 20 {
+                return Err(invalid_arg("string too long or unterminated"));
+            }
+        }
+        n
+    } else {
+        cch as usize
+    };
+    // SAFETY: `len` readable units per the caller contract.
+    Ok(unsafe { core::slice::from_raw_parts(p, len) })
+}
+
+/// The output half of `CryptStringToBinary`: the size protocol and the
+/// optional skip and format.
+///
+/// # Safety
+/// The pointers follow `CryptStringToBinaryA`'s contract.
+unsafe fn binary_out(
+    found: (Vec<u8>, usize, u32),
+    pbBinary: *mut BYTE,
+    pcbBinary: *mut DWORD,
+    pdwSkip: *mut DWORD,
+    pdwFlags: *mut DWORD,
+) -> SecResult<BOOL> {
+    let (data, skip, format) = found;
+    if pcbBinary.is_null() {
+        return Err(invalid_arg("NULL pcbBinary"));
+    }
+    // SAFETY: non-null, readable and writable per the contract.
+    let have = unsafe { core::ptr::read_unaligned(pcbBinary) } as usize;
+    // SAFETY: as above.
+    unsafe { core::ptr::write_unaligned(pcbBinary, data.len() as DWORD) };
+    if !pbBinary.is_null() {
+        if have < data.len() {
+            return Err(SecError::new(ERROR_MORE_DATA as i32, "buffer too small"));
+        }
+        // SAFETY: `have` >= len writable bytes per the contract.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), pbBinary, data.len()) };
+    }
+    if !pdwSkip.is_null() {
+        // SAFETY: writable per the contract.
+        unsafe { core::ptr::write_unaligned(pdwSkip, skip as DWORD) };
+    }
+    if !pdwFlags.is_null() {
+        // SAFETY: writable per the contract.
+        unsafe { core::ptr::write_unaligned(pdwFlags, format) };
+    }
+    Ok(1)
+}
+
+/// `CryptStringToBinaryA`: base64 with or without a PEM header
+/// (`CRYPT_STRING_BASE64HEADER`, `_BASE64`, `_BASE64REQUESTHEADER`,
+/// `_BASE64X509CRLHEADER`, `_BASE64_ANY`), hex (`_HEX`, `_HEX_ANY`) and
+/// binary (`_BINARY`, `_ANY`). Other formats are `ERROR_INVALID_PARAMETER`;
+/// undecodable text `ERROR_INVALID_DATA`.
+#[no_mangle]
+pub unsafe extern "system" fn CryptStringToBinaryA(
+    pszString: LPCSTR,
+    cchString: DWORD,
+    dwFlags: DWORD,
+    pbBinary: *mut BYTE,
+    pcbBinary: *mut DWORD,
+    pdwSkip: *mut DWORD,
+    pdwFlags: *mut DWORD,
+) -> BOOL {
+    crypt!("CryptStringToBinaryA", [pszString, cchString, dwFlags, pbBinary, pcbBinary], 0, {
+        // SAFETY: forwarded contract.
+        let text = unsafe { string_units(pszString.cast::<u8>(), cchString) }?;
+        let found = certs::decode::string_to_binary(text, dwFlags)?;
+        // SAFETY: forwarded contract.
+        unsafe { binary_out(found, pbBinary, pcbBinary, pdwSkip, pdwFlags) }
+    })
+}
+
+/// `CryptStringToBinaryW`: as the A form, over UTF-16 text (binary formats
+/// return the UTF-16 bytes as they are).
+#[no_mangle]
+pub unsafe extern "system" fn CryptStringToBinaryW(
+    pszString: LPCWSTR,
+    cchString: DWORD,
+    dwFlags: DWORD,
+    pbBinary: *mut BYTE,
+    pcbBinary: *mut DWORD,
+    pdwSkip: *mut DWORD,
+    pdwFlags: *mut DWORD,
+) -> BOOL {
+    crypt!("CryptStringToBinaryW", [pszString, cchString, dwFlags, pbBinary, pcbBinary], 0, {
+        // SAFETY: forwarded contract.
+        let units = unsafe { string_units(pszString, cchString) }?;
+        let text: Vec<u8> = if dwFlags == CRYPT_STRING_BINARY {
+            units.iter().flat_map(|u| u.to_le_bytes()).collect()
+        } else if units.iter().all(|&u| u < 0x80) {
+            units.iter().map(|&u| u as u8).collect()
+        } else {
+            return Err(SecError::new(ERROR_INVALID_DATA as i32, "non-ASCII characters in encoded text"));
+        };
+        let found = certs::decode::string_to_binary(&text, dwFlags)?;
+        // SAFETY: forwarded contract.
+        unsafe { binary_out(found, pbBinary, pcbBinary, pdwSkip, pdwFlags) }
+    })
+}
+
+/// `CryptQueryObject` for certificates: a blob (`CERT_QUERY_OBJECT_BLOB`)
+/// or a file (`CERT_QUERY_OBJECT_FILE`, a UTF-16 path) holding one
+/// certificate, DER (`CERT_QUERY_FORMAT_FLAG_BINARY`) or base64 with or
+/// without a PEM header (`CERT_QUERY_FORMAT_FLAG_BASE64_ENCODED`). Returns
+/// the context (`ppvContext`) and a memory store holding it (`phCertStore`);
+/// `phMsg` is set to NULL. Content types other than
+/// `CERT_QUERY_CONTENT_FLAG_CERT` (PKCS#7, PFX, CRLs, serialized stores) are
+/// not recognised: FALSE with `CRYPT_E_NO_MATCH`.
+#[no_mangle]
+pub unsafe extern "system" fn CryptQueryObject(
+    dwObjectType: DWORD,
+    pvObject: *const c_void,
+    dwExpectedContentTypeFlags: DWORD,
+    dwExpectedFormatTypeFlags: DWORD,
+    dwFlags: DWORD,
+    pdwMsgAndCertEncodingType: *mut DWORD,
+    pdwContentType: *mut DWORD,
+    pdwFormatType: *mut DWORD,
+    phCertStore: *mut HCERTSTORE,
+    phMsg: *mut HCRYPTMSG,
+    ppvContext: *mut *const c_void,
+) -> BOOL {
+    let _ = dwFlags;
+    crypt!("CryptQueryObject", [dwObjectType, pvObject, dwExpectedContentTypeFlags, dwExpectedFormatTypeFlags], 0, {
+        if pvObject.is_null() {
+            return Err(invalid_arg("NULL pvObject"));
+        }
+        let owned;
+        let input: &[u8] = match dwObjectType {
+            // SAFETY: a readable CERT_BLOB per the contract.
+            CERT_QUERY_OBJECT_BLOB => unsafe { blob(pvObject.cast()) }?,
+            CERT_QUERY_OBJECT_FILE => {
+                // SAFETY: a NUL-terminated UTF-16 path per the contract.
+                let path = unsafe { wide_str(pvObject.cast()) }.map_err(arg)?.unwrap_or_default();
+                owned = std::fs::read(&path)
+                    .map_err(|_| SecError::new(ERROR_FILE_NOT_FOUND as i32, "cannot read the file"))?;
+                &owned
+            }
+            _ => return Err(invalid_arg("unknown dwObjectType")),
+        };
+        if dwExpectedContentTypeFlags & CERT_QUERY_CONTENT_FLAG_CERT == 0 {
+            return Err(SecError::new(CRYPT_E_NO_MATCH, "only certificates are recognised"));
+        }
+        let mut found = None;
+        if dwExpectedFormatTypeFlags & CERT_QUERY_FORMAT_FLAG_BINARY != 0 {
+            if let Ok(c) = CertContext::create(input, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING) {
+                found = Some((c, CERT_QUERY_FORMAT_BINARY));
+            }
+        }
+        if found.is_none() && dwExpectedFormatTypeFlags & CERT_QUERY_FORMAT_FLAG_BASE64_ENCODED != 0 {
+            if let Ok((der, _, _)) = certs::decode::string_to_binary(input, CRYPT_STRING_BASE64_ANY) {
+                if let Ok(c) = CertContext::create(&der, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING) {
+                    found = Some((c, CERT_QUERY_FORMAT_BASE64_ENCODED));
+                }
+            }
+        }
+        let (cert, format) = found.ok_or(SecError::new(CRYPT_E_NO_MATCH, "not a certificate in an expected format"))?;
+        // The context lives in a memory store of its own, which the caller may also take.
+        let store = CertStore::new_memory();
+        let data = CertData::new(cert.der())?;
+        let cert =
+            store.add(data, Properties::default(), X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, CERT_STORE_ADD_ALWAYS)?;
+        let write = |p: *mut DWORD, v: DWORD| {
+            if !p.is_null() {
+                // SAFETY: writable per the contract.
+                unsafe { core::ptr::write_unaligned(p, v) };
+            }
+        };
+        write(pdwMsgAndCertEncodingType, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING);
+        write(pdwContentType, CERT_QUERY_CONTENT_CERT);
+        write(pdwFormatType, format);
+        if !phMsg.is_null() {
+            // SAFETY: writable per the contract.
+            unsafe { core::ptr::write_unaligned(phMsg, core::ptr::null_mut()) };
+        }
+        if !ppvContext.is_null() {
+            let p = certs::context_into_ptr(cert)?;
+            // SAFETY: writable per the contract.
+            unsafe { core::ptr::write_unaligned(ppvContext, p.cast()) };
+        }
+        if !phCertStore.is_null() {
+            // SAFETY: writable per the contract.
+            unsafe { core::ptr::write_unaligned(phCertStore, certs::store_into_handle(store)) };
+        }
+        Ok(1)
+    })
+}
