@@ -70,6 +70,11 @@ fn certs() {
 }
 
 #[test]
+fn chain() {
+    replay("chain", harness::chain);
+}
+
+#[test]
 fn alpn() {
     replay("alpn", harness::alpn);
 }

@@ -7,6 +7,7 @@
  * A client replay is run as
  *   PROG --port P [--host H] [--name SNI] --protocol tls12|tls13
  *        --mode http|echo [--insecure] [--client-pfx F --password PW]
+ *        [--cacert F [--revoke]]   (curl's --cacert; without --revoke, --ssl-no-revoke)
  * and a server replay as
  *   PROG --pfx F --password PW [--protocol ...] --mode http|echo
  * (it prints "listening: 127.0.0.1:PORT" and serves one connection).
@@ -44,14 +45,14 @@
 
 typedef struct {
   const char *host, *port, *name, *mode, *pfx, *password;
-  int tls13, insecure;
-  const char *client_pfx;
+  int tls13, insecure, revoke;
+  const char *client_pfx, *cacert;
 } caller_args;
 
 static inline void caller_usage(const char *prog) {
   fprintf(stderr,
           "usage: %s --port P [--host H] [--name SNI] --protocol tls12|tls13 --mode http|echo\n"
-          "          [--insecure] [--client-pfx F] [--pfx F] [--password PW]\n",
+          "          [--insecure] [--client-pfx F] [--pfx F] [--password PW] [--cacert F [--revoke]]\n",
           prog);
   exit(2);
 }
@@ -73,6 +74,10 @@ static inline caller_args caller_parse(int argc, char **argv) {
       a.insecure = 1;
       continue;
     }
+    if (strcmp(k, "--revoke") == 0) {
+      a.revoke = 1;
+      continue;
+    }
     if (!v)
       caller_usage(argv[0]);
     i++;
@@ -88,6 +93,8 @@ static inline caller_args caller_parse(int argc, char **argv) {
       a.pfx = v;
     else if (strcmp(k, "--client-pfx") == 0)
       a.client_pfx = v;
+    else if (strcmp(k, "--cacert") == 0)
+      a.cacert = v;
     else if (strcmp(k, "--password") == 0)
       a.password = v;
     else if (strcmp(k, "--protocol") == 0)

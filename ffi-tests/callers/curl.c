@@ -19,6 +19,8 @@
  *     SEC_I_INCOMPLETE_CREDENTIALS without USE_SUPPLIED_CREDS adds that flag
  *     and calls again with the same input; an EXTRA input buffer keeps the
  *     tail and, on SEC_I_CONTINUE_NEEDED, calls again without reading;
+ *   - with --cacert (manual validation), when step 2 completes: curl's
+ *     Curl_verify_certificate (schannel_verify.c; see verify_certificate);
  *   - connect step 3: the returned flags must EQUAL the requested ones, and
  *     the ALPN result is queried;
  *   - send: SECPKG_ATTR_STREAM_SIZES, then EncryptMessage on
@@ -34,6 +36,12 @@
  * kept: its shutdown, then reading until the server's close_notify. */
 
 #include "caller.h"
+
+#ifdef _WIN32
+#define strcasecmp _stricmp
+#else
+#include <strings.h>
+#endif
 
 static CredHandle cred;
 static CtxtHandle ctx;
@@ -63,8 +71,14 @@ static void acquire(const caller_args *a) {
   DWORD flags;
   if (a->insecure)
     flags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_IGNORE_NO_REVOCATION_CHECK | SCH_CRED_IGNORE_REVOCATION_OFFLINE;
-  else
-    flags = SCH_CRED_AUTO_CRED_VALIDATION | SCH_CRED_IGNORE_NO_REVOCATION_CHECK | SCH_CRED_IGNORE_REVOCATION_OFFLINE;
+  else {
+    /* --cacert: curl validates the chain itself (use_manual_cred_validation). */
+    flags = a->cacert ? SCH_CRED_MANUAL_CRED_VALIDATION : SCH_CRED_AUTO_CRED_VALIDATION;
+    if (a->revoke)
+      flags |= SCH_CRED_REVOCATION_CHECK_CHAIN;
+    else
+      flags |= SCH_CRED_IGNORE_NO_REVOCATION_CHECK | SCH_CRED_IGNORE_REVOCATION_OFFLINE;
+  }
   flags &= ~(DWORD)SCH_CRED_USE_DEFAULT_CREDS;
   flags |= SCH_CRED_NO_DEFAULT_CREDS;
   memset(&sc, 0, sizeof sc);
@@ -216,6 +230,189 @@ static void step2(int doread) {
     }
     return;
   }
+}
+
+/* ---- curl's lib/vtls/schannel_verify.c: the --cacert path ----
+ * A memory store of every PEM certificate of the CA file (each block found
+ * by its BEGIN/END lines and read with CryptQueryObject), a chain engine
+ * whose exclusive root is that store (Windows 8 size, partial chains
+ * allowed), CertGetCertificateChain for server authentication with the
+ * remote certificate's own store as additional store, the simple chain's
+ * error status (CERT_TRUST_IS_NOT_TIME_NESTED ignored), then the host: an
+ * IP address against the iPAddress alternative names (CertFindExtension +
+ * CryptDecodeObjectEx(ALLOC), freed with LocalFree), a name against
+ * CertGetNameString(CERT_NAME_DNS_TYPE, SEARCH_ALL_NAMES) with curl's
+ * wildcard rule. */
+
+#define BEGIN_CERT "-----BEGIN CERTIFICATE-----"
+#define END_CERT "-----END CERTIFICATE-----"
+
+static const char *c_memmem(const char *hay, size_t haylen, const char *needle, size_t nlen) {
+  const char *p;
+  if (!nlen || nlen > haylen)
+    return NULL;
+  for (p = hay; p <= hay + haylen - nlen; p++)
+    if (*p == *needle && !memcmp(p, needle, nlen))
+      return p;
+  return NULL;
+}
+
+static int add_certs_file_to_store(HCERTSTORE store, const char *file) {
+  FILE *f = fopen(file, "rb");
+  char *buf;
+  long size;
+  const char *cur, *limit;
+  int num = 0;
+  CALLER_EXPECT(f != NULL, "failed to open CA file '%s'", file);
+  CALLER_EXPECT(fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0, "CA file size");
+  buf = malloc((size_t)size + 1);
+  CALLER_EXPECT(buf != NULL, "out of memory");
+  CALLER_EXPECT(fread(buf, 1, (size_t)size, f) == (size_t)size, "failed to read CA file");
+  fclose(f);
+  buf[size] = '\0';
+  cur = buf;
+  limit = buf + size;
+  while (cur < limit) {
+    const char *begin = c_memmem(cur, (size_t)(limit - cur - 1), BEGIN_CERT, sizeof BEGIN_CERT - 1);
+    const char *end;
+    CERT_BLOB cert_blob;
+    const CERT_CONTEXT *cert_context = NULL;
+    DWORD cert_size;
+    if (!begin || (begin[sizeof BEGIN_CERT - 1] != '\n' && begin[sizeof BEGIN_CERT - 1] != '\r'))
+      break;
+    end = c_memmem(begin, (size_t)(limit - begin), END_CERT, sizeof END_CERT - 1);
+    CALLER_EXPECT(end != NULL, "CA file '%s' is not correctly formatted", file);
+    cert_size = (DWORD)((end + sizeof END_CERT - 1) - begin);
+    cert_blob.pbData = (BYTE *)(size_t)begin;
+    cert_blob.cbData = cert_size;
+    if (!CryptQueryObject(CERT_QUERY_OBJECT_BLOB, &cert_blob, CERT_QUERY_CONTENT_FLAG_CERT,
+                          CERT_QUERY_FORMAT_FLAG_BASE64_ENCODED, 0, NULL, NULL, NULL, NULL, NULL,
+                          (const void **)&cert_context))
+      caller_fail("failed to extract certificate from CA file: 0x%08lX", (unsigned long)GetLastError());
+    cur = begin + cert_size;
+    if (!CertAddCertificateContextToStore(store, cert_context, CERT_STORE_ADD_ALWAYS, NULL))
+      caller_fail("failed to add certificate to store: 0x%08lX", (unsigned long)GetLastError());
+    num++;
+    CertFreeCertificateContext(cert_context);
+  }
+  free(buf);
+  fprintf(stderr, "cacert: added %d certificate(s)\n", num);
+  return num;
+}
+
+/* curl's Curl_cert_hostcheck, reduced to what a test name needs: exact
+ * match, or a leftmost "*." label matching one label. */
+static int hostcheck(const char *pattern, const char *host) {
+  const char *dot;
+  if (strcasecmp(pattern, host) == 0)
+    return 1;
+  if (strncmp(pattern, "*.", 2) != 0)
+    return 0;
+  dot = strchr(host, '.');
+  return dot && dot != host && strcasecmp(pattern + 1, dot) == 0;
+}
+
+static void verify_host(const caller_args *a, PCCERT_CONTEXT server) {
+  unsigned char ip[16];
+  size_t ip_len = 0;
+  int matched = 0;
+  if (inet_pton(AF_INET, a->name, ip) == 1)
+    ip_len = 4;
+  else if (inet_pton(AF_INET6, a->name, ip) == 1)
+    ip_len = 16;
+  if (ip_len) {
+    PCERT_ALT_NAME_INFO alt = NULL;
+    DWORD alt_size = 0, i;
+    CRYPT_DECODE_PARA decode_para = {sizeof(CRYPT_DECODE_PARA), NULL, NULL};
+    PCERT_EXTENSION ext =
+        CertFindExtension(szOID_SUBJECT_ALT_NAME2, server->pCertInfo->cExtension, server->pCertInfo->rgExtension);
+    CALLER_EXPECT(ext != NULL, "CertFindExtension() returned no extension");
+    if (!CryptDecodeObjectEx(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, szOID_SUBJECT_ALT_NAME2, ext->Value.pbData,
+                             ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG | CRYPT_DECODE_NOCOPY_FLAG, &decode_para, &alt,
+                             &alt_size))
+      caller_fail("CryptDecodeObjectEx() returned no alternate name information: 0x%08lX",
+                  (unsigned long)GetLastError());
+    for (i = 0; i < alt->cAltEntry; i++) {
+      PCERT_ALT_NAME_ENTRY entry = &alt->rgAltEntry[i];
+      if (entry->dwAltNameChoice == CERT_ALT_NAME_IP_ADDRESS && entry->IPAddress.cbData == ip_len &&
+          !memcmp(entry->IPAddress.pbData, ip, ip_len)) {
+        matched = 1;
+        break;
+      }
+    }
+    LocalFree(alt);
+  } else {
+    DWORD flags = CERT_NAME_DISABLE_IE4_UTF8_FLAG | CERT_NAME_SEARCH_ALL_NAMES_FLAG;
+    DWORD len = CertGetNameStringA(server, CERT_NAME_DNS_TYPE, flags, NULL, NULL, 0), actual, idx = 0;
+    char *names;
+    CALLER_EXPECT(len != 0, "CertGetNameString() returned no certificate name information");
+    names = malloc(len);
+    CALLER_EXPECT(names != NULL, "out of memory");
+    actual = CertGetNameStringA(server, CERT_NAME_DNS_TYPE, flags, NULL, names, len);
+    CALLER_EXPECT(actual == len, "CertGetNameString() returned certificate name information of unexpected size");
+    while (idx < len && names[idx] != '\0' && !matched) {
+      if (hostcheck(&names[idx], a->name))
+        matched = 1;
+      else
+        idx += (DWORD)strlen(&names[idx]) + 1;
+    }
+    free(names);
+  }
+  if (!matched)
+    caller_fail("failed to match connection hostname (%s) against server certificate names", a->name);
+  fprintf(stderr, "cacert: host %s verified\n", a->name);
+}
+
+static void verify_certificate(const caller_args *a) {
+  PCCERT_CONTEXT server = NULL;
+  const CERT_CHAIN_CONTEXT *chain = NULL;
+  HCERTCHAINENGINE engine = NULL;
+  HCERTSTORE trust_store;
+  CERT_CHAIN_ENGINE_CONFIG engine_config;
+  CERT_CHAIN_PARA para;
+  LPSTR server_auth = (LPSTR)(size_t)szOID_PKIX_KP_SERVER_AUTH;
+  DWORD errors;
+  if (caller_step("QueryContextAttributes(REMOTE_CERT_CONTEXT)",
+                  QueryContextAttributesW(&ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&server)) != SEC_E_OK ||
+      !server)
+    caller_fail("Failed to read remote certificate context");
+  trust_store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, NULL);
+  CALLER_EXPECT(trust_store != NULL, "failed to create certificate store");
+  add_certs_file_to_store(trust_store, a->cacert);
+  memset(&engine_config, 0, sizeof engine_config);
+  engine_config.hExclusiveRoot = trust_store;
+  engine_config.cbSize = sizeof engine_config;
+  engine_config.dwExclusiveFlags = CERT_CHAIN_EXCLUSIVE_ENABLE_CA_FLAG;
+  if (!CertCreateCertificateChainEngine(&engine_config, &engine))
+    caller_fail("failed to create certificate chain engine: 0x%08lX", (unsigned long)GetLastError());
+  memset(&para, 0, sizeof para);
+  para.cbSize = sizeof para;
+  para.RequestedUsage.dwType = USAGE_MATCH_TYPE_AND;
+  para.RequestedUsage.Usage.cUsageIdentifier = 1;
+  para.RequestedUsage.Usage.rgpszUsageIdentifier = &server_auth;
+  if (!CertGetCertificateChain(engine, server, NULL, server->hCertStore, &para,
+                               a->revoke ? CERT_CHAIN_REVOCATION_CHECK_CHAIN : 0, NULL, &chain))
+    caller_fail("failed to get the certificate chain: 0x%08lX", (unsigned long)GetLastError());
+  errors = chain->rgpChain[0]->TrustStatus.dwErrorStatus & ~(DWORD)CERT_TRUST_IS_NOT_TIME_NESTED;
+  fprintf(stderr, "cacert: chain of %lu, error status 0x%08lX\n", (unsigned long)chain->rgpChain[0]->cElement,
+          (unsigned long)errors);
+  if (errors & CERT_TRUST_IS_REVOKED)
+    caller_fail("trust for this certificate or one of the certificates in the certificate chain has been revoked");
+  else if (errors & CERT_TRUST_IS_PARTIAL_CHAIN)
+    caller_fail("the certificate chain is incomplete");
+  else if (errors & CERT_TRUST_IS_UNTRUSTED_ROOT)
+    caller_fail("the certificate or certificate chain is based on an untrusted root");
+  else if (errors & CERT_TRUST_IS_NOT_TIME_VALID)
+    caller_fail("this certificate or one of the certificates in the certificate chain is not time valid");
+  else if (errors & CERT_TRUST_REVOCATION_STATUS_UNKNOWN)
+    caller_fail("the revocation status is unknown");
+  else if (errors)
+    caller_fail("error 0x%08lx", (unsigned long)errors);
+  verify_host(a, server);
+  CertFreeCertificateChainEngine(engine);
+  CertCloseStore(trust_store, 0);
+  CertFreeCertificateChain(chain);
+  CertFreeCertificateContext(server);
 }
 
 static void step3(void) {
@@ -392,6 +589,8 @@ int main(int argc, char **argv) {
   sock = caller_connect(&a);
   step1();
   step2(1);
+  if (a.cacert && !a.insecure)
+    verify_certificate(&a);
   step3();
   schannel_send(request, strlen(request));
   if (strcmp(a.mode, "http") == 0) {

@@ -241,3 +241,76 @@ def test_webclient_adds_its_certificate_tls12(callers, client_env, server, pki):
     log = srv.proc.stderr()
     assert "mutual authentication: yes" in log, log
     assert "peer certificate: (none)" not in log, log
+
+
+# --------------------------------------------------------------------------
+# curl --cacert: manual validation through crypt32's chain engine
+
+
+@pytest.fixture
+def cacert_env(client_env, pki):
+    """The system trust store holds only the rogue CA: whatever trusts the
+    server here is the --cacert file, through the exclusive-root engine."""
+    env = dict(client_env)
+    env["SSL_CERT_FILE"] = pki["rogue-ca.pem"]
+    return env
+
+
+def run_cacert(callers, env, port, version, mode, cacert, *extra):
+    return run_caller(callers, env, "curl", port, version, mode, "--cacert", cacert, *extra)
+
+
+def check_cacert_ok(rc, out, err, version, mode, elements):
+    check_client_run(rc, out, err, version, mode)
+    assert "cacert: added 1 certificate(s)" in err, err
+    assert f"cacert: chain of {elements}, error status 0x00000000" in err, err
+    assert "cacert: host" in err and "verified" in err, err
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_curl_cacert_vs_openssl(callers, cacert_env, s_server, pki, version, host):
+    """The name path (CertGetNameString, all DNS names) and the IP path
+    (CertFindExtension + CryptDecodeObjectEx), against a leaf issued by an
+    intermediate that only the server sends."""
+    srv = s_server("server-chain", "-www", OPENSSL_VERSION[version], "-cert_chain", pki["inter-ca.pem"])
+    rc, out, err = run_cacert(callers, cacert_env, srv.port, version, "http", pki["ca.pem"], "--name", host)
+    check_cacert_ok(rc, out, err, version, "http", 3)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("mode", ["http", "echo"])
+def test_curl_cacert_vs_gnutls_defaults(callers, cacert_env, gnutls, pki, version, mode):
+    srv = gnutls(version, *(["--echo"] if mode == "echo" else []))
+    rc, out, err = run_cacert(callers, cacert_env, srv.port, version, mode, pki["ca.pem"])
+    check_cacert_ok(rc, out, err, version, mode, 2)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_curl_cacert_vs_our_server(callers, cacert_env, server, pki, version):
+    srv = server("server-rsa", "--count", "1", "--protocols", version)
+    rc, out, err = run_cacert(callers, cacert_env, srv.port, version, "echo", pki["ca.pem"])
+    check_cacert_ok(rc, out, err, version, "echo", 2)
+    assert srv.finish() == 0, srv.proc.stderr()
+
+
+@pytest.mark.parametrize(
+    "cert,cacert,extra,why",
+    [
+        ("server-rsa", "rogue-ca.pem", [], "the certificate chain is incomplete"),
+        ("self-signed-ca", "ca.pem", [], "the certificate or certificate chain is based on an untrusted root"),
+        ("expired", "ca.pem", [], "not time valid"),
+        ("other-name", "ca.pem", [], "failed to match connection hostname (localhost)"),
+        ("server-rsa", "ca.pem", ["--name", "127.0.0.2"], "failed to match connection hostname (127.0.0.2)"),
+        ("server-rsa", "ca.pem", ["--revoke"], "the revocation status is unknown"),
+    ],
+)
+def test_curl_cacert_refuses(callers, cacert_env, s_server, pki, cert, cacert, extra, why):
+    """What curl reports for each chain or host fault, from the trust status
+    CertGetCertificateChain computed; --revoke is curl without
+    --ssl-no-revoke: revocation cannot be checked, as on Windows for a CA
+    without reachable CRLs."""
+    srv = s_server(cert, "-www", "-tls1_3")
+    rc, out, err = run_cacert(callers, cacert_env, srv.port, "tls13", "http", pki[cacert], *extra)
+    assert rc != 0 and "result: FAILED" in err, err
+    assert why in err, err

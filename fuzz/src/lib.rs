@@ -1466,6 +1466,203 @@ pub fn certs(data: &[u8]) {
 }
 
 // ---------------------------------------------------------------------------
+// Target: chain
+
+/// The crypt32 decoders and the chain builder. First byte % 4:
+/// 0 `CryptDecodeObjectEx(X509_ALT_NAME)` of the rest, allocating and with
+///   the size protocol, every entry read back; 1 `CryptStringToBinaryA` of the
+///   rest with format byte % 10 (size query, then decode); 2 `CryptQueryObject`
+///   of the rest (every format); 3 a chunk (certificate A) and the rest
+///   (certificate B): a chain for A with B as an exclusive root (CA flag from
+///   a byte) and as additional store, every element read back.
+pub fn chain(data: &[u8]) {
+    env();
+    let base = Counters::now();
+    let chains = secur32::certs::chain::live_chains();
+    let mut r = Reader::new(data);
+    let op = r.u8() % 4;
+    unsafe {
+        match op {
+            0 => {
+                let der = r.rest();
+                let mut out: *mut CERT_ALT_NAME_INFO = core::ptr::null_mut();
+                let mut size = 0u32;
+                let ok = CryptDecodeObjectEx(
+                    X509_ASN_ENCODING,
+                    X509_ALT_NAME as LPCSTR,
+                    der.as_ptr(),
+                    der.len() as u32,
+                    CRYPT_DECODE_ALLOC_FLAG,
+                    core::ptr::null_mut(),
+                    (&mut out as *mut *mut CERT_ALT_NAME_INFO).cast(),
+                    &mut size,
+                );
+                if ok != 0 {
+                    let info = &*out;
+                    for i in 0..info.cAltEntry as usize {
+                        let e = &*info.rgAltEntry.add(i);
+                        match e.dwAltNameChoice {
+                            CERT_ALT_NAME_DNS_NAME | CERT_ALT_NAME_URL | CERT_ALT_NAME_RFC822_NAME => {
+                                let mut p = e.Value.pwszDNSName;
+                                while *p != 0 {
+                                    p = p.add(1);
+                                }
+                            }
+                            CERT_ALT_NAME_IP_ADDRESS | CERT_ALT_NAME_DIRECTORY_NAME => {
+                                let b = e.Value.IPAddress;
+                                let v = core::slice::from_raw_parts(b.pbData, b.cbData as usize);
+                                core::hint::black_box(v.iter().map(|&x| x as u32).sum::<u32>());
+                            }
+                            _ => {}
+                        }
+                    }
+                    LocalFree(out.cast());
+                    let mut need = 0u32;
+                    let t = X509_ALT_NAME as LPCSTR;
+                    assert_ne!(
+                        CryptDecodeObject(
+                            X509_ASN_ENCODING,
+                            t,
+                            der.as_ptr(),
+                            der.len() as u32,
+                            0,
+                            core::ptr::null_mut(),
+                            &mut need
+                        ),
+                        0
+                    );
+                    let mut buf = vec![0u64; need as usize / 8 + 1];
+                    assert_ne!(
+                        CryptDecodeObject(
+                            X509_ASN_ENCODING,
+                            t,
+                            der.as_ptr(),
+                            der.len() as u32,
+                            0,
+                            buf.as_mut_ptr().cast(),
+                            &mut need
+                        ),
+                        0
+                    );
+                }
+            }
+            1 => {
+                let flags = (r.u8() % 10) as u32;
+                let text = r.rest();
+                let mut n = 0u32;
+                if CryptStringToBinaryA(
+                    text.as_ptr().cast(),
+                    text.len() as u32,
+                    flags,
+                    core::ptr::null_mut(),
+                    &mut n,
+                    core::ptr::null_mut(),
+                    core::ptr::null_mut(),
+                ) != 0
+                {
+                    let mut out = vec![0u8; n as usize];
+                    let (mut skip, mut fmt) = (0u32, 0u32);
+                    assert_ne!(
+                        CryptStringToBinaryA(
+                            text.as_ptr().cast(),
+                            text.len() as u32,
+                            flags,
+                            out.as_mut_ptr(),
+                            &mut n,
+                            &mut skip,
+                            &mut fmt
+                        ),
+                        0
+                    );
+                    assert!(n as usize <= out.len() && skip as usize <= text.len());
+                }
+            }
+            2 => {
+                let data = r.rest();
+                let b = CRYPT_DATA_BLOB { cbData: data.len() as u32, pbData: data.as_ptr() as *mut u8 };
+                let mut store: HCERTSTORE = core::ptr::null_mut();
+                let mut ctx: *const core::ffi::c_void = core::ptr::null();
+                if CryptQueryObject(
+                    CERT_QUERY_OBJECT_BLOB,
+                    (&b as *const CRYPT_DATA_BLOB).cast(),
+                    CERT_QUERY_CONTENT_FLAG_CERT,
+                    CERT_QUERY_FORMAT_FLAG_ALL,
+                    0,
+                    core::ptr::null_mut(),
+                    core::ptr::null_mut(),
+                    core::ptr::null_mut(),
+                    &mut store,
+                    core::ptr::null_mut(),
+                    &mut ctx,
+                ) != 0
+                {
+                    exercise_context(ctx.cast());
+                    CertFreeCertificateContext(ctx.cast());
+                    assert_ne!(CertCloseStore(store, CERT_CLOSE_STORE_CHECK_FLAG), 0, "nothing keeps the store");
+                }
+            }
+            _ => {
+                let a = r.chunk();
+                let enable_ca = r.u8() & 1;
+                let b = r.rest();
+                let end = CertCreateCertificateContext(X509_ASN_ENCODING, a.as_ptr(), a.len() as u32);
+                let store = CertOpenStore(CERT_STORE_PROV_MEMORY as LPCSTR, 0, 0, 0, core::ptr::null());
+                CertAddEncodedCertificateToStore(
+                    store,
+                    X509_ASN_ENCODING,
+                    b.as_ptr(),
+                    b.len() as u32,
+                    CERT_STORE_ADD_ALWAYS,
+                    core::ptr::null_mut(),
+                );
+                if !end.is_null() {
+                    let mut cfg: CERT_CHAIN_ENGINE_CONFIG = core::mem::zeroed();
+                    cfg.cbSize = core::mem::size_of::<CERT_CHAIN_ENGINE_CONFIG>() as u32;
+                    cfg.hExclusiveRoot = store;
+                    cfg.dwExclusiveFlags = enable_ca as u32;
+                    let mut engine: HCERTCHAINENGINE = core::ptr::null_mut();
+                    assert_ne!(CertCreateCertificateChainEngine(&mut cfg, &mut engine), 0);
+                    let mut oid = *b"1.3.6.1.5.5.7.3.1\0";
+                    let mut oids = [oid.as_mut_ptr().cast::<core::ffi::c_char>()];
+                    let mut para: CERT_CHAIN_PARA = core::mem::zeroed();
+                    para.cbSize = core::mem::size_of::<CERT_CHAIN_PARA>() as u32;
+                    para.RequestedUsage.Usage.cUsageIdentifier = 1;
+                    para.RequestedUsage.Usage.rgpszUsageIdentifier = oids.as_mut_ptr();
+                    let mut chain: PCCERT_CHAIN_CONTEXT = core::ptr::null();
+                    let flags = CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT;
+                    assert_ne!(
+                        CertGetCertificateChain(
+                            engine,
+                            end,
+                            core::ptr::null_mut(),
+                            store,
+                            &mut para,
+                            flags,
+                            core::ptr::null_mut(),
+                            &mut chain
+                        ),
+                        0
+                    );
+                    let simple = &**(*chain).rgpChain;
+                    assert!(simple.cElement >= 1);
+                    for i in 0..simple.cElement as usize {
+                        let e = &**simple.rgpElement.add(i);
+                        assert!(!e.pCertContext.is_null());
+                        core::hint::black_box((*e.pCertContext).cbCertEncoded);
+                    }
+                    CertFreeCertificateChain(chain);
+                    CertFreeCertificateChainEngine(engine);
+                    CertFreeCertificateContext(end);
+                }
+                assert_ne!(CertCloseStore(store, 0), 0);
+            }
+        }
+    }
+    assert_eq!(secur32::certs::chain::live_chains(), chains, "chain: leaked chain contexts or engines");
+    base.assert_unchanged("chain");
+}
+
+// ---------------------------------------------------------------------------
 // Target: alpn
 
 /// An independent reading of `SEC_APPLICATION_PROTOCOLS` (see the

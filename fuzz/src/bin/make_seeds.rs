@@ -304,6 +304,29 @@ fn main() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 
+    // chain: alternative names, armoured text, a certificate to query, a chain of two.
+    let san = [
+        0x30, 0x17, 0x82, 0x06, b'a', b'.', b't', b'e', b's', b't', 0x87, 0x04, 127, 0, 0, 1, 0x81, 0x03, b'x', b'@',
+        b'y', 0x88, 0x02, 0x2a, 0x03,
+    ];
+    let mut c = vec![0u8];
+    c.extend_from_slice(&san);
+    write("chain", "alt-names", &c);
+    let mut c = vec![1u8, 0];
+    c.extend_from_slice(cert_pem.as_bytes());
+    write("chain", "string-pem", &c);
+    let mut c = vec![1u8, 4];
+    c.extend_from_slice(b"00 01 02 ff");
+    write("chain", "string-hex", &c);
+    let mut c = vec![2u8];
+    c.extend_from_slice(cert_pem.as_bytes());
+    write("chain", "query-pem", &c);
+    let mut c = vec![3u8];
+    c.extend(chunks(&[&e.server_cert]));
+    c.push(1);
+    c.extend_from_slice(&e.server_cert);
+    write("chain", "self-chain", &c);
+
     // alpn: curl's layout, NPN and ALPN lists, lies.
     let mut npn = alpn_blob(&[b"h2"]);
     npn[4..8].copy_from_slice(&1i32.to_ne_bytes());
