@@ -468,6 +468,26 @@ typedef void *HLOCAL;
 
 typedef void *HCRYPTMSG;
 
+// `CERT_CHAIN_POLICY_PARA`.
+typedef struct _CERT_CHAIN_POLICY_PARA {
+  DWORD cbSize;
+  DWORD dwFlags;
+  void *pvExtraPolicyPara;
+} CERT_CHAIN_POLICY_PARA;
+
+typedef struct _CERT_CHAIN_POLICY_PARA *PCERT_CHAIN_POLICY_PARA;
+
+// `CERT_CHAIN_POLICY_STATUS`: the verdict.
+typedef struct _CERT_CHAIN_POLICY_STATUS {
+  DWORD cbSize;
+  DWORD dwError;
+  int32_t lChainIndex;
+  int32_t lElementIndex;
+  void *pvExtraPolicyStatus;
+} CERT_CHAIN_POLICY_STATUS;
+
+typedef struct _CERT_CHAIN_POLICY_STATUS *PCERT_CHAIN_POLICY_STATUS;
+
 // `SecPkgInfoW`: what `EnumerateSecurityPackagesW` / `QuerySecurityPackageInfoW` return.
 typedef struct _SecPkgInfoW {
   // `SECPKG_FLAG_*`.
@@ -3436,6 +3456,51 @@ typedef struct _CERT_OTHER_NAME {
 
 #define CERT_TRUST_IS_CA_TRUSTED 0x00004000
 
+#define CERT_STORE_SIGNATURE_FLAG 1
+
+#define CERT_STORE_TIME_VALIDITY_FLAG 2
+
+#define CERT_STORE_REVOCATION_FLAG 4
+
+#define CERT_STORE_NO_CRL_FLAG 0x00010000
+
+#define CERT_STORE_NO_ISSUER_FLAG 0x00020000
+
+#define CERT_CHAIN_POLICY_IGNORE_NOT_TIME_VALID_FLAG 1
+
+#define CERT_CHAIN_POLICY_IGNORE_INVALID_BASIC_CONSTRAINTS_FLAG 8
+
+#define CERT_CHAIN_POLICY_ALLOW_UNKNOWN_CA_FLAG 16
+
+#define CERT_CHAIN_POLICY_IGNORE_WRONG_USAGE_FLAG 32
+
+#define CERT_CHAIN_POLICY_IGNORE_INVALID_NAME_FLAG 64
+
+#define CERT_CHAIN_POLICY_IGNORE_END_REV_UNKNOWN_FLAG 0x00000100
+
+#define CERT_CHAIN_POLICY_IGNORE_CA_REV_UNKNOWN_FLAG 0x00000400
+
+#define CERT_CHAIN_POLICY_IGNORE_ROOT_REV_UNKNOWN_FLAG 0x00000800
+
+#define CERT_CHAIN_POLICY_IGNORE_ALL_REV_UNKNOWN_FLAGS 0x00000F00
+
+#define CERT_CHAIN_POLICY_IGNORE_NOT_SUPPORTED_CRITICAL_EXT_FLAG 0x00002000
+
+#define AUTHTYPE_CLIENT 1
+
+// `SECURITY_FLAG_IGNORE_*` (wininet.h), as `fdwChecks` carries them.
+#define SECURITY_FLAG_IGNORE_REVOCATION 128
+
+#define SECURITY_FLAG_IGNORE_UNKNOWN_CA 0x00000100
+
+#define SECURITY_FLAG_IGNORE_WRONG_USAGE 0x00000200
+
+#define SECURITY_FLAG_IGNORE_CERT_CN_INVALID 0x00001000
+
+#define SECURITY_FLAG_IGNORE_CERT_DATE_INVALID 0x00002000
+
+#define AUTHTYPE_SERVER 2
+
 #define CERT_QUERY_OBJECT_FILE 1
 
 #define CERT_QUERY_OBJECT_BLOB 2
@@ -3982,6 +4047,31 @@ BOOL CryptQueryObject(DWORD dwObjectType,
                       HCERTSTORE *phCertStore,
                       HCRYPTMSG *phMsg,
                       const void **ppvContext);
+
+// `CertVerifyCertificateChainPolicy` for `CERT_CHAIN_POLICY_BASE`,
+// `CERT_CHAIN_POLICY_SSL` (with `SSL_EXTRA_CERT_CHAIN_POLICY_PARA`: the
+// `SECURITY_FLAG_IGNORE_*` checks and, for `AUTHTYPE_SERVER`, the server
+// name) and `CERT_CHAIN_POLICY_BASIC_CONSTRAINTS`. TRUE with the verdict in
+// `pPolicyStatus` (`dwError` 0 when the chain passes); other policies
+// (Authenticode, NT_AUTH, EV...) FALSE with `CRYPT_E_NOT_FOUND`, as Windows
+// answers for a policy it has no handler for.
+BOOL CertVerifyCertificateChainPolicy(LPCSTR pszPolicyOID,
+                                      PCCERT_CHAIN_CONTEXT pChainContext,
+                                      PCERT_CHAIN_POLICY_PARA pPolicyPara,
+                                      PCERT_CHAIN_POLICY_STATUS pPolicyStatus);
+
+// `CertGetIssuerCertificateFromStore`: the next certificate in the store
+// (after `pPrevIssuerContext`, which is released) whose subject is the
+// subject certificate's issuer. `*pdwFlags` asks for checks and returns
+// the ones that failed: `CERT_STORE_SIGNATURE_FLAG` (the issuer's key
+// verifies the subject), `CERT_STORE_TIME_VALIDITY_FLAG` (the subject is
+// within its dates now), `CERT_STORE_REVOCATION_FLAG` (never checkable
+// here: it stays set, with `CERT_STORE_NO_CRL_FLAG`). A self-signed subject
+// is NULL with `CRYPT_E_SELF_SIGNED`; no issuer NULL with `CRYPT_E_NOT_FOUND`.
+PCCERT_CONTEXT CertGetIssuerCertificateFromStore(HCERTSTORE hCertStore,
+                                                 PCCERT_CONTEXT pSubjectContext,
+                                                 PCCERT_CONTEXT pPrevIssuerContext,
+                                                 DWORD *pdwFlags);
 
 // `EncryptMessage`.
 SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,

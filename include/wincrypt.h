@@ -95,6 +95,28 @@ typedef CERT_TRUST_LIST_INFO *PCERT_TRUST_LIST_INFO;
 typedef CRYPTOAPI_BLOB CERT_BLOB, *PCERT_BLOB;
 typedef CERT_OTHER_NAME *PCERT_OTHER_NAME;
 
+/* CertVerifyCertificateChainPolicy: policies as (LPCSTR) values, and the
+ * SSL policy's extra parameter with Windows' nameless cbStruct/cbSize union. */
+#define CERT_CHAIN_POLICY_BASE ((LPCSTR)1)
+#define CERT_CHAIN_POLICY_AUTHENTICODE ((LPCSTR)2)
+#define CERT_CHAIN_POLICY_AUTHENTICODE_TS ((LPCSTR)3)
+#define CERT_CHAIN_POLICY_SSL ((LPCSTR)4)
+#define CERT_CHAIN_POLICY_BASIC_CONSTRAINTS ((LPCSTR)5)
+#define CERT_CHAIN_POLICY_NT_AUTH ((LPCSTR)6)
+#define CERT_CHAIN_POLICY_MICROSOFT_ROOT ((LPCSTR)7)
+typedef struct _HTTPSPolicyCallbackData {
+  union {
+    DWORD cbStruct;
+    DWORD cbSize;
+  };
+  DWORD dwAuthType;
+  DWORD fdwChecks;
+  WCHAR *pwszServerName;
+} HTTPSPolicyCallbackData, *PHTTPSPolicyCallbackData, SSL_EXTRA_CERT_CHAIN_POLICY_PARA,
+    *PSSL_EXTRA_CERT_CHAIN_POLICY_PARA;
+#define szOID_SERVER_GATED_CRYPTO "1.3.6.1.4.1.311.10.3.3"
+#define szOID_SGC_NETSCAPE "2.16.840.1.113730.4.1"
+
 /* CryptDecodeObject(Ex) struct types, as (LPCSTR) values. */
 #define X509_ALT_NAME ((LPCSTR)12)
 

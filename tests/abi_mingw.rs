@@ -57,6 +57,7 @@ const MINGW_PRELUDE: &str = "\
 #include <sspi.h>
 #include <schannel.h>
 #include <wincrypt.h>
+#include <wininet.h>
 #include <stddef.h>
 #include <stdint.h>
 ";

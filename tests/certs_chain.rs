@@ -650,3 +650,173 @@ fn string_to_binary_size_protocol() {
     };
     assert_eq!((ok, n, fmt, &out[..3]), (1, 3, CRYPT_STRING_HEX, &[0u8, 1, 2][..]));
 }
+
+fn policy(oid: usize, ch: PCCERT_CHAIN_CONTEXT, flags: u32, ssl: Option<(u32, u32, &str)>) -> (u32, i32, i32) {
+    let mut name = ssl.map(|s| wide(s.2)).unwrap_or_default();
+    let mut extra = SSL_EXTRA_CERT_CHAIN_POLICY_PARA {
+        cbSize: core::mem::size_of::<SSL_EXTRA_CERT_CHAIN_POLICY_PARA>() as u32,
+        dwAuthType: ssl.map_or(0, |s| s.0),
+        fdwChecks: ssl.map_or(0, |s| s.1),
+        pwszServerName: if name.is_empty() { null_mut() } else { name.as_mut_ptr() },
+    };
+    let mut para = CERT_CHAIN_POLICY_PARA {
+        cbSize: core::mem::size_of::<CERT_CHAIN_POLICY_PARA>() as u32,
+        dwFlags: flags,
+        pvExtraPolicyPara: if ssl.is_some() {
+            (&mut extra as *mut SSL_EXTRA_CERT_CHAIN_POLICY_PARA).cast()
+        } else {
+            null_mut()
+        },
+    };
+    let mut status: CERT_CHAIN_POLICY_STATUS = unsafe { core::mem::zeroed() };
+    status.cbSize = core::mem::size_of::<CERT_CHAIN_POLICY_STATUS>() as u32;
+    status.dwError = 0xdead;
+    let ok = unsafe { CertVerifyCertificateChainPolicy(oid as LPCSTR, ch, &mut para, &mut status) };
+    assert_eq!(ok, 1, "{:#x}", GetLastError());
+    (status.dwError, status.lChainIndex, status.lElementIndex)
+}
+
+#[test]
+fn chain_policies_report_windows_errors() {
+    let c = certs();
+    let roots = store_of(&[&c.root]);
+    let extra = store_of(&[&c.inter]);
+    let e = engine(roots, FULL, 0);
+    let leaf = context(&c.leaf);
+    let ip_leaf = context(&c.ip_leaf);
+    const SERVER: u32 = AUTHTYPE_SERVER;
+    let ssl = CERT_CHAIN_POLICY_SSL;
+    // A good chain: every policy passes; the SSL one checks the name (SAN DNS, wildcard-free).
+    let ch = chain(e, leaf, extra);
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, 0, None), (0, -1, -1));
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "alt.example"))), (0, -1, -1));
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "LEAF.example"))).0, 0, "names compare case-insensitively");
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "other.example"))), (CERT_E_CN_NO_MATCH as u32, 0, 0));
+    assert_eq!(
+        policy(ssl, ch, 0, Some((SERVER, 0, "leaf-rsa2048"))).0,
+        CERT_E_CN_NO_MATCH as u32,
+        "CN ignored with SANs"
+    );
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, SECURITY_FLAG_IGNORE_CERT_CN_INVALID, "x.example"))).0, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((AUTHTYPE_CLIENT, 0, "x.example"))).0, 0, "clients' names are not checked");
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASIC_CONSTRAINTS, ch, 0, None).0, 0);
+    free(ch);
+    // IP names against iPAddress entries.
+    let ch = chain_with(e, ip_leaf, None, extra, &[], false, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "127.0.0.1"))).0, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "::1"))).0, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "127.0.0.2"))).0, CERT_E_CN_NO_MATCH as u32);
+    free(ch);
+    // Untrusted root (found at the last element), ignorable by flag.
+    let other = store_of(&[&c.other_root]);
+    let e2 = engine(other, FULL, 0);
+    let both = store_of(&[&c.inter, &c.root]);
+    let ch = chain(e2, leaf, both);
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, 0, None), (CERT_E_UNTRUSTEDROOT as u32, 0, 2));
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, CERT_CHAIN_POLICY_ALLOW_UNKNOWN_CA_FLAG, None).0, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, SECURITY_FLAG_IGNORE_UNKNOWN_CA, "leaf.example"))).0, 0);
+    free(ch);
+    // Partial chain: CERT_E_CHAINING at chain level.
+    let ch = chain(e, leaf, null_mut());
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, 0, None), (CERT_E_CHAINING as u32, 0, -1));
+    free(ch);
+    // Expired, ignorable by either flag style.
+    let t2100 = (4_102_444_800u64 + 11_644_473_600) * 10_000_000;
+    let ft = FILETIME { dwLowDateTime: t2100 as u32, dwHighDateTime: (t2100 >> 32) as u32 };
+    let ch = chain_with(e, leaf, Some(ft), extra, &[SERVER_AUTH], false, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "leaf.example"))), (CERT_E_EXPIRED as u32, 0, 0));
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, SECURITY_FLAG_IGNORE_CERT_DATE_INVALID, "leaf.example"))).0, 0);
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, CERT_CHAIN_POLICY_IGNORE_NOT_TIME_VALID_FLAG, None).0, 0);
+    free(ch);
+    // Wrong usage, and revocation that cannot be checked.
+    let ch = chain_with(e, leaf, None, extra, &[CODE_SIGNING], false, 0);
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, 0, None), (CERT_E_WRONG_USAGE as u32, 0, 0));
+    free(ch);
+    let ch = chain_with(e, leaf, None, extra, &[SERVER_AUTH], false, CERT_CHAIN_REVOCATION_CHECK_CHAIN_EXCLUDE_ROOT);
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, 0, None), (CRYPT_E_NO_REVOCATION_CHECK as u32, 0, 0));
+    assert_eq!(policy(CERT_CHAIN_POLICY_BASE, ch, CERT_CHAIN_POLICY_IGNORE_ALL_REV_UNKNOWN_FLAGS, None).0, 0);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, SECURITY_FLAG_IGNORE_REVOCATION, "leaf.example"))).0, 0);
+    free(ch);
+    // A damaged signature comes first.
+    let mut bad = c.leaf.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    let bad_leaf = context(&bad);
+    let ch = chain(e, bad_leaf, extra);
+    assert_eq!(policy(ssl, ch, 0, Some((SERVER, 0, "leaf.example"))), (TRUST_E_CERT_SIGNATURE as u32, 0, 0));
+    // Unknown policies and bad arguments.
+    let mut status: CERT_CHAIN_POLICY_STATUS = unsafe { core::mem::zeroed() };
+    status.cbSize = core::mem::size_of::<CERT_CHAIN_POLICY_STATUS>() as u32;
+    assert_eq!(
+        unsafe {
+            CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_AUTHENTICODE as LPCSTR, ch, null_mut(), &mut status)
+        },
+        0
+    );
+    assert_eq!(GetLastError(), CRYPT_E_NOT_FOUND as u32);
+    assert_eq!(
+        unsafe { CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_BASE as LPCSTR, ch, null_mut(), null_mut()) },
+        0
+    );
+    status.cbSize = 4;
+    assert_eq!(
+        unsafe { CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_BASE as LPCSTR, ch, null_mut(), &mut status) },
+        0
+    );
+    free(ch);
+    status.cbSize = core::mem::size_of::<CERT_CHAIN_POLICY_STATUS>() as u32;
+    assert_eq!(
+        unsafe { CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_BASE as LPCSTR, ch, null_mut(), &mut status) },
+        0,
+        "a freed chain"
+    );
+    assert_eq!(GetLastError(), E_INVALIDARG as u32);
+    unsafe {
+        CertFreeCertificateContext(bad_leaf);
+        CertFreeCertificateChainEngine(e);
+        CertFreeCertificateChainEngine(e2);
+        CertFreeCertificateContext(leaf);
+        CertFreeCertificateContext(ip_leaf);
+        for s in [roots, extra, other, both] {
+            CertCloseStore(s, 0);
+        }
+    }
+}
+
+#[test]
+fn issuers_are_found_in_a_store_with_their_checks() {
+    let c = certs();
+    let s = store_of(&[&c.leaf, &c.inter, &c.root]);
+    let leaf = unsafe { CertEnumCertificatesInStore(s, null()) };
+    let mut flags = CERT_STORE_SIGNATURE_FLAG | CERT_STORE_TIME_VALIDITY_FLAG;
+    let inter = unsafe { CertGetIssuerCertificateFromStore(s, leaf, null(), &mut flags) };
+    assert!(!inter.is_null());
+    assert_eq!(flags, 0, "both checks passed");
+    let mut flags = CERT_STORE_REVOCATION_FLAG;
+    let root = unsafe { CertGetIssuerCertificateFromStore(s, inter, null(), &mut flags) };
+    assert!(!root.is_null());
+    assert_eq!(flags, CERT_STORE_REVOCATION_FLAG | CERT_STORE_NO_CRL_FLAG, "revocation cannot be checked");
+    let mut flags = 0;
+    assert!(unsafe { CertGetIssuerCertificateFromStore(s, root, null(), &mut flags) }.is_null());
+    assert_eq!(GetLastError(), CRYPT_E_SELF_SIGNED as u32);
+    // The next issuer after the one found: none (the previous one is released).
+    let again = unsafe { CertDuplicateCertificateContext(inter) };
+    let mut flags = 0;
+    assert!(unsafe { CertGetIssuerCertificateFromStore(s, leaf, again, &mut flags) }.is_null());
+    assert_eq!(GetLastError(), CRYPT_E_NOT_FOUND as u32);
+    // A damaged subject signature is reported, not refused.
+    let mut bad = c.leaf.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    let bad_leaf = context(&bad);
+    let mut flags = CERT_STORE_SIGNATURE_FLAG;
+    let i2 = unsafe { CertGetIssuerCertificateFromStore(s, bad_leaf, null(), &mut flags) };
+    assert!(!i2.is_null());
+    assert_eq!(flags, CERT_STORE_SIGNATURE_FLAG);
+    let mut flags = 0x100;
+    assert!(unsafe { CertGetIssuerCertificateFromStore(s, leaf, null(), &mut flags) }.is_null(), "unknown flags");
+    unsafe {
+        for c in [leaf, inter, root, bad_leaf, i2] {
+            CertFreeCertificateContext(c);
+        }
+        CertCloseStore(s, 0);
+    }
+}

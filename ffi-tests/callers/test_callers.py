@@ -66,6 +66,10 @@ def check_client_run(rc, out, err, version, mode, name=None):
         assert out == ECHO, (out, err)
     else:
         assert out.startswith(b"HTTP/1."), (out, err)
+    if name == "webclient":
+        # The sample's own checks: the issuers in the server's store, then the SSL policy.
+        assert "chain displayed" in err, err
+        assert "server certificate: verified" in err, err
 
 
 OPENSSL_VERSION = {"tls12": "-tls1_2", "tls13": "-tls1_3"}
@@ -314,3 +318,22 @@ def test_curl_cacert_refuses(callers, cacert_env, s_server, pki, cert, cacert, e
     rc, out, err = run_cacert(callers, cacert_env, srv.port, "tls13", "http", pki[cacert], *extra)
     assert rc != 0 and "result: FAILED" in err, err
     assert why in err, err
+
+
+@pytest.mark.parametrize(
+    "cert,args,error",
+    [
+        ("other-name", [], "0x800B010F"),  # CERT_E_CN_NO_MATCH
+        ("expired", [], "0x800B0101"),  # CERT_E_EXPIRED
+        ("self-signed-ca", [], "0x800B0109"),  # CERT_E_UNTRUSTEDROOT
+        ("server-chain", [], "0x800B010A"),  # CERT_E_CHAINING: the intermediate is not sent
+    ],
+)
+def test_webclient_policy_refuses(callers, client_env, s_server, cert, args, error):
+    """The WebClient sample's VerifyServerCertificate: what
+    CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL) answers for each
+    fault, and the run stops there, as the sample does."""
+    srv = s_server(cert, "-www", "-tls1_2", *args)
+    rc, out, err = run_caller(callers, client_env, "webclient", srv.port, "tls12", "http")
+    assert rc != 0 and "result: FAILED" in err, err
+    assert f"Error {error} authenticating server credentials" in err, err

@@ -34,9 +34,15 @@
  *   - shutdown: ApplyControlToken(SCHANNEL_SHUTDOWN) then
  *     InitializeSecurityContextA with the context as old and new handle, no
  *     input, one TOKEN output buffer; DeleteSecurityContext.
- * The sample verifies the chain with CertGetCertificateChain and
- * CertVerifyCertificateChainPolicy, which this library does not export (see
- * README.md): the replay trusts the handshake's own validation instead. */
+ *   - DisplayCertChain: the issuers, one by one, through
+ *     CertGetIssuerCertificateFromStore on the remote certificate's store
+ *     (with signature and time checks), until none is left;
+ *   - VerifyServerCertificate: CertGetCertificateChain with the default
+ *     engine (the system trust store), the remote certificate's store as
+ *     additional store and OR of the server-auth and SGC usages, then
+ *     CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL) with
+ *     AUTHTYPE_SERVER and the server name; a non-zero dwError ends the run
+ *     ("Error 0x... authenticating server credentials"). */
 
 #include "caller.h"
 
@@ -209,6 +215,9 @@ static void perform_client_handshake(const char *server_name) {
   fprintf(stderr, "handshake: complete\n");
 }
 
+static void display_cert_chain(PCCERT_CONTEXT server);
+static void verify_server_certificate(PCCERT_CONTEXT server, const char *server_name, DWORD cert_flags);
+
 static void display_server_cert(void) {
   PCCERT_CONTEXT remote = NULL;
   char name[1000];
@@ -224,7 +233,76 @@ static void display_server_cert(void) {
                                CERT_X500_NAME_STR | CERT_NAME_STR_NO_PLUS_FLAG, name, sizeof name) > 1,
                 "building issuer name");
   fprintf(stderr, "server issuer: %s\n", name);
+  display_cert_chain(remote);
+  if (!args->insecure)
+    verify_server_certificate(remote, args->name, 0);
   CertFreeCertificateContext(remote);
+}
+
+/* DisplayCertChain: the issuers found in the remote certificate's own store. */
+static void display_cert_chain(PCCERT_CONTEXT server) {
+  PCCERT_CONTEXT current = server, issuer;
+  char name[1000];
+  int depth = 0;
+  for (;;) {
+    DWORD verification = CERT_STORE_SIGNATURE_FLAG | CERT_STORE_TIME_VALIDITY_FLAG;
+    issuer = CertGetIssuerCertificateFromStore(server->hCertStore, current, NULL, &verification);
+    if (!issuer) {
+      DWORD err = GetLastError();
+      CALLER_EXPECT(err == (DWORD)CRYPT_E_SELF_SIGNED || err == (DWORD)CRYPT_E_NOT_FOUND,
+                    "CertGetIssuerCertificateFromStore: 0x%08lX", (unsigned long)err);
+      if (current != server)
+        CertFreeCertificateContext(current);
+      break;
+    }
+    CALLER_EXPECT(verification == 0, "issuer checks failed: 0x%lX", (unsigned long)verification);
+    CALLER_EXPECT(CertNameToStrA(issuer->dwCertEncodingType, &issuer->pCertInfo->Subject,
+                                 CERT_X500_NAME_STR | CERT_NAME_STR_NO_PLUS_FLAG, name, sizeof name) > 1,
+                  "building CA subject name");
+    fprintf(stderr, "CA subject: %s\n", name);
+    if (current != server)
+      CertFreeCertificateContext(current);
+    current = issuer;
+    depth++;
+  }
+  fprintf(stderr, "chain displayed: %d issuer(s)\n", depth);
+}
+
+/* VerifyServerCertificate. */
+static void verify_server_certificate(PCCERT_CONTEXT server, const char *server_name, DWORD cert_flags) {
+  HTTPSPolicyCallbackData https;
+  CERT_CHAIN_POLICY_PARA policy_para;
+  CERT_CHAIN_POLICY_STATUS policy_status;
+  CERT_CHAIN_PARA chain_para;
+  PCCERT_CHAIN_CONTEXT chain = NULL;
+  LPSTR usages[] = {(LPSTR)(size_t)szOID_PKIX_KP_SERVER_AUTH, (LPSTR)(size_t)szOID_SERVER_GATED_CRYPTO,
+                    (LPSTR)(size_t)szOID_SGC_NETSCAPE};
+  WCHAR wname[256];
+  CALLER_EXPECT(tls_to_wide(server_name, wname, sizeof wname / sizeof wname[0]) == 0, "server name");
+  memset(&chain_para, 0, sizeof chain_para);
+  chain_para.cbSize = sizeof chain_para;
+  chain_para.RequestedUsage.dwType = USAGE_MATCH_TYPE_OR;
+  chain_para.RequestedUsage.Usage.cUsageIdentifier = sizeof usages / sizeof usages[0];
+  chain_para.RequestedUsage.Usage.rgpszUsageIdentifier = usages;
+  if (!CertGetCertificateChain(NULL, server, NULL, server->hCertStore, &chain_para, 0, NULL, &chain))
+    caller_fail("Error 0x%08lX returned by CertGetCertificateChain!", (unsigned long)GetLastError());
+  memset(&https, 0, sizeof https);
+  https.cbStruct = sizeof https;
+  https.dwAuthType = AUTHTYPE_SERVER;
+  https.fdwChecks = cert_flags;
+  https.pwszServerName = wname;
+  memset(&policy_para, 0, sizeof policy_para);
+  policy_para.cbSize = sizeof policy_para;
+  policy_para.pvExtraPolicyPara = &https;
+  memset(&policy_status, 0, sizeof policy_status);
+  policy_status.cbSize = sizeof policy_status;
+  if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &policy_para, &policy_status))
+    caller_fail("Error 0x%08lX returned by CertVerifyCertificateChainPolicy!", (unsigned long)GetLastError());
+  if (policy_status.dwError)
+    caller_fail("Error 0x%08lX authenticating server credentials (element %ld)", (unsigned long)policy_status.dwError,
+                (long)policy_status.lElementIndex);
+  CertFreeCertificateChain(chain);
+  fprintf(stderr, "server certificate: verified\n");
 }
 
 /* HttpsGetFile, with its request; in echo mode it stops reading once the

@@ -1474,7 +1474,8 @@ pub fn certs(data: &[u8]) {
 ///   rest with format byte % 10 (size query, then decode); 2 `CryptQueryObject`
 ///   of the rest (every format); 3 a chunk (certificate A) and the rest
 ///   (certificate B): a chain for A with B as an exclusive root (CA flag from
-///   a byte) and as additional store, every element read back.
+///   a byte) and as additional store, every element read back, the three
+///   chain policies judged, and A's issuer looked up in B's store.
 pub fn chain(data: &[u8]) {
     env();
     let base = Counters::now();
@@ -1548,7 +1549,10 @@ pub fn chain(data: &[u8]) {
             }
             1 => {
                 let flags = (r.u8() % 10) as u32;
-                let text = r.rest();
+                // NUL-terminated, as the API requires when the length given is 0.
+                let mut owned = r.rest().to_vec();
+                owned.push(0);
+                let text = &owned[..owned.len() - 1];
                 let mut n = 0u32;
                 if CryptStringToBinaryA(
                     text.as_ptr().cast(),
@@ -1649,6 +1653,29 @@ pub fn chain(data: &[u8]) {
                         let e = &**simple.rgpElement.add(i);
                         assert!(!e.pCertContext.is_null());
                         core::hint::black_box((*e.pCertContext).cbCertEncoded);
+                    }
+                    let mut name: Vec<u16> = "localhost\0".encode_utf16().collect();
+                    let mut ssl = SSL_EXTRA_CERT_CHAIN_POLICY_PARA {
+                        cbSize: core::mem::size_of::<SSL_EXTRA_CERT_CHAIN_POLICY_PARA>() as u32,
+                        dwAuthType: AUTHTYPE_SERVER,
+                        fdwChecks: 0,
+                        pwszServerName: name.as_mut_ptr(),
+                    };
+                    let mut pp = CERT_CHAIN_POLICY_PARA {
+                        cbSize: core::mem::size_of::<CERT_CHAIN_POLICY_PARA>() as u32,
+                        dwFlags: 0,
+                        pvExtraPolicyPara: (&mut ssl as *mut SSL_EXTRA_CERT_CHAIN_POLICY_PARA).cast(),
+                    };
+                    for policy in [CERT_CHAIN_POLICY_BASE, CERT_CHAIN_POLICY_SSL, CERT_CHAIN_POLICY_BASIC_CONSTRAINTS] {
+                        let mut st: CERT_CHAIN_POLICY_STATUS = core::mem::zeroed();
+                        st.cbSize = core::mem::size_of::<CERT_CHAIN_POLICY_STATUS>() as u32;
+                        assert_ne!(CertVerifyCertificateChainPolicy(policy as LPCSTR, chain, &mut pp, &mut st), 0);
+                        assert!(st.lElementIndex < simple.cElement as i32);
+                    }
+                    let mut flags = CERT_STORE_SIGNATURE_FLAG | CERT_STORE_TIME_VALIDITY_FLAG;
+                    let issuer = CertGetIssuerCertificateFromStore(store, end, core::ptr::null(), &mut flags);
+                    if !issuer.is_null() {
+                        CertFreeCertificateContext(issuer);
                     }
                     CertFreeCertificateChain(chain);
                     CertFreeCertificateChainEngine(engine);

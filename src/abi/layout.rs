@@ -570,6 +570,9 @@ pub fn all() -> Vec<StructLayout> {
         alt_name_entry(),
         layout_of!(CERT_ALT_NAME_INFO { cAltEntry, rgAltEntry }),
         layout_of!(CRYPT_DECODE_PARA { cbSize, pfnAlloc, pfnFree }),
+        layout_of!(CERT_CHAIN_POLICY_PARA { cbSize, dwFlags, pvExtraPolicyPara }),
+        layout_of!(CERT_CHAIN_POLICY_STATUS { cbSize, dwError, lChainIndex, lElementIndex, pvExtraPolicyStatus }),
+        layout_of!(SSL_EXTRA_CERT_CHAIN_POLICY_PARA { cbSize, dwAuthType, fdwChecks, pwszServerName }),
     ]
 }
 

@@ -328,6 +328,40 @@ pub struct CERT_ALT_NAME_INFO {
     pub rgAltEntry: *mut CERT_ALT_NAME_ENTRY,
 }
 
+/// `CERT_CHAIN_POLICY_PARA`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_CHAIN_POLICY_PARA {
+    pub cbSize: DWORD,
+    pub dwFlags: DWORD,
+    pub pvExtraPolicyPara: *mut c_void,
+}
+pub type PCERT_CHAIN_POLICY_PARA = *mut CERT_CHAIN_POLICY_PARA;
+
+/// `CERT_CHAIN_POLICY_STATUS`: the verdict.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_CHAIN_POLICY_STATUS {
+    pub cbSize: DWORD,
+    pub dwError: DWORD,
+    pub lChainIndex: i32,
+    pub lElementIndex: i32,
+    pub pvExtraPolicyStatus: *mut c_void,
+}
+pub type PCERT_CHAIN_POLICY_STATUS = *mut CERT_CHAIN_POLICY_STATUS;
+
+/// `SSL_EXTRA_CERT_CHAIN_POLICY_PARA` / `HTTPSPolicyCallbackData`. In C the
+/// first member is a nameless union of `cbStruct` and `cbSize`: declared by
+/// hand in include/wincrypt.h.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SSL_EXTRA_CERT_CHAIN_POLICY_PARA {
+    pub cbSize: DWORD,
+    pub dwAuthType: DWORD,
+    pub fdwChecks: DWORD,
+    pub pwszServerName: *mut WCHAR,
+}
+
 pub type PFN_CRYPT_ALLOC = Option<unsafe extern "system" fn(cbSize: usize) -> LPVOID>;
 pub type PFN_CRYPT_FREE = Option<unsafe extern "system" fn(pv: LPVOID)>;
 
@@ -505,6 +539,42 @@ pub const CERT_TRUST_HAS_PREFERRED_ISSUER: DWORD = 0x100;
 pub const CERT_TRUST_IS_PEER_TRUSTED: DWORD = 0x800;
 pub const CERT_TRUST_IS_FROM_EXCLUSIVE_TRUST_STORE: DWORD = 0x2000;
 pub const CERT_TRUST_IS_CA_TRUSTED: DWORD = 0x4000;
+
+// --- CertGetIssuerCertificateFromStore ---
+pub const CERT_STORE_SIGNATURE_FLAG: DWORD = 0x1;
+pub const CERT_STORE_TIME_VALIDITY_FLAG: DWORD = 0x2;
+pub const CERT_STORE_REVOCATION_FLAG: DWORD = 0x4;
+pub const CERT_STORE_NO_CRL_FLAG: DWORD = 0x10000;
+pub const CERT_STORE_NO_ISSUER_FLAG: DWORD = 0x20000;
+
+// --- CertVerifyCertificateChainPolicy ---
+/// cbindgen:ignore
+pub const CERT_CHAIN_POLICY_BASE: usize = 1;
+/// cbindgen:ignore
+pub const CERT_CHAIN_POLICY_AUTHENTICODE: usize = 2;
+/// cbindgen:ignore
+pub const CERT_CHAIN_POLICY_SSL: usize = 4;
+/// cbindgen:ignore
+pub const CERT_CHAIN_POLICY_BASIC_CONSTRAINTS: usize = 5;
+pub const CERT_CHAIN_POLICY_IGNORE_NOT_TIME_VALID_FLAG: DWORD = 0x1;
+pub const CERT_CHAIN_POLICY_IGNORE_INVALID_BASIC_CONSTRAINTS_FLAG: DWORD = 0x8;
+pub const CERT_CHAIN_POLICY_ALLOW_UNKNOWN_CA_FLAG: DWORD = 0x10;
+pub const CERT_CHAIN_POLICY_IGNORE_WRONG_USAGE_FLAG: DWORD = 0x20;
+pub const CERT_CHAIN_POLICY_IGNORE_INVALID_NAME_FLAG: DWORD = 0x40;
+pub const CERT_CHAIN_POLICY_IGNORE_END_REV_UNKNOWN_FLAG: DWORD = 0x100;
+pub const CERT_CHAIN_POLICY_IGNORE_CA_REV_UNKNOWN_FLAG: DWORD = 0x400;
+pub const CERT_CHAIN_POLICY_IGNORE_ROOT_REV_UNKNOWN_FLAG: DWORD = 0x800;
+pub const CERT_CHAIN_POLICY_IGNORE_ALL_REV_UNKNOWN_FLAGS: DWORD = 0xF00;
+pub const CERT_CHAIN_POLICY_IGNORE_NOT_SUPPORTED_CRITICAL_EXT_FLAG: DWORD = 0x2000;
+pub const AUTHTYPE_CLIENT: DWORD = 1;
+/// `SECURITY_FLAG_IGNORE_*` (wininet.h), as `fdwChecks` carries them.
+pub const SECURITY_FLAG_IGNORE_REVOCATION: DWORD = 0x80;
+pub const SECURITY_FLAG_IGNORE_UNKNOWN_CA: DWORD = 0x100;
+pub const SECURITY_FLAG_IGNORE_WRONG_USAGE: DWORD = 0x200;
+pub const SECURITY_FLAG_IGNORE_CERT_CN_INVALID: DWORD = 0x1000;
+pub const SECURITY_FLAG_IGNORE_CERT_DATE_INVALID: DWORD = 0x2000;
+
+pub const AUTHTYPE_SERVER: DWORD = 2;
 
 // --- CryptQueryObject ---
 pub const CERT_QUERY_OBJECT_FILE: DWORD = 0x1;

@@ -439,6 +439,7 @@ pub fn free_engine(h: HCERTCHAINENGINE) -> bool {
 /// element array and the elements, and one counted reference on each
 /// element's certificate context (released with the memory).
 struct ChainMemory {
+    chain: Chain,
     context: Box<CERT_CHAIN_CONTEXT>,
     _simple: Box<CERT_SIMPLE_CHAIN>,
     _chains: Box<[PCERT_SIMPLE_CHAIN; 1]>,
@@ -470,8 +471,8 @@ static CHAINS: Lazy<Mutex<ChainTable>> = Lazy::new(|| Mutex::new(HashMap::new())
 pub fn chain_into_ptr(chain: Chain, create_flags: u32) -> SecResult<PCCERT_CHAIN_CONTEXT> {
     let mut certs = Vec::with_capacity(chain.elements.len());
     let mut elements = Vec::with_capacity(chain.elements.len());
-    for e in chain.elements {
-        let p = match super::context_into_ptr(e.cert) {
+    for e in &chain.elements {
+        let p = match super::context_into_ptr(Arc::clone(&e.cert)) {
             Ok(p) => p,
             Err(err) => {
                 for c in certs {
@@ -524,6 +525,7 @@ pub fn chain_into_ptr(chain: Chain, create_flags: u32) -> SecResult<PCCERT_CHAIN
         },
     });
     let mem = ChainMemory {
+        chain,
         context,
         _simple: simple,
         _chains: chains,
@@ -563,6 +565,166 @@ pub fn free_chain(p: PCCERT_CHAIN_CONTEXT) -> bool {
     // Releasing the element contexts takes the certificate registry's lock: outside ours.
     drop(gone);
     true
+}
+
+/// The chain behind a `PCCERT_CHAIN_CONTEXT` we handed out, if it is live.
+fn chain_of(p: PCCERT_CHAIN_CONTEXT) -> Option<Arc<ChainMemory>> {
+    lock(&CHAINS).get(&(p as usize)).map(|(m, _)| Arc::clone(m))
+}
+
+/// Which `CertVerifyCertificateChainPolicy` policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// `CERT_CHAIN_POLICY_BASE`.
+    Base,
+    /// `CERT_CHAIN_POLICY_SSL`.
+    Ssl,
+    /// `CERT_CHAIN_POLICY_BASIC_CONSTRAINTS`.
+    BasicConstraints,
+}
+
+/// `SSL_EXTRA_CERT_CHAIN_POLICY_PARA`, read.
+#[derive(Debug, Default)]
+pub struct SslPolicy {
+    /// `AUTHTYPE_SERVER` (2) checks the name; `AUTHTYPE_CLIENT` (1) does not.
+    pub server: bool,
+    /// `fdwChecks`: `SECURITY_FLAG_IGNORE_*`.
+    pub checks: u32,
+    pub server_name: Option<String>,
+}
+
+/// A policy verdict: `dwError`, `lChainIndex`, `lElementIndex`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub error: u32,
+    pub chain_index: i32,
+    pub element_index: i32,
+}
+
+/// `CertVerifyCertificateChainPolicy` over a chain we built: the first
+/// fault in Windows' order (signature, root, chaining, time, usage, basic
+/// constraints, name constraints, critical extensions, revocation), each
+/// unless the policy's flags ignore it; then, for SSL with a server name,
+/// the name. None when `p` is not a live chain of ours.
+pub fn verify_policy(p: PCCERT_CHAIN_CONTEXT, policy: Policy, flags: u32, ssl: &SslPolicy) -> Option<Verdict> {
+    let mem = chain_of(p)?;
+    let chain = &mem.chain;
+    let err = chain.status.dwErrorStatus;
+    let element_with = |bit: u32| chain.elements.iter().position(|e| e.status.dwErrorStatus & bit != 0);
+    let found = |error: u32, bit: u32| {
+        let el = element_with(bit);
+        Verdict { error, chain_index: if el.is_some() { 0 } else { -1 }, element_index: el.map_or(-1, |i| i as i32) }
+    };
+    let chain_level = |error: u32| Verdict { error, chain_index: 0, element_index: -1 };
+    let ok = Verdict { error: 0, chain_index: -1, element_index: -1 };
+    if policy == Policy::BasicConstraints {
+        return Some(if err & CERT_TRUST_INVALID_BASIC_CONSTRAINTS != 0 {
+            found(TRUST_E_BASIC_CONSTRAINTS as u32, CERT_TRUST_INVALID_BASIC_CONSTRAINTS)
+        } else {
+            ok
+        });
+    }
+    let ssl_checks = if policy == Policy::Ssl { ssl.checks } else { 0 };
+    let unknown_ca_ok =
+        flags & CERT_CHAIN_POLICY_ALLOW_UNKNOWN_CA_FLAG != 0 || ssl_checks & SECURITY_FLAG_IGNORE_UNKNOWN_CA != 0;
+    let time_ok = flags & CERT_CHAIN_POLICY_IGNORE_NOT_TIME_VALID_FLAG != 0
+        || ssl_checks & SECURITY_FLAG_IGNORE_CERT_DATE_INVALID != 0;
+    let usage_ok =
+        flags & CERT_CHAIN_POLICY_IGNORE_WRONG_USAGE_FLAG != 0 || ssl_checks & SECURITY_FLAG_IGNORE_WRONG_USAGE != 0;
+    let revocation_ok = ssl_checks & SECURITY_FLAG_IGNORE_REVOCATION != 0;
+    let rev_unknown_ignored = |i: usize| {
+        if revocation_ok {
+            return true;
+        }
+        let last = i + 1 == chain.elements.len();
+        let bit = if i == 0 {
+            CERT_CHAIN_POLICY_IGNORE_END_REV_UNKNOWN_FLAG
+        } else if last && chain.elements[i].status.dwInfoStatus & CERT_TRUST_IS_SELF_SIGNED != 0 {
+            CERT_CHAIN_POLICY_IGNORE_ROOT_REV_UNKNOWN_FLAG
+        } else {
+            CERT_CHAIN_POLICY_IGNORE_CA_REV_UNKNOWN_FLAG
+        };
+        flags & bit != 0
+    };
+    let verdict = if err & CERT_TRUST_IS_NOT_SIGNATURE_VALID != 0 {
+        found(TRUST_E_CERT_SIGNATURE as u32, CERT_TRUST_IS_NOT_SIGNATURE_VALID)
+    } else if err & CERT_TRUST_IS_UNTRUSTED_ROOT != 0 && !unknown_ca_ok {
+        found(CERT_E_UNTRUSTEDROOT as u32, CERT_TRUST_IS_UNTRUSTED_ROOT)
+    } else if err & (CERT_TRUST_IS_CYCLIC | CERT_TRUST_IS_PARTIAL_CHAIN) != 0 && !unknown_ca_ok {
+        chain_level(CERT_E_CHAINING as u32)
+    } else if err & CERT_TRUST_IS_NOT_TIME_VALID != 0 && !time_ok {
+        found(CERT_E_EXPIRED as u32, CERT_TRUST_IS_NOT_TIME_VALID)
+    } else if err & CERT_TRUST_IS_NOT_VALID_FOR_USAGE != 0 && !usage_ok {
+        found(CERT_E_WRONG_USAGE as u32, CERT_TRUST_IS_NOT_VALID_FOR_USAGE)
+    } else if err & CERT_TRUST_INVALID_BASIC_CONSTRAINTS != 0
+        && flags & CERT_CHAIN_POLICY_IGNORE_INVALID_BASIC_CONSTRAINTS_FLAG == 0
+    {
+        found(TRUST_E_BASIC_CONSTRAINTS as u32, CERT_TRUST_INVALID_BASIC_CONSTRAINTS)
+    } else if err & CERT_TRUST_INVALID_NAME_CONSTRAINTS != 0 && flags & CERT_CHAIN_POLICY_IGNORE_INVALID_NAME_FLAG == 0
+    {
+        found(CERT_E_INVALID_NAME as u32, CERT_TRUST_INVALID_NAME_CONSTRAINTS)
+    } else if err & (CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT | CERT_TRUST_INVALID_EXTENSION) != 0
+        && flags & CERT_CHAIN_POLICY_IGNORE_NOT_SUPPORTED_CRITICAL_EXT_FLAG == 0
+    {
+        found(CERT_E_CRITICAL as u32, CERT_TRUST_HAS_NOT_SUPPORTED_CRITICAL_EXT | CERT_TRUST_INVALID_EXTENSION)
+    } else if err & CERT_TRUST_IS_REVOKED != 0 && !revocation_ok {
+        found(CRYPT_E_REVOKED as u32, CERT_TRUST_IS_REVOKED)
+    } else if let Some(i) = chain.elements.iter().enumerate().position(|(i, e)| {
+        e.status.dwErrorStatus & (CERT_TRUST_REVOCATION_STATUS_UNKNOWN | CERT_TRUST_IS_OFFLINE_REVOCATION) != 0
+            && !rev_unknown_ignored(i)
+    }) {
+        let offline = chain.elements[i].status.dwErrorStatus & CERT_TRUST_IS_OFFLINE_REVOCATION != 0;
+        let error = if offline { CRYPT_E_REVOCATION_OFFLINE } else { CRYPT_E_NO_REVOCATION_CHECK };
+        Verdict { error: error as u32, chain_index: 0, element_index: i as i32 }
+    } else {
+        ok
+    };
+    if verdict.error != 0 || policy != Policy::Ssl || !ssl.server {
+        return Some(verdict);
+    }
+    if let Some(name) = ssl.server_name.as_deref().filter(|n| !n.is_empty()) {
+        if ssl.checks & SECURITY_FLAG_IGNORE_CERT_CN_INVALID == 0 && !name_matches(&chain.elements[0].cert, name) {
+            return Some(Verdict { error: CERT_E_CN_NO_MATCH as u32, chain_index: 0, element_index: 0 });
+        }
+    }
+    Some(verdict)
+}
+
+/// The SSL policy's name check: an IP address against the iPAddress
+/// alternative names; a DNS name against the dNSName ones (a leftmost `*`
+/// label matches one label), or the common name when there are none.
+fn name_matches(cert: &CertRef, name: &str) -> bool {
+    use super::names::{general_names, Name};
+    let p = cert.parsed();
+    let san = p.extension("2.5.29.17").map(|e| e.value.clone()).unwrap_or_default();
+    if let Ok(ip) = name.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        let want = match ip {
+            std::net::IpAddr::V4(v) => v.octets().to_vec(),
+            std::net::IpAddr::V6(v) => v.octets().to_vec(),
+        };
+        let ips = super::decode::alt_names(&san).unwrap_or_default();
+        return ips.iter().any(|n| matches!(n, super::decode::AltName::Ip(v) if *v == want));
+    }
+    let dns: Vec<String> = general_names(&san)
+        .into_iter()
+        .filter_map(|g| match g {
+            super::names::GeneralName::Dns(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    let candidates = if dns.is_empty() {
+        Name::parse(&p.subject).ok().and_then(|n| n.find("2.5.4.3", false)).into_iter().collect()
+    } else {
+        dns
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    candidates.iter().any(|pattern| {
+        let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+        match pattern.strip_prefix("*.") {
+            Some(rest) => name.split_once('.').is_some_and(|(label, tail)| !label.is_empty() && tail == rest),
+            None => pattern == name,
+        }
+    })
 }
 
 /// Number of live chain contexts and engines (leak tests).

@@ -1398,3 +1398,123 @@ pub unsafe extern "system" fn CryptQueryObject(
         Ok(1)
     })
 }
+
+/// `CertVerifyCertificateChainPolicy` for `CERT_CHAIN_POLICY_BASE`,
+/// `CERT_CHAIN_POLICY_SSL` (with `SSL_EXTRA_CERT_CHAIN_POLICY_PARA`: the
+/// `SECURITY_FLAG_IGNORE_*` checks and, for `AUTHTYPE_SERVER`, the server
+/// name) and `CERT_CHAIN_POLICY_BASIC_CONSTRAINTS`. TRUE with the verdict in
+/// `pPolicyStatus` (`dwError` 0 when the chain passes); other policies
+/// (Authenticode, NT_AUTH, EV...) FALSE with `CRYPT_E_NOT_FOUND`, as Windows
+/// answers for a policy it has no handler for.
+#[no_mangle]
+pub unsafe extern "system" fn CertVerifyCertificateChainPolicy(
+    pszPolicyOID: LPCSTR,
+    pChainContext: PCCERT_CHAIN_CONTEXT,
+    pPolicyPara: PCERT_CHAIN_POLICY_PARA,
+    pPolicyStatus: PCERT_CHAIN_POLICY_STATUS,
+) -> BOOL {
+    crypt!("CertVerifyCertificateChainPolicy", [pszPolicyOID, pChainContext, pPolicyPara, pPolicyStatus], 0, {
+        use certs::chain::{Policy, SslPolicy};
+        let policy = match pszPolicyOID as usize {
+            CERT_CHAIN_POLICY_BASE => Policy::Base,
+            CERT_CHAIN_POLICY_SSL => Policy::Ssl,
+            CERT_CHAIN_POLICY_BASIC_CONSTRAINTS => Policy::BasicConstraints,
+            _ => return Err(SecError::new(CRYPT_E_NOT_FOUND, "no handler for this chain policy")),
+        };
+        if pChainContext.is_null() || pPolicyStatus.is_null() {
+            return Err(invalid_arg("NULL pChainContext or pPolicyStatus"));
+        }
+        // SAFETY: readable per the contract (cbSize comes first).
+        let status_size = unsafe { core::ptr::read_unaligned(pPolicyStatus.cast::<DWORD>()) } as usize;
+        if status_size < core::mem::offset_of!(CERT_CHAIN_POLICY_STATUS, pvExtraPolicyStatus) {
+            return Err(invalid_arg("CERT_CHAIN_POLICY_STATUS.cbSize too small"));
+        }
+        let (mut flags, mut ssl) = (0, SslPolicy::default());
+        if !pPolicyPara.is_null() {
+            // SAFETY: a readable CERT_CHAIN_POLICY_PARA per the contract.
+            let para = unsafe { core::ptr::read_unaligned(pPolicyPara) };
+            flags = para.dwFlags;
+            if policy == Policy::Ssl && !para.pvExtraPolicyPara.is_null() {
+                let extra = para.pvExtraPolicyPara.cast::<SSL_EXTRA_CERT_CHAIN_POLICY_PARA>();
+                // SAFETY: the SSL policy's extra parameter per the contract (cbSize first).
+                let size = unsafe { core::ptr::read_unaligned(extra.cast::<DWORD>()) } as usize;
+                if size < core::mem::offset_of!(SSL_EXTRA_CERT_CHAIN_POLICY_PARA, pwszServerName) {
+                    return Err(invalid_arg("SSL_EXTRA_CERT_CHAIN_POLICY_PARA.cbSize too small"));
+                }
+                // SAFETY: readable up to `size`; the name field only when within it.
+                let e = unsafe { core::ptr::read_unaligned(extra) };
+                let has_name = size >= core::mem::size_of::<SSL_EXTRA_CERT_CHAIN_POLICY_PARA>();
+                ssl = SslPolicy {
+                    server: e.dwAuthType == AUTHTYPE_SERVER,
+                    checks: e.fdwChecks,
+                    // SAFETY: NULL or a NUL-terminated UTF-16 string per the contract.
+                    server_name: if has_name { unsafe { wide_str(e.pwszServerName) }.map_err(arg)? } else { None },
+                };
+            }
+        }
+        let v = certs::chain::verify_policy(pChainContext, policy, flags, &ssl)
+            .ok_or(invalid_arg("not a live chain context of this library"))?;
+        let out = pPolicyStatus;
+        // SAFETY: cbSize covers these fields (checked above); writable per the contract.
+        unsafe {
+            core::ptr::write_unaligned(core::ptr::addr_of_mut!((*out).dwError), v.error);
+            core::ptr::write_unaligned(core::ptr::addr_of_mut!((*out).lChainIndex), v.chain_index);
+            core::ptr::write_unaligned(core::ptr::addr_of_mut!((*out).lElementIndex), v.element_index);
+        }
+        Ok(1)
+    })
+}
+
+/// `CertGetIssuerCertificateFromStore`: the next certificate in the store
+/// (after `pPrevIssuerContext`, which is released) whose subject is the
+/// subject certificate's issuer. `*pdwFlags` asks for checks and returns
+/// the ones that failed: `CERT_STORE_SIGNATURE_FLAG` (the issuer's key
+/// verifies the subject), `CERT_STORE_TIME_VALIDITY_FLAG` (the subject is
+/// within its dates now), `CERT_STORE_REVOCATION_FLAG` (never checkable
+/// here: it stays set, with `CERT_STORE_NO_CRL_FLAG`). A self-signed subject
+/// is NULL with `CRYPT_E_SELF_SIGNED`; no issuer NULL with `CRYPT_E_NOT_FOUND`.
+#[no_mangle]
+pub unsafe extern "system" fn CertGetIssuerCertificateFromStore(
+    hCertStore: HCERTSTORE,
+    pSubjectContext: PCCERT_CONTEXT,
+    pPrevIssuerContext: PCCERT_CONTEXT,
+    pdwFlags: *mut DWORD,
+) -> PCCERT_CONTEXT {
+    crypt!("CertGetIssuerCertificateFromStore", [hCertStore, pSubjectContext, pPrevIssuerContext], core::ptr::null(), {
+        let prev = take_prev(pPrevIssuerContext)?;
+        let s = store(hCertStore)?;
+        let subject = context(pSubjectContext)?;
+        if pdwFlags.is_null() {
+            return Err(invalid_arg("NULL pdwFlags"));
+        }
+        // SAFETY: readable and writable per the contract.
+        let asked = unsafe { core::ptr::read_unaligned(pdwFlags) };
+        let known = CERT_STORE_SIGNATURE_FLAG | CERT_STORE_TIME_VALIDITY_FLAG | CERT_STORE_REVOCATION_FLAG;
+        if asked & !known != 0 {
+            return Err(invalid_arg("unknown verification flags"));
+        }
+        let sp = subject.parsed();
+        if sp.is_self_issued() && sp.signed_by(sp) != Some(false) {
+            return Err(SecError::new(CRYPT_E_SELF_SIGNED, "the subject is self-signed"));
+        }
+        let issuer = s
+            .find_next(prev.as_ref(), |c| c.parsed().subject == sp.issuer)?
+            .ok_or(SecError::new(CRYPT_E_NOT_FOUND, "no issuer in the store"))?;
+        let mut failed = 0;
+        if asked & CERT_STORE_SIGNATURE_FLAG != 0 && sp.signed_by(issuer.parsed()) != Some(true) {
+            failed |= CERT_STORE_SIGNATURE_FLAG;
+        }
+        if asked & CERT_STORE_TIME_VALIDITY_FLAG != 0 {
+            let now = now_filetime();
+            if now < sp.not_before || now > sp.not_after {
+                failed |= CERT_STORE_TIME_VALIDITY_FLAG;
+            }
+        }
+        if asked & CERT_STORE_REVOCATION_FLAG != 0 {
+            failed |= CERT_STORE_REVOCATION_FLAG | CERT_STORE_NO_CRL_FLAG;
+        }
+        // SAFETY: writable per the contract.
+        unsafe { core::ptr::write_unaligned(pdwFlags, failed) };
+        certs::context_into_ptr(issuer)
+    })
+}
