@@ -157,7 +157,7 @@ test-stress:
 
 # The handle table, the buffer views and alloc.rs under Miri, strict provenance.
 test-miri:
-	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +$(NIGHTLY) miri test --lib -- handles:: buffers:: alloc::
+	MIRIFLAGS=-Zmiri-strict-provenance $(CARGO) +$(NIGHTLY) miri test --lib -- handles:: buffers:: alloc:: certs::decode::
 
 # Every fuzz target over its seeds once, built with AddressSanitizer and
 # debug assertions (the seeds also run under `cargo test`, tests/fuzz_corpus.rs).
