@@ -397,6 +397,10 @@ pub const FILETIME_UNIX_OFFSET: i64 = 11_644_473_600;
 /// Parses an X.509 `Time` (UTCTime or GeneralizedTime, UTC) into a FILETIME
 /// value (100 ns intervals since 1601-01-01).
 pub fn time_to_filetime(tlv: &Tlv<'_>) -> SecResult<u64> {
+    // ASCII only: every slice below is then on a character boundary.
+    if !tlv.value.is_ascii() {
+        return Err(corrupt("time is not ASCII"));
+    }
     let s = core::str::from_utf8(tlv.value).map_err(|_| corrupt("time is not ASCII"))?;
     let digits = |t: &str| -> SecResult<u32> {
         if t.bytes().all(|b| b.is_ascii_digit()) {
@@ -523,6 +527,9 @@ mod tests {
         assert_eq!(ft, (1_735_787_045 + FILETIME_UNIX_OFFSET) as u64 * 10_000_000);
         let gen = encode(GENERALIZED_TIME, b"19700101000000Z");
         assert_eq!(time_to_filetime(&parse_single(&gen).unwrap()).unwrap(), 116_444_736_000_000_000);
+        // Non-ASCII inside the digits (found by the `chain` fuzz target): refused, no panic.
+        let odd = [UTC_TIME, 13, b'7', b'5', b'0', 0xc3, 0xb0, b'1', b'0', b'0', b'0', b'0', b'0', b'0', b'Z'];
+        assert!(time_to_filetime(&parse_single(&odd).unwrap()).is_err());
         let y2049 = encode(UTC_TIME, b"491231235959Z");
         let y1950 = encode(UTC_TIME, b"500101000000Z");
         assert!(
