@@ -4,10 +4,18 @@
 //! RC4 keys) and carries the RFCs' known-answer tests. Nothing protocol
 //! specific lives here.
 
+pub mod kerberos;
+
 use hmac::{Hmac, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
 use zeroize::Zeroize;
+
+/// Constant-time equality of two byte strings (MACs, checksums, hashes);
+/// the lengths are not secret.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// MD4 of `data`.
 pub fn md4(data: &[u8]) -> [u8; 16] {
@@ -117,6 +125,13 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ct_eq_works() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"ab"));
+    }
 
     #[test]
     fn md4_rfc1320() {
