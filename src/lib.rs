@@ -38,6 +38,7 @@ pub mod alloc;
 pub mod buffers;
 pub mod certs;
 pub mod crypto;
+pub mod der;
 pub mod entry;
 pub mod error;
 pub mod gss;

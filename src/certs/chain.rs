@@ -30,10 +30,10 @@ use std::sync::{Arc, Mutex};
 use once_cell::sync::Lazy;
 use rustls::pki_types::{CertificateDer, UnixTime};
 
-use super::der::{self, Reader};
 use super::x509::ParsedCert;
 use super::{CertContext, CertData, CertRef, StoreRef};
 use crate::abi::*;
+use crate::der::{self, Reader};
 use crate::error::SecResult;
 use crate::handles::lock;
 

@@ -6,9 +6,9 @@
 
 use core::mem::{align_of, size_of};
 
-use super::der::{self, Reader};
 use super::pem;
 use crate::abi::*;
+use crate::der::{self, Reader};
 use crate::error::{SecError, SecResult};
 
 fn invalid_data(detail: &'static str) -> SecError {

@@ -26,7 +26,6 @@
 
 pub mod chain;
 pub mod decode;
-pub mod der;
 pub mod names;
 pub mod pem;
 pub mod pkcs12;
@@ -43,6 +42,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, Priva
 use zeroize::Zeroizing;
 
 use crate::abi::*;
+use crate::der;
 use crate::error::{SecError, SecResult};
 use crate::handles::lock;
 use names::TypePara;

@@ -1,9 +1,9 @@
 //! X.501 names and alternative names as Windows prints them:
 //! `CertNameToStr` formatting and the `CertGetNameString` lookups.
 
-use super::der::{self, Reader};
 use super::x509::{ParsedCert, OID_ISSUER_ALT_NAME, OID_SUBJECT_ALT_NAME};
 use crate::abi::*;
+use crate::der::{self, Reader};
 use crate::error::SecResult;
 
 pub const OID_COMMON_NAME: &str = "2.5.4.3";
@@ -380,7 +380,7 @@ fn simple_display(name: &Name, alt: &[GeneralName], t61: bool) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certs::der::{encode, oid_from_string};
+    use crate::der::{encode, oid_from_string};
 
     fn atv(oid: &str, tag: u8, v: &[u8]) -> Vec<u8> {
         let mut c = encode(der::OID, &oid_from_string(oid).unwrap());

@@ -12,9 +12,9 @@ use cbc::cipher::{BlockDecryptMut, InnerIvInit, KeyIvInit};
 use ring::{digest, hmac, pbkdf2};
 use zeroize::Zeroizing;
 
-use super::der::{self, Reader};
 use super::x509::AlgId;
 use crate::abi::{CRYPT_E_BAD_ENCODE, ERROR_INVALID_PASSWORD, NTE_BAD_ALGID, NTE_BAD_DATA};
+use crate::der::{self, Reader};
 use crate::error::{SecError, SecResult};
 
 const OID_DATA: &str = "1.2.840.113549.1.7.1";

@@ -3,7 +3,7 @@
 
 use ring::signature;
 
-use super::der::{self, Reader, Tlv};
+use crate::der::{self, Reader, Tlv};
 use crate::error::SecResult;
 
 /// An `AlgorithmIdentifier`: the OID and the encoded parameters element

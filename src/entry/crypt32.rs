@@ -710,7 +710,7 @@ pub unsafe extern "system" fn CertVerifyTimeValidity(pTimeToVerify: *mut FILETIM
         let ft = |f: FILETIME| ((f.dwHighDateTime as u64) << 32) | f.dwLowDateTime as u64;
         let now = if pTimeToVerify.is_null() {
             let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-            (d.as_secs() + certs::der::FILETIME_UNIX_OFFSET as u64) * 10_000_000 + d.subsec_nanos() as u64 / 100
+            (d.as_secs() + crate::der::FILETIME_UNIX_OFFSET as u64) * 10_000_000 + d.subsec_nanos() as u64 / 100
         } else {
             // SAFETY: non-null and readable per the caller contract.
             ft(unsafe { core::ptr::read_unaligned(pTimeToVerify) })
@@ -984,7 +984,7 @@ pub unsafe extern "system" fn CertGetCertificateChain(
 /// Now, as a FILETIME.
 fn now_filetime() -> u64 {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    (d.as_secs() + certs::der::FILETIME_UNIX_OFFSET as u64) * 10_000_000 + d.subsec_nanos() as u64 / 100
+    (d.as_secs() + crate::der::FILETIME_UNIX_OFFSET as u64) * 10_000_000 + d.subsec_nanos() as u64 / 100
 }
 
 /// `CertFreeCertificateChain`: one reference fewer (NULL is ignored; a

@@ -21,7 +21,8 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore, SignatureScheme};
 
 use crate::certs::x509::ParsedCert;
-use crate::certs::{der, StoreRef};
+use crate::certs::StoreRef;
+use crate::der;
 
 /// The system trust store, loaded once per process.
 pub static SYSTEM_ROOTS: Lazy<Arc<RootCertStore>> = Lazy::new(|| {

@@ -1,5 +1,7 @@
-//! A small DER (and, where PKCS#12 needs it, BER) reader: tag-length-value
-//! walks over borrowed bytes, never a copy and never a panic on bad input.
+//! The crate's one DER codec (and, where PKCS#12 needs it, BER): a reader of
+//! tag-length-value walks over borrowed bytes, never a copy and never a
+//! panic on bad input, and the writer `encode`. Certificates, PKCS#12 and
+//! the Kerberos messages all use it.
 //!
 //! Errors carry the crypt32 code Windows reports for the same defect:
 //! truncated input is `CRYPT_E_ASN1_EOD`, an unexpected tag
