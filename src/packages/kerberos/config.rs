@@ -180,7 +180,7 @@ impl Config {
             renew_lifetime: lib("renew_lifetime").and_then(|v| parse_duration(&v)).filter(|d| !d.is_zero()),
             forwardable: boolean("forwardable", false),
             dns_canonicalize_hostname: lib("dns_canonicalize_hostname")
-                .map_or(true, |v| parse_bool(&v).unwrap_or(v.eq_ignore_ascii_case("fallback"))),
+                .is_none_or(|v| parse_bool(&v).unwrap_or(v.eq_ignore_ascii_case("fallback"))),
             rdns: boolean("rdns", true),
             profile,
         }
