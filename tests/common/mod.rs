@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod krb5;
 pub mod ntlm;
 
 use std::collections::VecDeque;

@@ -6,3 +6,4 @@
 
 pub mod asn1;
 pub mod config;
+pub mod kdc;
