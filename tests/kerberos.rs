@@ -72,3 +72,45 @@ fn kdc_errors_map_to_sspi_statuses() {
         SEC_E_NO_AUTHENTICATING_AUTHORITY
     );
 }
+
+#[test]
+fn kinit_ccache_and_kadmin_keytab_are_read() {
+    use secur32::packages::kerberos::asn1::{EncTicketPart, KU_TICKET};
+    use secur32::packages::kerberos::{ccache, keytab};
+    let realm = Realm::start("");
+    let c = config_of(&realm);
+    // A FILE ccache made by kinit: its TGT works for a TGS exchange.
+    let cc = ccache::read(&realm.kinit("cc")).unwrap();
+    assert_eq!((cc.realm.as_str(), cc.principal.clone()), (REALM, user()));
+    let tgt = cc.creds.iter().find(|c| c.server.components.first().map(String::as_str) == Some("krbtgt")).unwrap();
+    let svc = tgs_exchange(&c, tgt, &http(), REALM).unwrap();
+    // The keytab kadmin.local wrote decrypts the service ticket.
+    let keys = keytab::read(&realm.path("http.keytab")).unwrap();
+    assert_eq!(keys.len(), 4, "one key per AES enctype");
+    assert!(keys.iter().all(|k| k.principal.components == ["HTTP", "localhost"] && k.realm == REALM));
+    let key = keys.iter().find(|k| k.key.enctype().number() == svc.ticket.enc_part.etype).unwrap();
+    assert_eq!(Some(key.kvno), svc.ticket.enc_part.kvno);
+    let plain = key.key.decrypt(KU_TICKET, &svc.ticket.enc_part.cipher).unwrap();
+    let part = EncTicketPart::decode(&plain).unwrap();
+    assert_eq!(part.cname, user());
+    assert_eq!(&part.key.value[..], svc.session_key.bytes(), "the acceptor sees the client's session key");
+    // A DIR collection: its primary names the cache kinit filled.
+    let dir = realm.path("ccdir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = std::process::Command::new("kinit")
+        .arg(USER)
+        .env("KRB5_CONFIG", &realm.krb5_conf)
+        .env("KRB5CCNAME", format!("DIR:{}", dir.display()))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut ch| {
+            use std::io::Write;
+            ch.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes())?;
+            ch.wait()
+        })
+        .unwrap();
+    assert!(status.success());
+    let file = ccache::file_of(&format!("DIR:{}", dir.display())).unwrap();
+    assert_eq!(ccache::read(&file).unwrap().principal, user());
+}

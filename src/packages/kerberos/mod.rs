@@ -5,5 +5,7 @@
 //! `crate::crypto::kerberos`.
 
 pub mod asn1;
+pub mod ccache;
 pub mod config;
 pub mod kdc;
+pub mod keytab;
