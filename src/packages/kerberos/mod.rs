@@ -9,3 +9,4 @@ pub mod ccache;
 pub mod config;
 pub mod kdc;
 pub mod keytab;
+pub mod wrap;
