@@ -1,5 +1,5 @@
-//! What the GSS-style packages (NTLM now; Kerberos and Negotiate later)
-//! share at the SSPI edge: finding the buffers of a wrap / MIC call
+//! What the GSS-style packages (NTLM, Kerberos; Negotiate later) share at
+//! the SSPI edge: finding the buffers of a wrap / MIC call
 //! (`MakeSignature`, `VerifySignature`, `EncryptMessage`, `DecryptMessage`)
 //! and of the token loop (input token, channel bindings).
 //!
@@ -63,5 +63,61 @@ pub fn channel_bindings<'a>(input: Option<&'a BufferDesc<'_>>) -> SecResult<Opti
     match input.and_then(|d| d.find(SECBUFFER_CHANNEL_BINDINGS).map(|i| (d, i))) {
         Some((d, i)) => Ok(Some(d.bytes(i)?)),
         None => Ok(None),
+    }
+}
+
+/// The channel-bindings hash NTLM's MsvAvChannelBindings (MS-NLMP 2.2.2.1)
+/// and Kerberos' GSS checksum (RFC 4121 4.1.1.2) carry: MD5 of the
+/// gss_channel_bindings_struct the `SEC_CHANNEL_BINDINGS` block describes
+/// (each address and the application data as a 32-bit little-endian length
+/// followed by the bytes, each address preceded by its type).
+pub fn channel_bindings_hash(sec_channel_bindings: &[u8]) -> Option<[u8; 16]> {
+    let b = sec_channel_bindings;
+    let u32_at = |o: usize| b.get(o..o + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
+    let part = |len: u32, off: u32| -> Option<&[u8]> {
+        if len == 0 {
+            return Some(&[]);
+        }
+        let start = off as usize;
+        b.get(start..start.checked_add(len as usize)?)
+    };
+    let init_type = u32_at(0)?;
+    let init = part(u32_at(4)?, u32_at(8)?)?;
+    let acc_type = u32_at(12)?;
+    let acc = part(u32_at(16)?, u32_at(20)?)?;
+    let app = part(u32_at(24)?, u32_at(28)?)?;
+    let mut flat = Vec::with_capacity(20 + init.len() + acc.len() + app.len());
+    flat.extend_from_slice(&init_type.to_le_bytes());
+    flat.extend_from_slice(&(init.len() as u32).to_le_bytes());
+    flat.extend_from_slice(init);
+    flat.extend_from_slice(&acc_type.to_le_bytes());
+    flat.extend_from_slice(&(acc.len() as u32).to_le_bytes());
+    flat.extend_from_slice(acc);
+    flat.extend_from_slice(&(app.len() as u32).to_le_bytes());
+    flat.extend_from_slice(app);
+    Some(crate::crypto::md5(&[&flat]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::md5;
+
+    #[test]
+    fn channel_bindings_hash_of_tls_server_end_point() {
+        // A SEC_CHANNEL_BINDINGS with only application data at offset 32.
+        let app = b"tls-server-end-point:0123456789abcdef0123456789abcdef";
+        let mut cb = vec![0u8; 32];
+        cb[24..28].copy_from_slice(&(app.len() as u32).to_le_bytes());
+        cb[28..32].copy_from_slice(&32u32.to_le_bytes());
+        cb.extend_from_slice(app);
+        let mut flat = vec![0u8; 16];
+        flat.extend_from_slice(&(app.len() as u32).to_le_bytes());
+        flat.extend_from_slice(app);
+        assert_eq!(channel_bindings_hash(&cb), Some(md5(&[&flat])));
+        // Lying offsets are refused.
+        cb[28..32].copy_from_slice(&1000u32.to_le_bytes());
+        assert_eq!(channel_bindings_hash(&cb), None);
+        assert_eq!(channel_bindings_hash(&[0; 10]), None);
     }
 }

@@ -6,6 +6,7 @@
 use super::messages::{NEGOTIATE_128, NEGOTIATE_56};
 pub use crate::crypto::ct_eq;
 use crate::crypto::{hmac_md5, md4, md5, Key16, Rc4};
+pub use crate::gss::channel_bindings_hash;
 
 /// The NT hash: MD4 of the UTF-16LE password.
 pub fn nt_hash(password: &str) -> Key16 {
@@ -91,37 +92,6 @@ pub fn mic(exported: &Key16, negotiate: &[u8], challenge: &[u8], authenticate_ze
     hmac_md5(&exported.0, &[negotiate, challenge, authenticate_zeroed])
 }
 
-/// The MsvAvChannelBindings value (2.2.2.1): MD5 of the
-/// gss_channel_bindings_struct the `SEC_CHANNEL_BINDINGS` block describes
-/// (each address and the application data as a 32-bit little-endian length
-/// followed by the bytes, each address preceded by its type).
-pub fn channel_bindings_hash(sec_channel_bindings: &[u8]) -> Option<[u8; 16]> {
-    let b = sec_channel_bindings;
-    let u32_at = |o: usize| b.get(o..o + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]));
-    let part = |len: u32, off: u32| -> Option<&[u8]> {
-        if len == 0 {
-            return Some(&[]);
-        }
-        let start = off as usize;
-        b.get(start..start.checked_add(len as usize)?)
-    };
-    let init_type = u32_at(0)?;
-    let init = part(u32_at(4)?, u32_at(8)?)?;
-    let acc_type = u32_at(12)?;
-    let acc = part(u32_at(16)?, u32_at(20)?)?;
-    let app = part(u32_at(24)?, u32_at(28)?)?;
-    let mut flat = Vec::with_capacity(20 + init.len() + acc.len() + app.len());
-    flat.extend_from_slice(&init_type.to_le_bytes());
-    flat.extend_from_slice(&(init.len() as u32).to_le_bytes());
-    flat.extend_from_slice(init);
-    flat.extend_from_slice(&acc_type.to_le_bytes());
-    flat.extend_from_slice(&(acc.len() as u32).to_le_bytes());
-    flat.extend_from_slice(acc);
-    flat.extend_from_slice(&(app.len() as u32).to_le_bytes());
-    flat.extend_from_slice(app);
-    Some(md5(&[&flat]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::messages::{utf16, AvPair, AvPairs, AV_NB_COMPUTER_NAME, AV_NB_DOMAIN_NAME};
@@ -175,23 +145,5 @@ mod tests {
         // The other direction and a shorter key differ.
         assert_ne!(seal_key(&k, flags, false), seal_key(&k, flags, true));
         assert_ne!(seal_key(&Key16([0x55; 16]), NEGOTIATE_56, true), seal_key(&k, flags, true));
-    }
-
-    #[test]
-    fn channel_bindings_hash_of_tls_server_end_point() {
-        // A SEC_CHANNEL_BINDINGS with only application data at offset 32.
-        let app = b"tls-server-end-point:0123456789abcdef0123456789abcdef";
-        let mut cb = vec![0u8; 32];
-        cb[24..28].copy_from_slice(&(app.len() as u32).to_le_bytes());
-        cb[28..32].copy_from_slice(&32u32.to_le_bytes());
-        cb.extend_from_slice(app);
-        let mut flat = vec![0u8; 16];
-        flat.extend_from_slice(&(app.len() as u32).to_le_bytes());
-        flat.extend_from_slice(app);
-        assert_eq!(channel_bindings_hash(&cb), Some(md5(&[&flat])));
-        // Lying offsets are refused.
-        cb[28..32].copy_from_slice(&1000u32.to_le_bytes());
-        assert_eq!(channel_bindings_hash(&cb), None);
-        assert_eq!(channel_bindings_hash(&[0; 10]), None);
     }
 }
