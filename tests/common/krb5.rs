@@ -172,3 +172,71 @@ pub fn config_of(realm: &Realm) -> secur32::packages::kerberos::config::Config {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// MIT's GSS-API through Debian's python3-gssapi (ffi-tests/interop/krb5_gssapi_peer.py).
+pub struct GssPeer {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+pub fn b64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if data.is_empty() {
+        return "-".into();
+    }
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn unb64(s: &str) -> Vec<u8> {
+    if s == "-" {
+        Vec::new()
+    } else {
+        secur32::certs::pem::base64_decode(s).unwrap().to_vec()
+    }
+}
+
+impl GssPeer {
+    /// `args` after the script name; `env` adds KRB5CCNAME / KRB5_KTNAME.
+    pub fn start(realm: &Realm, args: &[&str], env: &[(&str, String)]) -> GssPeer {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ffi-tests/interop/krb5_gssapi_peer.py");
+        let mut c = Command::new("/usr/bin/python3");
+        c.arg(script).args(args).env("KRB5_CONFIG", &realm.krb5_conf).stdin(Stdio::piped()).stdout(Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("/usr/bin/python3 with python3-gssapi");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        GssPeer { child, stdin, stdout }
+    }
+
+    /// One request line, one answer line (split into words).
+    pub fn ask(&mut self, line: &str) -> Vec<String> {
+        use std::io::{BufRead, Write};
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer).unwrap();
+        answer.split_whitespace().map(str::to_string).collect()
+    }
+}
+
+impl Drop for GssPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

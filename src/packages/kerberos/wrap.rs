@@ -156,8 +156,9 @@ impl Protector {
             let plain = zeroize::Zeroizing::new([msg, &h].concat());
             self.key.encrypt(seal_usage, &plain)?
         } else {
-            h[4..6].copy_from_slice(&(mac as u16).to_be_bytes());
+            // The checksum covers the header with EC and RRC zero (RFC 4121 4.2.4); EC then says its length.
             let ck = self.key.checksum(seal_usage, &[msg, &h].concat());
+            h[4..6].copy_from_slice(&(mac as u16).to_be_bytes());
             [msg, &ck].concat()
         };
         let rrc = self.rrc(seal);
@@ -203,9 +204,7 @@ impl Protector {
             }
             let (msg, ck) = body.split_at(body.len() - mac);
             header[4..6].copy_from_slice(&[0, 0]);
-            let mut h = header;
-            h[4..6].copy_from_slice(&(mac as u16).to_be_bytes());
-            if !self.key.verify_checksum(seal_usage, &[msg, &h].concat(), ck) {
+            if !self.key.verify_checksum(seal_usage, &[msg, &header].concat(), ck) {
                 return Err(altered("Wrap token checksum does not verify"));
             }
             Ok((zeroize::Zeroizing::new(msg.to_vec()), Received { seq, sealed }))
