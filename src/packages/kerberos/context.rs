@@ -201,10 +201,13 @@ impl InitiatorState {
     }
 }
 
+/// An authenticator's identity in the replay cache: client, time, microseconds, tag.
+type Seen = (String, i64, u32, Vec<u8>);
+
 /// A replay cache: authenticators seen within the skew window.
 #[derive(Debug, Default)]
 pub struct ReplayCache {
-    seen: Mutex<HashMap<(String, i64, u32, Vec<u8>), i64>>,
+    seen: Mutex<HashMap<Seen, i64>>,
 }
 
 impl ReplayCache {
