@@ -114,7 +114,7 @@ fn packages() {
                 EnumerateSecurityPackagesA(pc, pp.cast())
             };
             if st == SEC_E_OK {
-                assert_eq!(*pc, 3, "Schannel's two names and NTLM");
+                assert_eq!(*pc, 4, "Schannel's two names, NTLM and Kerberos");
                 assert_eq!(FreeContextBuffer(*pp), SEC_E_OK);
             }
             st

@@ -232,3 +232,292 @@ mod mit_gssapi {
         assert_eq!(run(None).unwrap_err().status, SEC_E_BAD_BINDINGS, "bindings sent, none expected");
     }
 }
+
+/// The package through the SSPI exports, as a Windows program calls it.
+mod sspi {
+    use super::*;
+    use core::ptr::null_mut;
+    use std::sync::Mutex;
+
+    use common::wide;
+    use secur32::entry::attributes::QueryContextAttributesW;
+    use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, InitializeSecurityContextW};
+    use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
+    use secur32::entry::messages::{DecryptMessage, EncryptMessage, MakeSignature, VerifySignature};
+    use secur32::entry::packages::FreeContextBuffer;
+
+    /// The package reads KRB5_CONFIG and friends from the environment: one test at a time.
+    static ENV: Mutex<()> = Mutex::new(());
+
+    fn acquire(identity: Option<(&str, &str, &str)>, usage: ULONG) -> Result<CredHandle, i32> {
+        let (mut u, mut d, mut p) =
+            identity.map_or((vec![0], vec![0], vec![0]), |(u, d, p)| (wide(u), wide(d), wide(p)));
+        let mut id = SEC_WINNT_AUTH_IDENTITY_W {
+            User: u.as_mut_ptr(),
+            UserLength: (u.len() - 1) as u32,
+            Domain: d.as_mut_ptr(),
+            DomainLength: (d.len() - 1) as u32,
+            Password: p.as_mut_ptr(),
+            PasswordLength: (p.len() - 1) as u32,
+            Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        let auth = if identity.is_some() { (&mut id as *mut SEC_WINNT_AUTH_IDENTITY_W).cast() } else { null_mut() };
+        let mut h = SecHandle::default();
+        let mut pkg = wide("Kerberos");
+        let st = unsafe {
+            AcquireCredentialsHandleW(
+                null_mut(),
+                pkg.as_mut_ptr(),
+                usage,
+                null_mut(),
+                auth,
+                None,
+                null_mut(),
+                &mut h,
+                null_mut(),
+            )
+        };
+        if st == SEC_E_OK {
+            Ok(h)
+        } else {
+            Err(st)
+        }
+    }
+
+    /// One ISC or ASC call with allocated output: (status, token, attributes).
+    fn step(
+        client: bool,
+        cred: &mut CredHandle,
+        ctx: &mut CtxtHandle,
+        first: bool,
+        input: Option<&[u8]>,
+        target: &str,
+    ) -> (i32, Vec<u8>, u32) {
+        let mut inbuf = input.map(|t| t.to_vec()).unwrap_or_default();
+        let mut ib = [SecBuffer {
+            cbBuffer: inbuf.len() as u32,
+            BufferType: SECBUFFER_TOKEN,
+            pvBuffer: inbuf.as_mut_ptr().cast(),
+        }];
+        let mut idesc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: ib.as_mut_ptr() };
+        let mut ob = [SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() }];
+        let mut odesc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: ob.as_mut_ptr() };
+        let mut attrs = 0u32;
+        let mut t = wide(target);
+        let old = if first { null_mut() } else { ctx as *mut CtxtHandle };
+        let ip = if input.is_some() { &mut idesc as *mut SecBufferDesc } else { null_mut() };
+        let st = unsafe {
+            if client {
+                let flags = ISC_REQ_MUTUAL_AUTH
+                    | ISC_REQ_CONFIDENTIALITY
+                    | ISC_REQ_INTEGRITY
+                    | ISC_REQ_REPLAY_DETECT
+                    | ISC_REQ_SEQUENCE_DETECT
+                    | ISC_REQ_ALLOCATE_MEMORY;
+                InitializeSecurityContextW(
+                    cred,
+                    old,
+                    t.as_mut_ptr(),
+                    flags,
+                    0,
+                    SECURITY_NATIVE_DREP,
+                    ip,
+                    0,
+                    ctx,
+                    &mut odesc,
+                    &mut attrs,
+                    null_mut(),
+                )
+            } else {
+                let flags = ASC_REQ_CONFIDENTIALITY
+                    | ASC_REQ_INTEGRITY
+                    | ASC_REQ_REPLAY_DETECT
+                    | ASC_REQ_SEQUENCE_DETECT
+                    | ASC_REQ_ALLOCATE_MEMORY;
+                AcceptSecurityContext(
+                    cred,
+                    old,
+                    ip,
+                    flags,
+                    SECURITY_NATIVE_DREP,
+                    ctx,
+                    &mut odesc,
+                    &mut attrs,
+                    null_mut(),
+                )
+            }
+        };
+        let out = if ob[0].pvBuffer.is_null() {
+            Vec::new()
+        } else {
+            let v =
+                unsafe { core::slice::from_raw_parts(ob[0].pvBuffer as *const u8, ob[0].cbBuffer as usize) }.to_vec();
+            unsafe { FreeContextBuffer(ob[0].pvBuffer) };
+            v
+        };
+        (st, out, attrs)
+    }
+
+    fn names(ctx: &mut CtxtHandle) -> String {
+        let mut n = SecPkgContext_NamesW { sUserName: null_mut() };
+        assert_eq!(
+            unsafe { QueryContextAttributesW(ctx, SECPKG_ATTR_NAMES, (&mut n as *mut SecPkgContext_NamesW).cast()) },
+            SEC_E_OK
+        );
+        let mut len = 0;
+        while unsafe { *n.sUserName.add(len) } != 0 {
+            len += 1;
+        }
+        let s = String::from_utf16(unsafe { core::slice::from_raw_parts(n.sUserName, len) }).unwrap();
+        unsafe { FreeContextBuffer(n.sUserName.cast()) };
+        s
+    }
+
+    fn session_key(ctx: &mut CtxtHandle) -> Vec<u8> {
+        let mut k = SecPkgContext_SessionKey { SessionKeyLength: 0, SessionKey: null_mut() };
+        assert_eq!(
+            unsafe {
+                QueryContextAttributesW(ctx, SECPKG_ATTR_SESSION_KEY, (&mut k as *mut SecPkgContext_SessionKey).cast())
+            },
+            SEC_E_OK
+        );
+        let v = unsafe { core::slice::from_raw_parts(k.SessionKey, k.SessionKeyLength as usize) }.to_vec();
+        unsafe { FreeContextBuffer(k.SessionKey.cast()) };
+        v
+    }
+
+    fn sizes(ctx: &mut CtxtHandle) -> SecPkgContext_Sizes {
+        let mut s: SecPkgContext_Sizes = unsafe { core::mem::zeroed() };
+        assert_eq!(
+            unsafe { QueryContextAttributesW(ctx, SECPKG_ATTR_SIZES, (&mut s as *mut SecPkgContext_Sizes).cast()) },
+            SEC_E_OK
+        );
+        s
+    }
+
+    /// EncryptMessage on [TOKEN, DATA, PADDING] then DecryptMessage on [TOKEN, DATA] at the peer.
+    fn seal_and_open(from: &mut CtxtHandle, to: &mut CtxtHandle, qop: ULONG, msg: &[u8]) -> (i32, Vec<u8>, ULONG) {
+        let trailer = sizes(from).cbSecurityTrailer as usize;
+        let mut tok = vec![0u8; trailer];
+        let mut data = msg.to_vec();
+        let mut pad = [0u8; 16];
+        let mut bufs = [
+            SecBuffer { cbBuffer: tok.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_PADDING, pvBuffer: pad.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 3, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(unsafe { EncryptMessage(from, qop, &mut desc, 0) }, SEC_E_OK);
+        let tlen = bufs[0].cbBuffer as usize;
+        if qop == 0 {
+            assert_ne!(&data[..], msg, "sealed in place");
+        }
+        let mut t2 = tok[..tlen].to_vec();
+        let mut bufs = [
+            SecBuffer { cbBuffer: t2.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: t2.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        let mut got_qop = 0xdead;
+        let st = unsafe { DecryptMessage(to, &mut desc, 0, &mut got_qop) };
+        (st, data[..bufs[1].cbBuffer as usize].to_vec(), got_qop)
+    }
+
+    #[test]
+    fn identity_client_and_keytab_server_through_sspi() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+        let mut ccred = acquire(Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut scred = acquire(None, SECPKG_CRED_INBOUND).unwrap();
+        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+        let (st, t1, _) = step(true, &mut ccred, &mut c, true, None, "HTTP/localhost");
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED, "mutual auth: one more leg");
+        assert_eq!(t1[0], 0x60, "a GSS-API framed AP-REQ");
+        let (st, t2, sattrs) = step(false, &mut scred, &mut s, true, Some(&t1), "");
+        assert_eq!(st, SEC_E_OK);
+        assert_ne!(sattrs & ASC_RET_MUTUAL_AUTH, 0);
+        let (st, t3, cattrs) = step(true, &mut ccred, &mut c, false, Some(&t2), "HTTP/localhost");
+        assert_eq!(st, SEC_E_OK);
+        assert!(t3.is_empty());
+        assert_eq!(
+            cattrs & (ISC_RET_MUTUAL_AUTH | ISC_RET_CONFIDENTIALITY),
+            ISC_RET_MUTUAL_AUTH | ISC_RET_CONFIDENTIALITY
+        );
+        assert_eq!(names(&mut s), format!("{USER}@{REALM}"));
+        assert_eq!(names(&mut c), format!("{USER}@{REALM}"));
+        assert_eq!(session_key(&mut c), session_key(&mut s));
+        let sz = sizes(&mut c);
+        assert_eq!((sz.cbMaxToken, sz.cbBlockSize), (48000, 1));
+        // Messages both ways, sealed and signed only.
+        for (qop, expect_qop) in [(0, 0), (SECQOP_WRAP_NO_ENCRYPT, SECQOP_WRAP_NO_ENCRYPT)] {
+            let (st, plain, q) = seal_and_open(&mut c, &mut s, qop, b"client to server");
+            assert_eq!((st, &plain[..], q), (SEC_E_OK, &b"client to server"[..], expect_qop));
+            let (st, plain, _) = seal_and_open(&mut s, &mut c, qop, b"server to client");
+            assert_eq!((st, &plain[..]), (SEC_E_OK, &b"server to client"[..]));
+        }
+        // MakeSignature / VerifySignature, and a tampered message.
+        let mut data = b"signed".to_vec();
+        let mut sig = vec![0u8; sizes(&mut c).cbMaxSignature as usize];
+        let mut bufs = [
+            SecBuffer { cbBuffer: data.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: sig.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(unsafe { MakeSignature(&mut c, 0, &mut desc, 0) }, SEC_E_OK);
+        let mut qop = 0;
+        assert_eq!(unsafe { VerifySignature(&mut s, &mut desc, 0, &mut qop) }, SEC_E_OK);
+        assert_eq!(unsafe { VerifySignature(&mut s, &mut desc, 0, &mut qop) }, SEC_E_OUT_OF_SEQUENCE, "a replay");
+        data[0] ^= 1;
+        assert_eq!(unsafe { MakeSignature(&mut c, 0, &mut desc, 0) }, SEC_E_OK);
+        data[0] ^= 1;
+        assert_eq!(unsafe { VerifySignature(&mut s, &mut desc, 0, &mut qop) }, SEC_E_MESSAGE_ALTERED);
+        unsafe {
+            DeleteSecurityContext(&mut c);
+            DeleteSecurityContext(&mut s);
+            FreeCredentialsHandle(&mut ccred);
+            FreeCredentialsHandle(&mut scred);
+        }
+        // A wrong password fails at the first ISC, as on Windows (ACH does not ask the KDC).
+        let mut bad = acquire(Some((USER, REALM, "wrong")), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut c = SecHandle::default();
+        assert_eq!(step(true, &mut bad, &mut c, true, None, "HTTP/localhost").0, SEC_E_LOGON_DENIED);
+        // An unknown service.
+        let mut ok = acquire(Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut c = SecHandle::default();
+        assert_eq!(step(true, &mut ok, &mut c, true, None, "HTTP/nowhere.example.test").0, SEC_E_TARGET_UNKNOWN);
+        unsafe {
+            FreeCredentialsHandle(&mut bad);
+            FreeCredentialsHandle(&mut ok);
+        }
+        std::env::remove_var("KRB5_KTNAME");
+    }
+
+    #[test]
+    fn default_ccache_client_with_mit_acceptor() {
+        use common::krb5::{b64, unb64, GssPeer};
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        let cc = realm.kinit("cc");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5CCNAME", format!("FILE:{}", cc.display()));
+        // No identity: the logged-on user's tickets, i.e. the default ccache.
+        let mut ccred = acquire(None, SECPKG_CRED_OUTBOUND).unwrap();
+        let mut peer =
+            GssPeer::start(&realm, &["accept"], &[("KRB5_KTNAME", realm.path("http.keytab").display().to_string())]);
+        let mut c = SecHandle::default();
+        let (st, t1, _) = step(true, &mut ccred, &mut c, true, None, "HTTP@localhost");
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        let a = peer.ask(&format!("STEP {}", b64(&t1)));
+        assert_eq!(a[2], "1", "{a:?}");
+        let (st, _, _) = step(true, &mut ccred, &mut c, false, Some(&unb64(&a[1])), "HTTP@localhost");
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(unb64(&peer.ask("KEY")[1]), session_key(&mut c));
+        unsafe {
+            DeleteSecurityContext(&mut c);
+            FreeCredentialsHandle(&mut ccred);
+        }
+        std::env::remove_var("KRB5CCNAME");
+    }
+}

@@ -14,4 +14,7 @@ pub mod config;
 pub mod context;
 pub mod kdc;
 pub mod keytab;
+pub mod package;
 pub mod wrap;
+
+pub use package::REGISTERED;
