@@ -9,7 +9,7 @@ import pytest
 
 import sspi as S
 
-PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM"}
+PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos"}
 
 
 def check_package(info, name, comment):
@@ -19,6 +19,12 @@ def check_package(info, name, comment):
         assert comment == "NTLM Security Package"
         assert info.fCapabilities == 0x00082B37
         assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 10, 2888)
+        return
+    if name == "Kerberos":
+        # Windows 8+'s values: 0x000F3BBF plus APPCONTAINER_CHECKS (Wine's KERBEROS_CAPS), RPC_C_AUTHN_GSS_KERBEROS.
+        assert comment == "Microsoft Kerberos V1.0"
+        assert info.fCapabilities == 0x008F3BBF
+        assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 16, 48000)
         return
     assert comment == S.SCHANNEL_COMMENT
     assert info.fCapabilities == S.SCHANNEL_CAPABILITIES
@@ -31,7 +37,7 @@ def test_enumerate_security_packages_w(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert lib.EnumerateSecurityPackagesW(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 3
+    assert count.value == 4
     names = []
     for i in range(count.value):
         name = S.read_wstr(infos[i].Name)
@@ -46,7 +52,7 @@ def test_enumerate_security_packages_a(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoA)()
     assert lib.EnumerateSecurityPackagesA(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 3
+    assert count.value == 4
     names = []
     for i in range(count.value):
         name = S.read_astr(infos[i].Name)
@@ -73,7 +79,7 @@ def test_query_security_package_info(lib, name):
     assert lib.FreeContextBuffer(info_a) == S.SEC_E_OK
 
 
-@pytest.mark.parametrize("name", ["Kerberos", "NoSuchPackage", "Negotiate", "Schannel2", ""])
+@pytest.mark.parametrize("name", ["NoSuchPackage", "Negotiate", "Schannel2", "Kerberos2", ""])
 def test_query_unknown_package_leaves_output_untouched(lib, name):
     sentinel = 0x5EED5EED
     out_w = c_void_p(sentinel)
@@ -116,7 +122,7 @@ def test_call_through_the_table(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert enumerate_w(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 3
+    assert count.value == 4
     free = ctypes.CFUNCTYPE(S.SECURITY_STATUS, c_void_p)(table.FreeContextBuffer)
     assert free(cast(infos, c_void_p)) == S.SEC_E_OK
 

@@ -47,6 +47,7 @@ pub const CAPABILITIES: ULONG = SECPKG_FLAG_INTEGRITY
     | SECPKG_FLAG_READONLY_WITH_CHECKSUM
     | SECPKG_FLAG_RESTRICTED_TOKENS
     | SECPKG_FLAG_APPCONTAINER_CHECKS;
+const _: () = assert!(CAPABILITIES == 0x008F_3BBF);
 
 /// `cbMaxToken`: Windows' Kerberos MaxTokenSize default since Windows 8 /
 /// Server 2012 (48,000 bytes; it was 12,000 before).
