@@ -75,6 +75,11 @@ fn chain() {
 }
 
 #[test]
+fn kerberos() {
+    replay("kerberos", harness::kerberos);
+}
+
+#[test]
 fn alpn() {
     replay("alpn", harness::alpn);
 }

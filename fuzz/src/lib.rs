@@ -2077,3 +2077,140 @@ pub fn ntlm(data: &[u8]) {
     ntlm_delete(&mut s);
     base.assert_unchanged("ntlm");
 }
+
+// ---------------------------------------------------------------------------
+// Target: kerberos
+
+/// The Kerberos parsers and token checks, on a service key known to the
+/// harness. First byte % 5:
+/// 0 every RFC 4120 message decoder over the rest (a decoded value must
+///   encode and decode back to itself);
+/// 1 the acceptor (`context::accept`) on the rest as an AP-REQ token, with
+///   the service key in its keytab: any success must name the client the
+///   harness's ticket names;
+/// 2 the initiator's AP-REP check on the rest;
+/// 3 per-message tokens: `unwrap` and `verify_mic` on the rest, with the
+///   context key; a token that opens must be one the harness could have made
+///   (sequence number and flags round-trip);
+/// 4 keytab and ccache files.
+pub fn kerberos(data: &[u8]) {
+    use secur32::crypto::kerberos::{Enctype, Key};
+    use secur32::packages::kerberos::{asn1::*, ccache, context, keytab, wrap::Protector};
+    let mut r = Reader::new(data);
+    let op = r.u8() % 5;
+    let rest = r.rest();
+    let service_key = Key::new(Enctype::Aes256Sha1, &[0x42; 32]).unwrap();
+    match op {
+        0 => {
+            if let Ok(m) = KdcRep::decode(rest) {
+                assert_eq!(KdcRep::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = KdcReq::decode(rest) {
+                assert_eq!(KdcReq::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = KrbError::decode(rest) {
+                assert_eq!(KrbError::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = ApReq::decode(rest) {
+                assert_eq!(ApReq::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = ApRep::decode(rest) {
+                assert_eq!(ApRep::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = Authenticator::decode(rest) {
+                assert_eq!(Authenticator::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = EncApRepPart::decode(rest) {
+                assert_eq!(EncApRepPart::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = EncTicketPart::decode(rest) {
+                assert_eq!(EncTicketPart::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(m) = EncKdcRepPart::decode(rest) {
+                assert_eq!(EncKdcRepPart::decode(&m.encode(TAG_ENC_AS_REP_PART)).unwrap(), m);
+            }
+            let _ = Ticket::from_der(rest);
+            let _ = PaData::decode_list(rest);
+            if let Ok(v) = EtypeInfo2Entry::decode_list(rest) {
+                assert_eq!(EtypeInfo2Entry::decode_list(&EtypeInfo2Entry::encode_list(&v)).unwrap(), v);
+            }
+            let _ = decode_pa_enc_ts(rest);
+            let _ = context::unframe(rest);
+        }
+        1 => {
+            let keys = vec![keytab::Entry {
+                realm: "EXAMPLE.TEST".into(),
+                principal: PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]),
+                timestamp: 0,
+                kvno: 2,
+                key: service_key,
+            }];
+            let replay = context::ReplayCache::default();
+            if let Ok(acc) = context::accept(rest, &keys, None, &replay, i64::MAX / 4) {
+                assert_eq!(acc.client_realm, "EXAMPLE.TEST", "only the harness's own tickets decrypt");
+                assert!(context::accept(rest, &keys, None, &replay, i64::MAX / 4).is_err(), "a replay passed");
+            }
+        }
+        2 => {
+            let creds = seed_service_creds();
+            let (_, st) = context::initiate(&creds, context::GSS_MUTUAL, None).unwrap();
+            let _ = st.finish(rest);
+        }
+        3 => {
+            let key = Key::new(Enctype::Aes128Sha256, &[0x17; 16]).unwrap();
+            for (acceptor_subkey, we_accept) in [(false, false), (true, true), (true, false)] {
+                let p = Protector { key: key.clone(), acceptor_subkey, we_accept };
+                if let Ok((msg, info)) = p.unwrap(rest) {
+                    let peer = Protector { key: key.clone(), acceptor_subkey, we_accept: !we_accept };
+                    let again = peer.wrap(info.seq, &msg, info.sealed).unwrap();
+                    assert_eq!(&p.unwrap(&again).unwrap().0[..], &msg[..]);
+                }
+                let n = p.mic_len().min(rest.len());
+                let _ = p.verify_mic(&rest[..n], &rest[n..]);
+            }
+        }
+        _ => {
+            let _ = keytab::parse(rest);
+            let _ = ccache::parse(rest);
+        }
+    }
+}
+
+/// A service ticket for HTTP/localhost@EXAMPLE.TEST under the harness's
+/// service key (seeds and the initiator op).
+pub fn seed_service_creds() -> secur32::packages::kerberos::kdc::Creds {
+    use secur32::crypto::kerberos::{Enctype, Key};
+    use secur32::packages::kerberos::asn1::*;
+    let service_key = Key::new(Enctype::Aes256Sha1, &[0x42; 32]).unwrap();
+    let session = Key::new(Enctype::Aes256Sha1, &[0x24; 32]).unwrap();
+    let client = PrincipalName::new(NT_PRINCIPAL, &["user1"]);
+    let sname = PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]);
+    let part = EncTicketPart {
+        flags: 0,
+        key: EncryptionKey { keytype: 18, value: session.bytes().to_vec().into() },
+        crealm: "EXAMPLE.TEST".into(),
+        cname: client.clone(),
+        authtime: 0,
+        starttime: None,
+        endtime: i64::from(u32::MAX),
+        renew_till: None,
+    };
+    let enc = EncryptedData {
+        etype: 18,
+        kvno: Some(2),
+        cipher: service_key.encrypt_with_confounder(KU_TICKET, &[1; 16], &part.encode()),
+    };
+    secur32::packages::kerberos::kdc::Creds {
+        client_realm: "EXAMPLE.TEST".into(),
+        client,
+        server_realm: "EXAMPLE.TEST".into(),
+        server: sname.clone(),
+        ticket: Ticket::build("EXAMPLE.TEST", &sname, enc),
+        session_key: session,
+        flags: 0,
+        authtime: 0,
+        starttime: None,
+        endtime: i64::from(u32::MAX),
+        renew_till: None,
+    }
+}

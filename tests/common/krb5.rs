@@ -95,11 +95,15 @@ impl Realm {
         realm.kadmin(&format!("ktadd -k {} HTTP/localhost", kt.display()));
         let pidfile = realm.path("kdc.pid");
         run(&realm, "krb5kdc", &["-P", pidfile.to_str().unwrap(), "-r", REALM], None);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !pidfile.exists() && Instant::now() < deadline {
+        // krb5kdc creates the pid file, then writes it: wait for a whole number.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let pid: u32 = loop {
+            if let Some(pid) = std::fs::read_to_string(&pidfile).ok().and_then(|s| s.trim().parse().ok()) {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "krb5kdc wrote no pid file");
             std::thread::sleep(Duration::from_millis(20));
-        }
-        let pid = std::fs::read_to_string(&pidfile).expect("krb5kdc wrote no pid file").trim().parse().unwrap();
+        };
         realm.pid = Some(pid);
         // Wait until it answers on TCP.
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

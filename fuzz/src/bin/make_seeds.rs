@@ -327,6 +327,73 @@ fn main() {
     c.extend_from_slice(&e.server_cert);
     write("chain", "self-chain", &c);
 
+    // kerberos: messages, an AP-REQ and AP-REP made with the harness's keys, tokens, a keytab.
+    {
+        use secur32::crypto::kerberos::{Enctype, Key};
+        use secur32::packages::kerberos::{asn1::*, context, keytab, wrap::Protector};
+        let creds = sspi_rustls_fuzz::seed_service_creds();
+        let (ap_req, _) = context::initiate(&creds, context::GSS_MUTUAL | context::GSS_CONF, None).unwrap();
+        let (_, inner) = context::unframe(&ap_req).unwrap();
+        let mut c = vec![0u8];
+        c.extend_from_slice(inner);
+        write("kerberos", "ap-req-inner", &c);
+        let err = KrbError {
+            stime: 1_700_000_000,
+            error_code: KDC_ERR_PREAUTH_REQUIRED,
+            realm: "EXAMPLE.TEST".into(),
+            sname: PrincipalName::new(NT_SRV_INST, &["krbtgt", "EXAMPLE.TEST"]),
+            e_data: Some(vec![0x30, 0]),
+            ..Default::default()
+        };
+        let mut c = vec![0u8];
+        c.extend(err.encode());
+        write("kerberos", "krb-error", &c);
+        let mut c = vec![1u8];
+        c.extend_from_slice(&ap_req);
+        write("kerberos", "ap-req", &c);
+        let keys = vec![keytab::Entry {
+            realm: "EXAMPLE.TEST".into(),
+            principal: PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]),
+            timestamp: 0,
+            kvno: 2,
+            key: Key::new(Enctype::Aes256Sha1, &[0x42; 32]).unwrap(),
+        }];
+        let acc = context::accept(&ap_req, &keys, None, &context::ReplayCache::default(), 300).unwrap();
+        let mut c = vec![2u8];
+        c.extend(acc.reply.unwrap());
+        write("kerberos", "ap-rep", &c);
+        let key = Key::new(Enctype::Aes128Sha256, &[0x17; 16]).unwrap();
+        let p = Protector { key, acceptor_subkey: false, we_accept: true };
+        let mut c = vec![3u8];
+        c.extend(p.wrap(7, b"sealed message", true).unwrap());
+        write("kerberos", "wrap-sealed", &c);
+        let mut c = vec![3u8];
+        c.extend(p.wrap(8, b"signed message", false).unwrap());
+        write("kerberos", "wrap-signed", &c);
+        let mut c = vec![3u8];
+        c.extend(p.mic(9, b"mic"));
+        c.extend_from_slice(b"mic");
+        write("kerberos", "mic", &c);
+        let mut kt = vec![4u8, 5, 2];
+        let mut e = Vec::new();
+        e.extend(2u16.to_be_bytes());
+        e.extend(12u16.to_be_bytes());
+        e.extend(b"EXAMPLE.TEST");
+        for comp in [&b"HTTP"[..], b"localhost"] {
+            e.extend((comp.len() as u16).to_be_bytes());
+            e.extend(comp);
+        }
+        e.extend(1u32.to_be_bytes());
+        e.extend(0u32.to_be_bytes());
+        e.push(2);
+        e.extend(18u16.to_be_bytes());
+        e.extend(32u16.to_be_bytes());
+        e.extend([0x42; 32]);
+        kt.extend((e.len() as i32).to_be_bytes());
+        kt.extend(e);
+        write("kerberos", "keytab", &kt);
+    }
+
     // alpn: curl's layout, NPN and ALPN lists, lies.
     let mut npn = alpn_blob(&[b"h2"]);
     npn[4..8].copy_from_slice(&1i32.to_ne_bytes());

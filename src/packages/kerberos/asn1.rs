@@ -110,6 +110,16 @@ fn bad(detail: &'static str) -> SecError {
     SecError::new(SEC_E_INVALID_TOKEN, detail)
 }
 
+/// The DER reader reports crypt32's `CRYPT_E_ASN1_*` codes; at the SSPI
+/// edge a malformed Kerberos message is `SEC_E_INVALID_TOKEN`.
+pub fn tok(e: SecError) -> SecError {
+    if (e.status as u32) & 0xFFFF_FF00 == 0x8009_3100 {
+        SecError::new(SEC_E_INVALID_TOKEN, e.detail)
+    } else {
+        e
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Writing
 
@@ -401,6 +411,11 @@ impl PaData {
         let value = one(f.req(2)?, read_octets)?;
         f.done()?;
         Ok(Self { padata_type, value })
+    }
+
+    /// Encodes a `METHOD-DATA` (a KDC's e-data; the fake KDC of the tests).
+    pub fn encode_list(list: &[Self]) -> Vec<u8> {
+        seq(list.iter().map(|p| p.encode()).collect())
     }
 
     /// A `METHOD-DATA` (SEQUENCE OF PA-DATA), as KRB-ERROR's e-data carries it.

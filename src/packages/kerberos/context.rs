@@ -167,18 +167,18 @@ impl InitiatorState {
     pub fn finish(self, token: &[u8]) -> SecResult<Established> {
         let (id, inner) = unframe(token)?;
         if id == TOK_ERROR {
-            let e = KrbError::decode(inner)?;
+            let e = KrbError::decode(inner).map_err(tok)?;
             return Err(super::kdc::status_of(&e));
         }
         if id != TOK_AP_REP {
             return Err(invalid("expected an AP-REP"));
         }
-        let rep = ApRep::decode(inner)?;
+        let rep = ApRep::decode(inner).map_err(tok)?;
         let plain = self
             .session_key
             .decrypt(KU_AP_REP_ENC_PART, &rep.enc_part.cipher)
             .map_err(|_| SecError::new(SEC_E_MUTUAL_AUTH_FAILED, "the AP-REP does not decrypt with the session key"))?;
-        let part = EncApRepPart::decode(&plain)?;
+        let part = EncApRepPart::decode(&plain).map_err(tok)?;
         if part.ctime != self.ctime || part.cusec != self.cusec {
             return Err(SecError::new(SEC_E_MUTUAL_AUTH_FAILED, "the AP-REP answers another authenticator"));
         }
@@ -244,7 +244,7 @@ pub fn accept(
     if id != TOK_AP_REQ {
         return Err(invalid("expected an AP-REQ"));
     }
-    let ap = ApReq::decode(inner)?;
+    let ap = ApReq::decode(inner).map_err(tok)?;
     let t = &ap.ticket;
     let entry = keys
         .iter()
@@ -259,7 +259,7 @@ pub fn accept(
         .key
         .decrypt(KU_TICKET, &t.enc_part.cipher)
         .map_err(|_| SecError::new(SEC_E_LOGON_DENIED, "the ticket does not decrypt with the keytab's key"))?;
-    let part = EncTicketPart::decode(&plain)?;
+    let part = EncTicketPart::decode(&plain).map_err(tok)?;
     let session = Key::new(
         Enctype::from_number(part.key.keytype)
             .ok_or(SecError::new(SEC_E_ALGORITHM_MISMATCH, "ticket session key of an unsupported enctype"))?,
@@ -275,7 +275,7 @@ pub fn accept(
     let auth_plain = session
         .decrypt(KU_AP_REQ_AUTH, &ap.authenticator.cipher)
         .map_err(|_| SecError::new(SEC_E_LOGON_DENIED, "the authenticator does not decrypt"))?;
-    let auth = Authenticator::decode(&auth_plain)?;
+    let auth = Authenticator::decode(&auth_plain).map_err(tok)?;
     if auth.cname != part.cname || auth.crealm != part.crealm {
         return Err(SecError::new(SEC_E_LOGON_DENIED, "the authenticator names another client"));
     }

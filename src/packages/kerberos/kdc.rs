@@ -272,7 +272,7 @@ pub fn as_exchange(
                 _ => return Err(status_of(&err)),
             }
         }
-        let rep = KdcRep::decode(&reply)?;
+        let rep = KdcRep::decode(&reply).map_err(tok)?;
         if rep.msg_type != MSG_AS_REP {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "expected an AS-REP"));
         }
@@ -294,7 +294,7 @@ pub fn as_exchange(
                 e
             }
         })?;
-        let part = EncKdcRepPart::decode(&plain)?;
+        let part = EncKdcRepPart::decode(&plain).map_err(tok)?;
         if part.nonce != n {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "AS-REP nonce mismatch"));
         }
@@ -386,12 +386,12 @@ pub fn tgs_exchange(config: &Config, tgt: &Creds, server: &PrincipalName, server
         if let Ok(err) = KrbError::decode(&reply) {
             return Err(status_of(&err));
         }
-        let rep = KdcRep::decode(&reply)?;
+        let rep = KdcRep::decode(&reply).map_err(tok)?;
         if rep.msg_type != MSG_TGS_REP {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "expected a TGS-REP"));
         }
         let plain: Zeroizing<Vec<u8>> = key.decrypt(KU_TGS_REP_ENC_PART_SESSKEY, &rep.enc_part.cipher)?;
-        let part = EncKdcRepPart::decode(&plain)?;
+        let part = EncKdcRepPart::decode(&plain).map_err(tok)?;
         if part.nonce != n {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "TGS-REP nonce mismatch"));
         }
