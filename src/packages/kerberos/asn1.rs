@@ -249,8 +249,9 @@ fn read_octets(r: &mut Reader<'_>) -> SecResult<Vec<u8>> {
 
 fn read_kstring(r: &mut Reader<'_>) -> SecResult<String> {
     let t = r.expect(der::GENERAL_STRING)?;
-    // KerberosString is IA5 in practice; other bytes are kept one-to-one.
-    Ok(t.value.iter().map(|&b| b as char).collect())
+    // KerberosString is IA5 in RFC 4120; Windows and MIT put UTF-8 beyond it. Anything else
+    // could not be sent back byte for byte, so it is refused.
+    String::from_utf8(t.value.to_vec()).map_err(|_| bad("KerberosString is not UTF-8"))
 }
 
 fn read_flags(r: &mut Reader<'_>) -> SecResult<u32> {
@@ -1172,6 +1173,9 @@ mod tests {
         // An unknown extension field at the end of a SEQUENCE is skipped.
         let with_ext = seq(vec![ctx(0, int(1)), ctx(1, seq(vec![kstring("a")])), ctx(5, int(0))]);
         assert_eq!(PrincipalName::decode(&mut Reader::new(&with_ext)).unwrap(), PrincipalName::new(1, &["a"]));
+        // A KerberosString that is not UTF-8 could not be sent back unchanged (found by fuzzing).
+        let latin1 = seq(vec![ctx(0, int(1)), ctx(1, seq(vec![encode(der::GENERAL_STRING, &[b'E', 0xbf, b'X'])]))]);
+        assert!(PrincipalName::decode(&mut Reader::new(&latin1)).is_err());
         // Fields out of order are not.
         let swapped = seq(vec![ctx(1, seq(vec![kstring("a")])), ctx(0, int(1))]);
         assert!(PrincipalName::decode(&mut Reader::new(&swapped)).is_err());

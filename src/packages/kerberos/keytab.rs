@@ -54,8 +54,9 @@ impl<'a> Cursor<'a> {
         let b: [u8; 4] = self.take(4)?.try_into().expect("four bytes");
         Ok(if self.big_endian { u32::from_be_bytes(b) } else { u32::from_ne_bytes(b) })
     }
+    /// A UTF-8 string of `len` bytes (names are UTF-8 in MIT's files).
     pub fn text(&mut self, len: usize) -> SecResult<String> {
-        Ok(self.take(len)?.iter().map(|&b| b as char).collect())
+        String::from_utf8(self.take(len)?.to_vec()).map_err(|_| bad("a name that is not UTF-8"))
     }
 }
 
