@@ -5,15 +5,11 @@ the layouts callers use, attributes, and the errors a caller sees."""
 
 import ctypes
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from ctypes import addressof, byref, create_string_buffer, string_at
 
 import pytest
 
+import krb5_realm
 import sspi as S
 
 REALM, USER, PASSWORD = "PY.TEST", "pyuser", "py-secret"
@@ -22,53 +18,17 @@ ISC = (S.ISC_REQ_MUTUAL_AUTH | S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_INTEGRITY |
 ASC = (S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_INTEGRITY | S.ASC_REQ_REPLAY_DETECT | S.ASC_REQ_SEQUENCE_DETECT
        | S.ASC_REQ_ALLOCATE_MEMORY)
 
-pytestmark = pytest.mark.skipif(shutil.which("krb5kdc") is None and not os.path.exists("/usr/sbin/krb5kdc"),
+pytestmark = pytest.mark.skipif(not krb5_realm.available(),
                                 reason="MIT Kerberos (krb5-kdc) is not installed: .ci/install-deps installs it")
-
-
-def free_port():
-    while True:
-        with socket.socket() as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                u.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
 
 
 @pytest.fixture(scope="module")
 def realm(tmp_path_factory):
     d = tmp_path_factory.mktemp("krb5")
-    port = free_port()
-    (d / "krb5.conf").write_text(
-        f"[libdefaults]\n default_realm = {REALM}\n dns_canonicalize_hostname = false\n rdns = false\n"
-        f"[realms]\n {REALM} = {{\n  kdc = 127.0.0.1:{port}\n }}\n[domain_realm]\n localhost = {REALM}\n")
-    (d / "kdc.conf").write_text(
-        f"[kdcdefaults]\n kdc_listen = {port}\n kdc_tcp_listen = {port}\n"
-        f"[realms]\n {REALM} = {{\n  database_name = {d}/principal\n  key_stash_file = {d}/stash\n"
-        f"  acl_file = {d}/kadm5.acl\n  supported_enctypes = aes256-cts-hmac-sha1-96:normal\n }}\n"
-        f"[logging]\n kdc = FILE:{d}/kdc.log\n")
-    env = dict(os.environ, KRB5_CONFIG=str(d / "krb5.conf"), KRB5_KDC_PROFILE=str(d / "kdc.conf"))
-    run = lambda *a: subprocess.run(a, env=env, check=True, capture_output=True, timeout=60)
-    run("kdb5_util", "create", "-s", "-r", REALM, "-P", "masterpw")
-    run("kadmin.local", "-r", REALM, "-q", f"addprinc -pw {PASSWORD} {USER}")
-    run("kadmin.local", "-r", REALM, "-q", "addprinc -randkey HTTP/localhost")
-    run("kadmin.local", "-r", REALM, "-q", f"ktadd -k {d}/http.keytab HTTP/localhost")
-    run("krb5kdc", "-P", str(d / "kdc.pid"), "-r", REALM)
-    deadline = time.time() + 20
-    pid = None
-    while pid is None:
-        try:
-            pid = int((d / "kdc.pid").read_text().strip())
-        except (OSError, ValueError):
-            assert time.time() < deadline, "krb5kdc did not start"
-            time.sleep(0.02)
+    r = krb5_realm.Realm(d, REALM, USER, PASSWORD)
     saved = {k: os.environ.get(k) for k in ("KRB5_CONFIG", "KRB5_KTNAME", "KRB5CCNAME")}
-    os.environ["KRB5_CONFIG"] = str(d / "krb5.conf")
-    os.environ["KRB5_KTNAME"] = str(d / "http.keytab")
+    os.environ["KRB5_CONFIG"] = str(r.krb5_conf)
+    os.environ["KRB5_KTNAME"] = str(r.keytab)
     os.environ["KRB5CCNAME"] = f"FILE:{d}/no-such-ccache"
     yield d
     for k, v in saved.items():
@@ -76,7 +36,7 @@ def realm(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-    os.kill(pid, signal.SIGTERM)
+    r.stop()
 
 
 def acquire(lib, use, identity=None, wide=True):
