@@ -520,4 +520,96 @@ mod sspi {
         }
         std::env::remove_var("KRB5CCNAME");
     }
+
+    /// Many threads on one client and one server credential: handshakes (the service
+    /// ticket cached after the first), messages, and the shared replay cache, with no
+    /// leak of handles and no false replay.
+    #[test]
+    fn concurrent_handshakes_on_shared_credentials() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+        let ccred = acquire(Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let scred = acquire(None, SECPKG_CRED_INBOUND).unwrap();
+        let before = secur32::entry::CONTEXTS.live();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let (mut cc, mut sc) = (ccred, scred);
+                    for i in 0..40 {
+                        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+                        let (st, t1, _) = step(true, &mut cc, &mut c, true, None, "HTTP/localhost");
+                        assert_eq!(st, SEC_I_CONTINUE_NEEDED, "thread {t} round {i}");
+                        let (st, t2, _) = step(false, &mut sc, &mut s, true, Some(&t1), "");
+                        assert_eq!(st, SEC_E_OK, "thread {t} round {i}: a fresh authenticator is no replay");
+                        assert_eq!(step(true, &mut cc, &mut c, false, Some(&t2), "HTTP/localhost").0, SEC_E_OK);
+                        let (st, plain, _) = seal_and_open(&mut c, &mut s, 0, b"concurrent");
+                        assert_eq!((st, &plain[..]), (SEC_E_OK, &b"concurrent"[..]));
+                        unsafe {
+                            assert_eq!(DeleteSecurityContext(&mut c), SEC_E_OK);
+                            assert_eq!(DeleteSecurityContext(&mut s), SEC_E_OK);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(secur32::entry::CONTEXTS.live(), before, "every context freed");
+        let (mut cc, mut sc) = (ccred, scred);
+        unsafe {
+            FreeCredentialsHandle(&mut cc);
+            FreeCredentialsHandle(&mut sc);
+        }
+        std::env::remove_var("KRB5_KTNAME");
+    }
+
+    #[test]
+    fn calls_out_of_order_and_bad_input() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+        let mut ccred = acquire(Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut scred = acquire(None, SECPKG_CRED_INBOUND).unwrap();
+        // An inbound credential cannot initiate, an outbound one cannot accept.
+        let mut c = SecHandle::default();
+        assert_eq!(step(true, &mut scred, &mut c, true, None, "HTTP/localhost").0, SEC_E_NO_CREDENTIALS);
+        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+        let (_, t1, _) = step(true, &mut ccred, &mut c, true, None, "HTTP/localhost");
+        assert_eq!(step(false, &mut ccred, &mut s, true, Some(&t1), "").0, SEC_E_NO_CREDENTIALS);
+        // Messages before the loop completes.
+        let mut data = *b"early";
+        let mut tok = [0u8; 80];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 80, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 5, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(unsafe { EncryptMessage(&mut c, 0, &mut desc, 0) }, SEC_E_INVALID_HANDLE);
+        // A truncated AP-REQ, an AP-REQ cut anywhere: invalid tokens, never a crash.
+        let mut s = SecHandle::default();
+        for cut in [1, 2, 10, t1.len() / 2, t1.len() - 1] {
+            let mut s2 = SecHandle::default();
+            let st = step(false, &mut scred, &mut s2, true, Some(&t1[..cut]), "").0;
+            assert_eq!(st, SEC_E_INVALID_TOKEN, "cut at {cut}");
+        }
+        // A token too small for the output buffer the caller gave.
+        let (st, t2, _) = step(false, &mut scred, &mut s, true, Some(&t1), "");
+        assert_eq!(st, SEC_E_OK);
+        // The AP-REP mangled: mutual authentication fails.
+        let mut bad = t2.clone();
+        let n = bad.len();
+        bad[n - 3] ^= 0xff;
+        assert_eq!(step(true, &mut ccred, &mut c, false, Some(&bad), "HTTP/localhost").0, SEC_E_MUTUAL_AUTH_FAILED);
+        unsafe {
+            DeleteSecurityContext(&mut c);
+            DeleteSecurityContext(&mut s);
+            FreeCredentialsHandle(&mut ccred);
+            FreeCredentialsHandle(&mut scred);
+        }
+        std::env::remove_var("KRB5_KTNAME");
+    }
 }
