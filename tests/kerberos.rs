@@ -204,6 +204,45 @@ mod mit_gssapi {
     }
 
     #[test]
+    fn delegation_both_ways() {
+        use secur32::packages::kerberos::context::{initiate_delegating, krb_cred, GSS_DELEG};
+        use secur32::packages::kerberos::kdc::forwarded_tgt;
+        let realm = Realm::start(" forwardable = true\n");
+        let c = config_of(&realm);
+        // Our initiator delegates a forwarded TGT to MIT's acceptor.
+        let tgt = as_exchange(&c, REALM, &user(), &Secret::Password(PASSWORD.as_bytes()), None).unwrap();
+        let svc = tgs_exchange(&c, &tgt, &http(), REALM).unwrap();
+        let fwd = forwarded_tgt(&c, &tgt).unwrap();
+        assert_eq!(fwd.server, PrincipalName::new(NT_SRV_INST, &["krbtgt", REALM]));
+        let cred = krb_cred(&svc, &fwd).unwrap();
+        let mut peer =
+            GssPeer::start(&realm, &["accept"], &[("KRB5_KTNAME", realm.path("http.keytab").display().to_string())]);
+        let (token, state) = initiate_delegating(&svc, GSS_MUTUAL | GSS_CONF | GSS_INTEG, None, Some(&cred)).unwrap();
+        let a = peer.ask(&format!("STEP {}", b64(&token)));
+        assert_eq!(a[2], "1", "{a:?}");
+        state.finish(&unb64(&a[1])).unwrap();
+        assert_eq!(peer.ask("DELEG"), ["DELEG", &format!("{USER}@{REALM}")], "MIT received our delegation");
+        // MIT's initiator delegates to our acceptor.
+        let cc = realm.kinit("cc");
+        let keys = keytab::read(&realm.path("http.keytab")).unwrap();
+        let mut peer = GssPeer::start(
+            &realm,
+            &["initiate", "HTTP@localhost", "1", "-", "1"],
+            &[("KRB5CCNAME", format!("FILE:{}", cc.display()))],
+        );
+        let a = peer.ask("STEP -");
+        let acc = accept(&unb64(&a[1]), &keys, None, &ReplayCache::default(), 300).unwrap();
+        assert_ne!(acc.flags & GSS_DELEG, 0);
+        let d = acc.delegated.expect("a delegated TGT");
+        assert_eq!(
+            (d.client.clone(), d.server.components.clone()),
+            (user(), vec!["krbtgt".to_string(), REALM.to_string()])
+        );
+        // The delegated TGT works: it gets a service ticket.
+        tgs_exchange(&c, &d, &http(), REALM).unwrap();
+    }
+
+    #[test]
     fn channel_bindings_are_checked() {
         let realm = Realm::start("");
         let cc = realm.kinit("cc");
@@ -293,6 +332,19 @@ mod sspi {
         input: Option<&[u8]>,
         target: &str,
     ) -> (i32, Vec<u8>, u32) {
+        step_with(client, cred, ctx, first, input, target, 0)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn step_with(
+        client: bool,
+        cred: &mut CredHandle,
+        ctx: &mut CtxtHandle,
+        first: bool,
+        input: Option<&[u8]>,
+        target: &str,
+        extra: u32,
+    ) -> (i32, Vec<u8>, u32) {
         let mut inbuf = input.map(|t| t.to_vec()).unwrap_or_default();
         let mut ib = [SecBuffer {
             cbBuffer: inbuf.len() as u32,
@@ -313,7 +365,8 @@ mod sspi {
                     | ISC_REQ_INTEGRITY
                     | ISC_REQ_REPLAY_DETECT
                     | ISC_REQ_SEQUENCE_DETECT
-                    | ISC_REQ_ALLOCATE_MEMORY;
+                    | ISC_REQ_ALLOCATE_MEMORY
+                    | extra;
                 InitializeSecurityContextW(
                     cred,
                     old,
@@ -562,6 +615,36 @@ mod sspi {
         unsafe {
             FreeCredentialsHandle(&mut cc);
             FreeCredentialsHandle(&mut sc);
+        }
+        std::env::remove_var("KRB5_KTNAME");
+    }
+
+    #[test]
+    fn isc_req_delegate_through_sspi() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start(" forwardable = true\n");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+        let mut ccred = acquire(Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut scred = acquire(None, SECPKG_CRED_INBOUND).unwrap();
+        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+        let (st, t1, a1) = step_with(true, &mut ccred, &mut c, true, None, "HTTP/localhost", ISC_REQ_DELEGATE);
+        assert_eq!((st, a1 & ISC_RET_DELEGATE), (SEC_I_CONTINUE_NEEDED, ISC_RET_DELEGATE));
+        let (st, t2, sattrs) = step(false, &mut scred, &mut s, true, Some(&t1), "");
+        assert_eq!((st, sattrs & ASC_RET_DELEGATE), (SEC_E_OK, ASC_RET_DELEGATE), "the acceptor got the TGT");
+        let (st, _, a3) = step_with(true, &mut ccred, &mut c, false, Some(&t2), "HTTP/localhost", ISC_REQ_DELEGATE);
+        assert_eq!((st, a3 & ISC_RET_DELEGATE), (SEC_E_OK, ISC_RET_DELEGATE));
+        // Without the flag, nothing is delegated.
+        let (mut c2, mut s2) = (SecHandle::default(), SecHandle::default());
+        let (_, t1, a1) = step(true, &mut ccred, &mut c2, true, None, "HTTP/localhost");
+        assert_eq!(a1 & ISC_RET_DELEGATE, 0);
+        assert_eq!(step(false, &mut scred, &mut s2, true, Some(&t1), "").2 & ASC_RET_DELEGATE, 0);
+        unsafe {
+            for h in [&mut c, &mut s, &mut c2, &mut s2] {
+                DeleteSecurityContext(h);
+            }
+            FreeCredentialsHandle(&mut ccred);
+            FreeCredentialsHandle(&mut scred);
         }
         std::env::remove_var("KRB5_KTNAME");
     }

@@ -10,8 +10,9 @@ per request on stdout (the same protocol as ntlm_gssapi_peer.py):
     VERIFY <b64 msg> <b64 mic>-> OK                                  (or ERR <text>)
     KEY                       -> DATA <b64 session key>
     NAME                      -> NAME <initiator name>
+    DELEG                     -> DELEG <delegated credential's name | ->   (acceptor)
 
-    krb5_gssapi_peer.py initiate TARGET [mutual 0|1] [BINDINGS_HEX]   (credentials from KRB5CCNAME)
+    krb5_gssapi_peer.py initiate TARGET [mutual 0|1] [BINDINGS_HEX | -] [delegate 0|1]   (from KRB5CCNAME)
     krb5_gssapi_peer.py accept [BINDINGS_HEX]                          (keys from KRB5_KTNAME)
 
 TARGET is a host-based service name (HTTP@localhost).
@@ -40,11 +41,15 @@ def main():
     if role == "initiate":
         target = sys.argv[2]
         mutual = len(sys.argv) <= 3 or sys.argv[3] == "1"
-        bindings = raw.ChannelBindings(application_data=bytes.fromhex(sys.argv[4])) if len(sys.argv) > 4 else None
+        bindings = (raw.ChannelBindings(application_data=bytes.fromhex(sys.argv[4]))
+                    if len(sys.argv) > 4 and sys.argv[4] != "-" else None)
+        delegate = len(sys.argv) > 5 and sys.argv[5] == "1"
         flags = (gssapi.RequirementFlag.integrity | gssapi.RequirementFlag.confidentiality
                  | gssapi.RequirementFlag.replay_detection | gssapi.RequirementFlag.out_of_sequence_detection)
         if mutual:
             flags |= gssapi.RequirementFlag.mutual_authentication
+        if delegate:
+            flags |= gssapi.RequirementFlag.delegate_to_peer
         ctx = gssapi.SecurityContext(name=gssapi.Name(target, gssapi.NameType.hostbased_service), mech=KRB5,
                                      usage="initiate", flags=flags, channel_bindings=bindings)
     else:
@@ -73,6 +78,9 @@ def main():
                 print("OK")
             elif cmd == "KEY":
                 print(f"DATA {b64(raw.inquire_sec_context_by_oid(ctx, SESSION_KEY)[0])}")
+            elif cmd == "DELEG":
+                d = ctx.delegated_creds
+                print(f"DELEG {d.name if d is not None else '-'}")
             elif cmd == "NAME":
                 print(f"NAME {ctx.initiator_name}")
             else:

@@ -1019,6 +1019,122 @@ impl EncTicketPart {
     }
 }
 
+/// KRB-CRED (RFC 4120 5.8): tickets and, in the encrypted part, their keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KrbCred {
+    pub tickets: Vec<Ticket>,
+    pub enc_part: EncryptedData,
+}
+
+/// One KrbCredInfo of an EncKrbCredPart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KrbCredInfo {
+    pub key: EncryptionKey,
+    pub prealm: Option<String>,
+    pub pname: Option<PrincipalName>,
+    pub flags: Option<u32>,
+    pub authtime: Option<i64>,
+    pub starttime: Option<i64>,
+    pub endtime: Option<i64>,
+    pub renew_till: Option<i64>,
+    pub srealm: Option<String>,
+    pub sname: Option<PrincipalName>,
+}
+
+impl KrbCred {
+    pub fn encode(&self) -> Vec<u8> {
+        encode(
+            TAG_KRB_CRED,
+            &seq(vec![
+                ctx(0, int(PVNO)),
+                ctx(1, int(MSG_KRB_CRED)),
+                ctx(2, seq(self.tickets.iter().map(|t| t.raw.clone()).collect())),
+                ctx(3, self.enc_part.encode()),
+            ]),
+        )
+    }
+
+    pub fn decode(data: &[u8]) -> SecResult<Self> {
+        let mut r = Reader::new(data);
+        let mut inner = application(&mut r, TAG_KRB_CRED)?;
+        let mut f = Fields::of(&mut inner)?;
+        if one(f.req(0)?, read_int)? != PVNO || one(f.req(1)?, read_int)? != MSG_KRB_CRED {
+            return Err(bad("bad KRB-CRED header"));
+        }
+        let tickets = one(f.req(2)?, |r| seq_of(r, Ticket::decode))?;
+        let enc_part = one(f.req(3)?, EncryptedData::decode)?;
+        f.done()?;
+        inner.finish()?;
+        r.finish()?;
+        Ok(Self { tickets, enc_part })
+    }
+}
+
+/// EncKrbCredPart's ticket-info (the rest of it is not needed).
+pub fn encode_enc_krb_cred_part(infos: &[KrbCredInfo], nonce: Option<u32>) -> Zeroizing<Vec<u8>> {
+    let list = seq(infos
+        .iter()
+        .map(|i| {
+            let mut f = vec![ctx(0, i.key.encode().to_vec())];
+            if let Some(v) = &i.prealm {
+                f.push(ctx(1, kstring(v)));
+            }
+            if let Some(v) = &i.pname {
+                f.push(ctx(2, v.encode()));
+            }
+            if let Some(v) = i.flags {
+                f.push(ctx(3, flags(v)));
+            }
+            for (n, t) in [(4, i.authtime), (5, i.starttime), (6, i.endtime), (7, i.renew_till)] {
+                if let Some(t) = t {
+                    f.push(ctx(n, ktime(t)));
+                }
+            }
+            if let Some(v) = &i.srealm {
+                f.push(ctx(8, kstring(v)));
+            }
+            if let Some(v) = &i.sname {
+                f.push(ctx(9, v.encode()));
+            }
+            seq(f)
+        })
+        .collect());
+    let mut f = vec![ctx(0, list)];
+    if let Some(n) = nonce {
+        f.push(ctx(1, int(n as i64)));
+    }
+    Zeroizing::new(encode(TAG_ENC_KRB_CRED_PART, &seq(f)))
+}
+
+pub fn decode_enc_krb_cred_part(data: &[u8]) -> SecResult<Vec<KrbCredInfo>> {
+    let mut r = Reader::new(data);
+    let mut inner = application(&mut r, TAG_ENC_KRB_CRED_PART)?;
+    let mut f = Fields::of(&mut inner)?;
+    let infos = one(f.req(0)?, |r| {
+        seq_of(r, |r| {
+            let mut g = Fields::of(r)?;
+            let key = one(g.req(0)?, EncryptionKey::decode)?;
+            let prealm = g.opt(1)?.map(|r| one(r, read_kstring)).transpose()?;
+            let pname = g.opt(2)?.map(|r| one(r, PrincipalName::decode)).transpose()?;
+            let flags = g.opt(3)?.map(|r| one(r, read_flags)).transpose()?;
+            let authtime = g.opt(4)?.map(|r| one(r, read_ktime)).transpose()?;
+            let starttime = g.opt(5)?.map(|r| one(r, read_ktime)).transpose()?;
+            let endtime = g.opt(6)?.map(|r| one(r, read_ktime)).transpose()?;
+            let renew_till = g.opt(7)?.map(|r| one(r, read_ktime)).transpose()?;
+            let srealm = g.opt(8)?.map(|r| one(r, read_kstring)).transpose()?;
+            let sname = g.opt(9)?.map(|r| one(r, PrincipalName::decode)).transpose()?;
+            let _caddr = g.opt(10)?;
+            g.done()?;
+            Ok(KrbCredInfo { key, prealm, pname, flags, authtime, starttime, endtime, renew_till, srealm, sname })
+        })
+    })?;
+    // nonce, timestamp, usec, addresses: not needed.
+    f.done()?;
+    inner.finish()?;
+    r.finish()?;
+    Ok(infos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -122,14 +122,55 @@ pub struct Established {
 /// The initiator's first token: a framed AP-REQ for `service` (a service
 /// ticket), requesting `flags`, with optional channel bindings hash.
 pub fn initiate(service: &Creds, flags: u32, bindings: Option<[u8; 16]>) -> SecResult<(Vec<u8>, InitiatorState)> {
+    initiate_delegating(service, flags, bindings, None)
+}
+
+/// The KRB-CRED that delegates `forwarded` (a forwarded TGT) to the service
+/// of `service`, encrypted with that ticket's session key (RFC 4121 4.1.1.1).
+pub fn krb_cred(service: &Creds, forwarded: &Creds) -> SecResult<Vec<u8>> {
+    let info = KrbCredInfo {
+        key: EncryptionKey {
+            keytype: forwarded.session_key.enctype().number(),
+            value: Zeroizing::new(forwarded.session_key.bytes().to_vec()),
+        },
+        prealm: Some(forwarded.client_realm.clone()),
+        pname: Some(forwarded.client.clone()),
+        flags: Some(forwarded.flags),
+        authtime: Some(forwarded.authtime),
+        starttime: forwarded.starttime,
+        endtime: Some(forwarded.endtime),
+        renew_till: forwarded.renew_till,
+        srealm: Some(forwarded.server_realm.clone()),
+        sname: Some(forwarded.server.clone()),
+    };
+    let part = encode_enc_krb_cred_part(&[info], None);
+    let key = &service.session_key;
+    let cred = KrbCred {
+        tickets: vec![forwarded.ticket.clone()],
+        enc_part: EncryptedData {
+            etype: key.enctype().number(),
+            kvno: None,
+            cipher: key.encrypt(KU_KRB_CRED_ENC_PART, &part)?,
+        },
+    };
+    Ok(cred.encode())
+}
+
+/// [`initiate`], delegating with a KRB-CRED when one is given (GSS_DELEG is then set).
+pub fn initiate_delegating(
+    service: &Creds,
+    flags: u32,
+    bindings: Option<[u8; 16]>,
+    deleg: Option<&[u8]>,
+) -> SecResult<(Vec<u8>, InitiatorState)> {
     let (ctime, cusec) = now();
     let subkey = Key::random(service.session_key.enctype())?;
     let seq = random_seq()?;
-    let flags = flags & !GSS_DELEG;
+    let flags = if deleg.is_some() { flags | GSS_DELEG } else { flags & !GSS_DELEG };
     let auth = Authenticator {
         crealm: service.client_realm.clone(),
         cname: service.client.clone(),
-        cksum: Some(Checksum { cksumtype: CKSUM_GSSAPI, value: gss_checksum(bindings, flags, None) }),
+        cksum: Some(Checksum { cksumtype: CKSUM_GSSAPI, value: gss_checksum(bindings, flags, deleg) }),
         cusec,
         ctime,
         subkey: Some(EncryptionKey {
@@ -230,6 +271,8 @@ pub struct Accepted {
     pub reply: Option<Vec<u8>>,
     pub ticket_endtime: i64,
     pub authtime: i64,
+    /// The TGT the initiator delegated (GSS_DELEG with a KRB-CRED).
+    pub delegated: Option<Creds>,
 }
 
 /// Accepts a framed AP-REQ with keys from `keys`.
@@ -289,6 +332,7 @@ pub fn accept(
     }
     // The GSS checksum: flags and channel bindings.
     let mut flags = if ap.ap_options & AP_OPT_MUTUAL_REQUIRED != 0 { GSS_MUTUAL } else { 0 };
+    let mut delegated = None;
     match &auth.cksum {
         Some(c) if c.cksumtype == CKSUM_GSSAPI => {
             let v = &c.value;
@@ -304,6 +348,9 @@ pub fn accept(
             }
             // Zeros (no bindings from the initiator) are accepted, as MIT and Windows do.
             flags |= u32::from_le_bytes([v[20], v[21], v[22], v[23]]);
+            if flags & GSS_DELEG != 0 {
+                delegated = Some(delegated_creds(v, &session, auth.subkey.as_ref())?);
+            }
         }
         _ => return Err(invalid("the authenticator has no GSS checksum")),
     }
@@ -365,6 +412,50 @@ pub fn accept(
         reply,
         ticket_endtime: part.endtime,
         authtime: part.authtime,
+        delegated,
+    })
+}
+
+/// The delegated TGT of a GSS checksum with DlgOpt 1: the KRB-CRED after the
+/// flags, encrypted with the ticket's session key (or, as some initiators
+/// do, the initiator subkey; or not at all, etype 0).
+fn delegated_creds(v: &[u8], session: &Key, subkey: Option<&EncryptionKey>) -> SecResult<Creds> {
+    let bad = || invalid("bad delegation in the GSS checksum");
+    let dlg = v.get(24..28).ok_or_else(bad)?;
+    if u16::from_le_bytes([dlg[0], dlg[1]]) != 1 {
+        return Err(bad());
+    }
+    let len = u16::from_le_bytes([dlg[2], dlg[3]]) as usize;
+    let cred_bytes = v.get(28..28 + len).ok_or_else(bad)?;
+    let cred = KrbCred::decode(cred_bytes).map_err(tok)?;
+    let plain: Zeroizing<Vec<u8>> = if cred.enc_part.etype == 0 {
+        Zeroizing::new(cred.enc_part.cipher.clone())
+    } else {
+        let sub = subkey.and_then(|k| Enctype::from_number(k.keytype).and_then(|e| Key::new(e, &k.value).ok()));
+        match session.decrypt(KU_KRB_CRED_ENC_PART, &cred.enc_part.cipher) {
+            Ok(p) => p,
+            Err(e) => match sub.map(|k| k.decrypt(KU_KRB_CRED_ENC_PART, &cred.enc_part.cipher)) {
+                Some(Ok(p)) => p,
+                _ => return Err(e),
+            },
+        }
+    };
+    let infos = decode_enc_krb_cred_part(&plain).map_err(tok)?;
+    let (info, ticket) = infos.into_iter().zip(cred.tickets).next().ok_or_else(bad)?;
+    let e = Enctype::from_number(info.key.keytype)
+        .ok_or(SecError::new(SEC_E_ALGORITHM_MISMATCH, "delegated key of an unsupported enctype"))?;
+    Ok(Creds {
+        client_realm: info.prealm.unwrap_or_default(),
+        client: info.pname.unwrap_or_default(),
+        server_realm: info.srealm.unwrap_or_else(|| ticket.realm.clone()),
+        server: info.sname.unwrap_or_else(|| ticket.sname.clone()),
+        session_key: Key::new(e, &info.key.value)?,
+        flags: info.flags.unwrap_or(0),
+        authtime: info.authtime.unwrap_or(0),
+        starttime: info.starttime,
+        endtime: info.endtime.unwrap_or(0),
+        renew_till: info.renew_till,
+        ticket,
     })
 }
 

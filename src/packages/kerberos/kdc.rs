@@ -331,6 +331,27 @@ fn creds_from(rep: KdcRep, part: EncKdcRepPart) -> SecResult<Creds> {
 /// The TGS exchange: a ticket for `server@server_realm` with `tgt`,
 /// following referrals (a `krbtgt/OTHER` ticket) up to `MAX_REFERRALS`.
 pub fn tgs_exchange(config: &Config, tgt: &Creds, server: &PrincipalName, server_realm: &str) -> SecResult<Creds> {
+    tgs_exchange_with(config, tgt, server, server_realm, 0)
+}
+
+/// A forwarded TGT for delegation (`KDC_OPT_FORWARDED`), when the TGT is forwardable.
+pub fn forwarded_tgt(config: &Config, tgt: &Creds) -> SecResult<Creds> {
+    if tgt.flags & TKT_FLG_FORWARDABLE == 0 {
+        return Err(SecError::new(SEC_E_NO_CREDENTIALS, "the TGT is not forwardable"));
+    }
+    let server = tgt.server.clone();
+    let realm = tgt.server_realm.clone();
+    tgs_exchange_with(config, tgt, &server, &realm, KDC_OPT_FORWARDED | KDC_OPT_FORWARDABLE)
+}
+
+/// [`tgs_exchange`] with more KDC options.
+pub fn tgs_exchange_with(
+    config: &Config,
+    tgt: &Creds,
+    server: &PrincipalName,
+    server_realm: &str,
+    extra_options: u32,
+) -> SecResult<Creds> {
     let mut current = tgt.clone();
     for _ in 0..MAX_REFERRALS {
         // The KDC of the TGT's realm (the second component of krbtgt/REALM).
@@ -342,7 +363,7 @@ pub fn tgs_exchange(config: &Config, tgt: &Creds, server: &PrincipalName, server
             options |= KDC_OPT_FORWARDABLE;
         }
         let body = KdcReqBody {
-            kdc_options: options | KDC_OPT_CANONICALIZE,
+            kdc_options: options | KDC_OPT_CANONICALIZE | extra_options,
             cname: None,
             realm: kdc_realm.clone(),
             sname: Some(server.clone()),

@@ -284,6 +284,11 @@ struct Live {
     end: i64,
     /// Sequence numbers already received (replay detection).
     seen: BTreeSet<u64>,
+    /// A TGT the initiator delegated to us (keys wiped with the context). Kept
+    /// for `ImpersonateSecurityContext`, which is not implemented yet: for now
+    /// delegation shows as ASC_RET_DELEGATE only.
+    #[allow(dead_code)]
+    delegated: Option<Creds>,
 }
 
 enum State {
@@ -410,7 +415,26 @@ impl KerberosContext {
                 let target = io.target.ok_or(SecError::new(SEC_E_TARGET_UNKNOWN, "Kerberos needs a target name"))?;
                 let (service, realm) = parse_target(target, &c.config)?;
                 let ticket = c.service_ticket(&service, &realm)?;
-                let (token, st) = context::initiate(&ticket, gss_flags(io.flags), bindings_hash(input)?)?;
+                // ISC_REQ_DELEGATE: a forwarded TGT in a KRB-CRED, when the TGT is forwardable
+                // (MIT's rule; without one the context is made without delegation).
+                let mut attributes = attributes;
+                let deleg = if io.flags & ISC_REQ_DELEGATE != 0 {
+                    c.tgt()
+                        .and_then(|tgt| kdc::forwarded_tgt(&c.config, &tgt))
+                        .and_then(|f| context::krb_cred(&ticket, &f))
+                        .ok()
+                } else {
+                    None
+                };
+                if deleg.is_some() {
+                    attributes |= ISC_RET_DELEGATE;
+                }
+                let (token, st) = context::initiate_delegating(
+                    &ticket,
+                    gss_flags(io.flags),
+                    bindings_hash(input)?,
+                    deleg.as_deref(),
+                )?;
                 write_token(io.output, &token, allocate)?;
                 let client = format!("{}@{}", ticket.client.to_text(), ticket.client_realm);
                 let server = format!("{}@{}", ticket.server.to_text(), ticket.server_realm);
@@ -420,8 +444,15 @@ impl KerberosContext {
                     Ok(StepResult { status: SEC_I_CONTINUE_NEEDED, attributes, expiry: Some(filetime(end)) })
                 } else {
                     let est = st.established_without_reply();
-                    *state =
-                        State::Established(Box::new(Live { est, client, server, start, end, seen: BTreeSet::new() }));
+                    *state = State::Established(Box::new(Live {
+                        est,
+                        client,
+                        server,
+                        start,
+                        end,
+                        seen: BTreeSet::new(),
+                        delegated: None,
+                    }));
                     Ok(StepResult { status: SEC_E_OK, attributes, expiry: Some(filetime(end)) })
                 }
             }
@@ -431,6 +462,8 @@ impl KerberosContext {
                 else {
                     unreachable!("matched above")
                 };
+                let attributes =
+                    if st.flags & context::GSS_DELEG != 0 { attributes | ISC_RET_DELEGATE } else { attributes };
                 match st.finish(token) {
                     Ok(est) => {
                         clear_token(io.output, allocate);
@@ -442,6 +475,7 @@ impl KerberosContext {
                             start,
                             end,
                             seen: BTreeSet::new(),
+                            delegated: None,
                         }));
                         Ok(StepResult { status: SEC_E_OK, attributes, expiry: Some(filetime(end2)) })
                     }
@@ -473,6 +507,9 @@ impl KerberosContext {
                     }
                     None => clear_token(io.output, allocate),
                 }
+                if acc.delegated.is_some() {
+                    attributes |= ASC_RET_DELEGATE;
+                }
                 let client = format!("{}@{}", acc.client.to_text(), acc.client_realm);
                 let end = acc.ticket_endtime;
                 *state = State::Established(Box::new(Live {
@@ -482,6 +519,7 @@ impl KerberosContext {
                     start: acc.authtime,
                     end,
                     seen: BTreeSet::new(),
+                    delegated: acc.delegated,
                 }));
                 Ok(StepResult { status: SEC_E_OK, attributes, expiry: Some(filetime(end)) })
             }
