@@ -2083,8 +2083,8 @@ pub fn ntlm(data: &[u8]) {
 
 /// The Kerberos parsers and token checks, on a service key known to the
 /// harness. First byte % 5:
-/// 0 every RFC 4120 message decoder over the rest (a decoded value must
-///   encode and decode back to itself);
+/// 0 every RFC 4120 message decoder over the rest, KRB-CRED included (a
+///   decoded value must encode and decode back to itself);
 /// 1 the acceptor (`context::accept`) on the rest as an AP-REQ token, with
 ///   the service key in its keytab: any success must name the client the
 ///   harness's ticket names;
@@ -2128,6 +2128,12 @@ pub fn kerberos(data: &[u8]) {
             }
             if let Ok(m) = EncKdcRepPart::decode(rest) {
                 assert_eq!(EncKdcRepPart::decode(&m.encode(TAG_ENC_AS_REP_PART)).unwrap(), m);
+            }
+            if let Ok(m) = KrbCred::decode(rest) {
+                assert_eq!(KrbCred::decode(&m.encode()).unwrap(), m);
+            }
+            if let Ok(v) = decode_enc_krb_cred_part(rest) {
+                assert_eq!(decode_enc_krb_cred_part(&encode_enc_krb_cred_part(&v, None)).unwrap(), v);
             }
             let _ = Ticket::from_der(rest);
             let _ = PaData::decode_list(rest);

@@ -351,6 +351,15 @@ fn main() {
         let mut c = vec![1u8];
         c.extend_from_slice(&ap_req);
         write("kerberos", "ap-req", &c);
+        // An AP-REQ delegating a TGT (the harness's own ticket stands in for it).
+        let cred = context::krb_cred(&creds, &creds).unwrap();
+        let (deleg_req, _) = context::initiate_delegating(&creds, context::GSS_MUTUAL, None, Some(&cred)).unwrap();
+        let mut c = vec![1u8];
+        c.extend_from_slice(&deleg_req);
+        write("kerberos", "ap-req-delegating", &c);
+        let mut c = vec![0u8];
+        c.extend_from_slice(&cred);
+        write("kerberos", "krb-cred", &c);
         let keys = vec![keytab::Entry {
             realm: "EXAMPLE.TEST".into(),
             principal: PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]),
