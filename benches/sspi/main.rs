@@ -19,6 +19,7 @@
 //! `--diagnose` (adds a `rustls+extract` column to the handshake rows).
 
 mod aead;
+mod kerberos;
 mod native;
 mod ntlm;
 mod ossl;
@@ -785,8 +786,10 @@ fn main() {
     memory(&opts, &pki, &mut rows);
     scaling(&opts, &pki, &mut rows);
     let ntlm_rows = ntlm::rows(&opts);
+    let krb_rows = kerberos::rows(&opts);
     report::print_table(&rows);
     ntlm::print(&ntlm_rows);
+    kerberos::print(&krb_rows);
     println!("load average at the end: {}; {:.1} s", report::loadavg(), started.elapsed().as_secs_f64());
     if let Some(path) = &opts.json {
         std::fs::write(path, report::json(&rows)).expect("write the JSON file");

@@ -309,29 +309,30 @@ impl Drop for SspiCreds {
 
 // ---- gss-ntlmssp through libgssapi_krb5 ----
 
-type OM = u32;
+pub(crate) type OM = u32;
 #[repr(C)]
-struct GssBuffer {
-    length: usize,
-    value: *mut c_void,
+pub(crate) struct GssBuffer {
+    pub length: usize,
+    pub value: *mut c_void,
 }
 #[repr(C)]
-struct GssOid {
-    length: OM,
-    elements: *const c_void,
+pub(crate) struct GssOid {
+    pub length: OM,
+    pub elements: *const c_void,
 }
 #[repr(C)]
-struct GssOidSet {
-    count: usize,
-    elements: *const GssOid,
+pub(crate) struct GssOidSet {
+    pub count: usize,
+    pub elements: *const GssOid,
 }
-type Ptr = *mut c_void;
+pub(crate) type Ptr = *mut c_void;
 
-type GssImportName = unsafe extern "C" fn(*mut OM, *mut GssBuffer, *const GssOid, *mut Ptr) -> OM;
-type GssAcquirePw =
+pub(crate) type GssImportName = unsafe extern "C" fn(*mut OM, *mut GssBuffer, *const GssOid, *mut Ptr) -> OM;
+pub(crate) type GssAcquirePw =
     unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM;
-type GssAcquire = unsafe extern "C" fn(*mut OM, Ptr, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM;
-type GssInit = unsafe extern "C" fn(
+pub(crate) type GssAcquire =
+    unsafe extern "C" fn(*mut OM, Ptr, OM, *const GssOidSet, c_int, *mut Ptr, Ptr, *mut OM) -> OM;
+pub(crate) type GssInit = unsafe extern "C" fn(
     *mut OM,
     Ptr,
     *mut Ptr,
@@ -346,7 +347,7 @@ type GssInit = unsafe extern "C" fn(
     *mut OM,
     *mut OM,
 ) -> OM;
-type GssAccept = unsafe extern "C" fn(
+pub(crate) type GssAccept = unsafe extern "C" fn(
     *mut OM,
     *mut Ptr,
     Ptr,
@@ -359,28 +360,84 @@ type GssAccept = unsafe extern "C" fn(
     *mut OM,
     Ptr,
 ) -> OM;
-type GssWrap = unsafe extern "C" fn(*mut OM, Ptr, c_int, OM, *mut GssBuffer, *mut c_int, *mut GssBuffer) -> OM;
-type GssUnwrap = unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, *mut GssBuffer, *mut c_int, *mut OM) -> OM;
-type GssDelete = unsafe extern "C" fn(*mut OM, *mut Ptr, *mut GssBuffer) -> OM;
-type GssReleaseBuffer = unsafe extern "C" fn(*mut OM, *mut GssBuffer) -> OM;
+pub(crate) type GssWrap =
+    unsafe extern "C" fn(*mut OM, Ptr, c_int, OM, *mut GssBuffer, *mut c_int, *mut GssBuffer) -> OM;
+pub(crate) type GssUnwrap =
+    unsafe extern "C" fn(*mut OM, Ptr, *mut GssBuffer, *mut GssBuffer, *mut c_int, *mut OM) -> OM;
+pub(crate) type GssDelete = unsafe extern "C" fn(*mut OM, *mut Ptr, *mut GssBuffer) -> OM;
+pub(crate) type GssReleaseBuffer = unsafe extern "C" fn(*mut OM, *mut GssBuffer) -> OM;
 
-struct Gss {
-    import_name: GssImportName,
-    acquire_pw: GssAcquirePw,
-    acquire: GssAcquire,
-    init: GssInit,
-    accept: GssAccept,
-    wrap: GssWrap,
-    unwrap: GssUnwrap,
-    delete: GssDelete,
-    release_buffer: GssReleaseBuffer,
+/// MIT's GSSAPI (`libgssapi_krb5.so.2`), the functions the benchmarks call.
+pub(crate) struct Gss {
+    pub import_name: GssImportName,
+    pub acquire_pw: GssAcquirePw,
+    pub acquire: GssAcquire,
+    pub init: GssInit,
+    pub accept: GssAccept,
+    pub wrap: GssWrap,
+    pub unwrap: GssUnwrap,
+    pub delete: GssDelete,
+    pub release_buffer: GssReleaseBuffer,
+}
+
+impl Gss {
+    pub fn load() -> Option<Gss> {
+        let h = dlopen("libgssapi_krb5.so.2")?;
+        // SAFETY: each symbol is the GSSAPI function of that name (RFC 2744 prototypes).
+        unsafe {
+            Some(Gss {
+                import_name: core::mem::transmute::<Ptr, GssImportName>(sym(h, "gss_import_name")?),
+                acquire_pw: core::mem::transmute::<Ptr, GssAcquirePw>(sym(h, "gss_acquire_cred_with_password")?),
+                acquire: core::mem::transmute::<Ptr, GssAcquire>(sym(h, "gss_acquire_cred")?),
+                init: core::mem::transmute::<Ptr, GssInit>(sym(h, "gss_init_sec_context")?),
+                accept: core::mem::transmute::<Ptr, GssAccept>(sym(h, "gss_accept_sec_context")?),
+                wrap: core::mem::transmute::<Ptr, GssWrap>(sym(h, "gss_wrap")?),
+                unwrap: core::mem::transmute::<Ptr, GssUnwrap>(sym(h, "gss_unwrap")?),
+                delete: core::mem::transmute::<Ptr, GssDelete>(sym(h, "gss_delete_sec_context")?),
+                release_buffer: core::mem::transmute::<Ptr, GssReleaseBuffer>(sym(h, "gss_release_buffer")?),
+            })
+        }
+    }
+
+    /// A GSS name from text of the name type `ty`.
+    pub fn name(&self, text: &str, ty: &GssOid) -> Option<Ptr> {
+        let mut t = text.as_bytes().to_vec();
+        let mut b = GssBuffer { length: t.len(), value: t.as_mut_ptr().cast() };
+        let mut n: Ptr = null_mut();
+        let mut minor = 0;
+        // SAFETY: valid pointers.
+        let st = unsafe { (self.import_name)(&mut minor, &mut b, ty, &mut n) };
+        (st == 0).then_some(n)
+    }
+
+    /// gss_wrap (sealed) on one side, gss_unwrap on the other; true when the data came back.
+    pub fn wrap_unwrap(&self, from: Ptr, to: Ptr, msg: &mut [u8]) -> bool {
+        let mut minor = 0;
+        let mut input = GssBuffer { length: msg.len(), value: msg.as_mut_ptr().cast() };
+        let mut wrapped = GssBuffer { length: 0, value: null_mut() };
+        let mut plain = GssBuffer { length: 0, value: null_mut() };
+        let mut conf = 0;
+        // SAFETY: valid pointers; output buffers released below.
+        let ok = unsafe {
+            (self.wrap)(&mut minor, from, 1, 0, &mut input, &mut conf, &mut wrapped) == 0
+                && conf == 1
+                && (self.unwrap)(&mut minor, to, &mut wrapped, &mut plain, &mut conf, null_mut()) == 0
+                && plain.length == msg.len()
+        };
+        // SAFETY: buffers GSSAPI allocated.
+        unsafe {
+            (self.release_buffer)(&mut minor, &mut wrapped);
+            (self.release_buffer)(&mut minor, &mut plain);
+        }
+        ok
+    }
 }
 
 const NTLM_OID: [u8; 10] = [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a];
 const NT_USER_NAME: [u8; 10] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x01, 0x01];
-const NT_HOSTBASED: [u8; 10] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x01, 0x04];
+pub(crate) const NT_HOSTBASED: [u8; 10] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x01, 0x04];
 
-fn oid(b: &'static [u8; 10]) -> GssOid {
+pub(crate) fn oid(b: &'static [u8; 10]) -> GssOid {
     GssOid { length: 10, elements: b.as_ptr().cast() }
 }
 
@@ -417,35 +474,12 @@ impl GssCreds {
         if !std::path::Path::new("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists() {
             return None;
         }
-        let h = dlopen("libgssapi_krb5.so.2")?;
-        // SAFETY: each symbol is the GSSAPI function of that name (RFC 2744 prototypes).
-        let g = unsafe {
-            Gss {
-                import_name: core::mem::transmute::<Ptr, GssImportName>(sym(h, "gss_import_name")?),
-                acquire_pw: core::mem::transmute::<Ptr, GssAcquirePw>(sym(h, "gss_acquire_cred_with_password")?),
-                acquire: core::mem::transmute::<Ptr, GssAcquire>(sym(h, "gss_acquire_cred")?),
-                init: core::mem::transmute::<Ptr, GssInit>(sym(h, "gss_init_sec_context")?),
-                accept: core::mem::transmute::<Ptr, GssAccept>(sym(h, "gss_accept_sec_context")?),
-                wrap: core::mem::transmute::<Ptr, GssWrap>(sym(h, "gss_wrap")?),
-                unwrap: core::mem::transmute::<Ptr, GssUnwrap>(sym(h, "gss_unwrap")?),
-                delete: core::mem::transmute::<Ptr, GssDelete>(sym(h, "gss_delete_sec_context")?),
-                release_buffer: core::mem::transmute::<Ptr, GssReleaseBuffer>(sym(h, "gss_release_buffer")?),
-            }
-        };
+        let g = Gss::load()?;
         let mech = oid(&NTLM_OID);
         let set = GssOidSet { count: 1, elements: &mech };
         let mut minor = 0;
-        let name = |text: &str, ty: &GssOid| {
-            let mut t = text.as_bytes().to_vec();
-            let mut b = GssBuffer { length: t.len(), value: t.as_mut_ptr().cast() };
-            let mut n: Ptr = null_mut();
-            let mut minor = 0;
-            // SAFETY: valid pointers.
-            let st = unsafe { (g.import_name)(&mut minor, &mut b, ty, &mut n) };
-            (st == 0).then_some(n)
-        };
-        let user = name(&format!("{DOMAIN}\\{USER}"), &oid(&NT_USER_NAME))?;
-        let target = name("HTTP@server.example.test", &oid(&NT_HOSTBASED))?;
+        let user = g.name(&format!("{DOMAIN}\\{USER}"), &oid(&NT_USER_NAME))?;
+        let target = g.name("HTTP@server.example.test", &oid(&NT_HOSTBASED))?;
         let mut pw = PASSWORD.as_bytes().to_vec();
         let mut pwb = GssBuffer { length: pw.len(), value: pw.as_mut_ptr().cast() };
         let (mut client, mut server): (Ptr, Ptr) = (null_mut(), null_mut());
@@ -545,25 +579,7 @@ impl GssCreds {
 
     /// gss_wrap (sealed) on one side, gss_unwrap on the other; true when the data came back.
     pub fn seal_unseal(&self, from: Ptr, to: Ptr, msg: &mut [u8]) -> bool {
-        let g = &self.g;
-        let mut minor = 0;
-        let mut input = GssBuffer { length: msg.len(), value: msg.as_mut_ptr().cast() };
-        let mut wrapped = GssBuffer { length: 0, value: null_mut() };
-        let mut plain = GssBuffer { length: 0, value: null_mut() };
-        let mut conf = 0;
-        // SAFETY: valid pointers; output buffers released below.
-        let ok = unsafe {
-            (g.wrap)(&mut minor, from, 1, 0, &mut input, &mut conf, &mut wrapped) == 0
-                && conf == 1
-                && (g.unwrap)(&mut minor, to, &mut wrapped, &mut plain, &mut conf, null_mut()) == 0
-                && plain.length == msg.len()
-        };
-        // SAFETY: buffers GSSAPI allocated.
-        unsafe {
-            (g.release_buffer)(&mut minor, &mut wrapped);
-            (g.release_buffer)(&mut minor, &mut plain);
-        }
-        ok
+        self.g.wrap_unwrap(from, to, msg)
     }
 }
 

@@ -158,11 +158,17 @@ impl Enctype {
     }
 }
 
+/// Keys derived from one base key, by (constant, length): a context uses the
+/// same few usages for every message, and deriving costs more than a small
+/// message's encryption. Wiped when the last clone of the key is dropped.
+type DerivedCache = std::sync::Arc<std::sync::Mutex<Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>>>;
+
 /// A key of one enctype, wiped when dropped.
 #[derive(Clone)]
 pub struct Key {
     enctype: Enctype,
     bytes: Zeroizing<Vec<u8>>,
+    derived: DerivedCache,
 }
 
 impl core::fmt::Debug for Key {
@@ -183,7 +189,7 @@ impl Key {
         if bytes.len() != enctype.key_len() {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "key length does not match its enctype"));
         }
-        Ok(Self { enctype, bytes: Zeroizing::new(bytes.to_vec()) })
+        Ok(Self { enctype, bytes: Zeroizing::new(bytes.to_vec()), derived: DerivedCache::default() })
     }
 
     /// A fresh random key.
@@ -206,6 +212,20 @@ impl Key {
     /// iterated encryption of the n-folded constant) for the SHA-1 profiles,
     /// RFC 8009's KDF-HMAC-SHA2 for the SHA-2 ones.
     pub fn derive(&self, constant: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
+        let tag = [constant, &(len as u32).to_be_bytes()].concat();
+        let mut cache = self.derived.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, k)) = cache.iter().find(|(t, _)| *t == tag) {
+            return k.clone();
+        }
+        let k = self.derive_uncached(constant, len);
+        // A handful of usages per key in practice; the bound only guards against misuse.
+        if cache.len() < 32 {
+            cache.push((tag, k.clone()));
+        }
+        k
+    }
+
+    fn derive_uncached(&self, constant: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(len + BLOCK));
         if self.enctype.sha2() {
             // K1 = HMAC(key, 00000001 | label | 00 | k), k in bits; one block suffices.
