@@ -66,6 +66,39 @@ pub fn channel_bindings<'a>(input: Option<&'a BufferDesc<'_>>) -> SecResult<Opti
     }
 }
 
+/// `ISC_REQ_*` / `ASC_REQ_*` bits mapped to the `*_RET_*` bits a package grants.
+pub fn map_flags(req: crate::abi::ULONG, map: &[(crate::abi::ULONG, crate::abi::ULONG)]) -> crate::abi::ULONG {
+    map.iter().filter(|(r, _)| req & r != 0).fold(0, |acc, (_, ret)| acc | ret)
+}
+
+/// Writes a token-loop token into the output descriptor's token slot
+/// (allocated with `ISC_REQ_ALLOCATE_MEMORY` / `ASC_REQ_ALLOCATE_MEMORY`).
+pub fn write_token(output: Option<&mut BufferDesc<'_>>, token: &[u8], allocate: bool) -> SecResult<()> {
+    let out = output.ok_or(SecError::invalid_token("no output descriptor for the token"))?;
+    let slot = out.token_slot().ok_or(SecError::invalid_token("no output token buffer"))?;
+    if !out.fits(slot, token.len(), allocate) {
+        return Err(SecError::new(crate::abi::SEC_E_BUFFER_TOO_SMALL, "output token buffer too small"));
+    }
+    out.write_token(slot, token, allocate)
+}
+
+/// Empties the output token slot (a last leg with nothing to send).
+pub fn clear_token(output: Option<&mut BufferDesc<'_>>, allocate: bool) {
+    if let Some(out) = output {
+        if let Some(slot) = out.token_slot() {
+            out.clear_output(slot, allocate);
+        }
+    }
+}
+
+/// The `[TOKEN, DATA..., PADDING]` layout of a call that takes no STREAM buffer.
+pub fn token_layout(desc: &BufferDesc<'_>) -> SecResult<(usize, Vec<usize>, Option<usize>)> {
+    match wrap_layout(desc, false)? {
+        WrapLayout::Token { token, data, padding } => Ok((token, data, padding)),
+        WrapLayout::Stream { .. } => Err(SecError::internal("stream layout not asked for")),
+    }
+}
+
 /// The channel-bindings hash NTLM's MsvAvChannelBindings (MS-NLMP 2.2.2.1)
 /// and Kerberos' GSS checksum (RFC 4121 4.1.1.2) carry: MD5 of the
 /// gss_channel_bindings_struct the `SEC_CHANNEL_BINDINGS` block describes

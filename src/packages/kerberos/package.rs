@@ -14,6 +14,7 @@ use super::asn1::{PrincipalName, NT_PRINCIPAL, NT_SRV_HST, NT_SRV_INST};
 use super::config::Config;
 use super::context::{self, Established, InitiatorState, ReplayCache};
 use super::kdc::{self, Creds, Secret};
+use super::wrap::Protector;
 use super::{ccache, keytab};
 use crate::abi::*;
 use crate::buffers::BufferDesc;
@@ -327,10 +328,6 @@ const ASC_MAP: &[(ULONG, ULONG)] = &[
     (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR),
 ];
 
-fn map_flags(req: ULONG, map: &[(ULONG, ULONG)]) -> ULONG {
-    map.iter().filter(|(r, _)| req & r != 0).fold(0, |acc, (_, ret)| acc | ret)
-}
-
 fn gss_flags(isc: ULONG) -> u32 {
     let mut f = 0;
     for (r, g) in [
@@ -370,23 +367,6 @@ pub fn parse_target(target: &str, config: &Config) -> SecResult<(PrincipalName, 
     Ok((PrincipalName { name_type, components }, realm))
 }
 
-fn write_token(output: Option<&mut BufferDesc<'_>>, token: &[u8], allocate: bool) -> SecResult<()> {
-    let out = output.ok_or(SecError::invalid_token("no output descriptor for the Kerberos token"))?;
-    let slot = out.token_slot().ok_or(SecError::invalid_token("no output token buffer"))?;
-    if !out.fits(slot, token.len(), allocate) {
-        return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "output token buffer too small"));
-    }
-    out.write_token(slot, token, allocate)
-}
-
-fn clear_token(output: Option<&mut BufferDesc<'_>>, allocate: bool) {
-    if let Some(out) = output {
-        if let Some(slot) = out.token_slot() {
-            out.clear_output(slot, allocate);
-        }
-    }
-}
-
 fn bindings_hash(input: Option<&BufferDesc<'_>>) -> SecResult<Option<[u8; 16]>> {
     match gss::channel_bindings(input)? {
         Some(b) => {
@@ -407,7 +387,7 @@ impl KerberosContext {
 
     fn client_step(&self, state: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let allocate = io.flags & ISC_REQ_ALLOCATE_MEMORY != 0;
-        let attributes = map_flags(io.flags, ISC_MAP);
+        let attributes = gss::map_flags(io.flags, ISC_MAP);
         let input = io.input.as_deref();
         match state {
             State::Initial => {
@@ -435,7 +415,7 @@ impl KerberosContext {
                     bindings_hash(input)?,
                     deleg.as_deref(),
                 )?;
-                write_token(io.output, &token, allocate)?;
+                gss::write_token(io.output, &token, allocate)?;
                 let client = format!("{}@{}", ticket.client.to_text(), ticket.client_realm);
                 let server = format!("{}@{}", ticket.server.to_text(), ticket.server_realm);
                 let (start, end) = (ticket.starttime.unwrap_or(ticket.authtime), ticket.endtime);
@@ -466,7 +446,7 @@ impl KerberosContext {
                     if st.flags & context::GSS_DELEG != 0 { attributes | ISC_RET_DELEGATE } else { attributes };
                 match st.finish(token) {
                     Ok(est) => {
-                        clear_token(io.output, allocate);
+                        gss::clear_token(io.output, allocate);
                         let end2 = end;
                         *state = State::Established(Box::new(Live {
                             est,
@@ -492,7 +472,7 @@ impl KerberosContext {
 
     fn server_step(&self, state: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let allocate = io.flags & ASC_REQ_ALLOCATE_MEMORY != 0;
-        let mut attributes = map_flags(io.flags, ASC_MAP);
+        let mut attributes = gss::map_flags(io.flags, ASC_MAP);
         let input = io.input.as_deref();
         match state {
             State::Initial => {
@@ -502,10 +482,10 @@ impl KerberosContext {
                 let acc = context::accept(token, &c.keys, bindings_hash(input)?, &c.replay, skew)?;
                 match &acc.reply {
                     Some(rep) => {
-                        write_token(io.output, rep, allocate)?;
+                        gss::write_token(io.output, rep, allocate)?;
                         attributes |= ASC_RET_MUTUAL_AUTH;
                     }
-                    None => clear_token(io.output, allocate),
+                    None => gss::clear_token(io.output, allocate),
                 }
                 if acc.delegated.is_some() {
                     attributes |= ASC_RET_DELEGATE;
@@ -537,6 +517,20 @@ impl KerberosContext {
         }
     }
 
+    /// The context's token protector, copied out so that no crypto runs under the state lock.
+    fn protector(&self) -> SecResult<Protector> {
+        self.with_live(|l| Ok(l.est.protector.clone()))
+    }
+
+    /// Takes the next send sequence number (one lock: two threads never share one).
+    fn reserve_seq(&self) -> SecResult<(Protector, u64)> {
+        self.with_live(|l| {
+            let seq = l.est.send_seq;
+            l.est.send_seq += 1;
+            Ok((l.est.protector.clone(), seq))
+        })
+    }
+
     /// Replay detection on a received sequence number.
     fn check_seq(&self, live: &mut Live, seq: u64) -> SecResult<()> {
         let detect = self.attributes.load(Ordering::Relaxed)
@@ -562,13 +556,6 @@ fn message_of(desc: &BufferDesc<'_>, data: &[usize]) -> SecResult<Vec<u8>> {
     Ok(m)
 }
 
-fn token_layout(desc: &BufferDesc<'_>) -> SecResult<(usize, Vec<usize>, Option<usize>)> {
-    match gss::wrap_layout(desc, false)? {
-        WrapLayout::Token { token, data, padding } => Ok((token, data, padding)),
-        WrapLayout::Stream { .. } => Err(SecError::internal("stream layout not asked for")),
-    }
-}
-
 impl SecurityContext for KerberosContext {
     fn side(&self) -> Side {
         self.side
@@ -590,26 +577,21 @@ impl SecurityContext for KerberosContext {
             SECQOP_WRAP_NO_ENCRYPT => false,
             _ => return Err(SecError::new(SEC_E_QOP_NOT_SUPPORTED, "unknown fQOP for Kerberos")),
         };
-        let (token, data, padding) = token_layout(message)?;
+        let (token, data, padding) = gss::token_layout(message)?;
         if data.iter().any(|&i| !gss::is_encrypted(message, i)) {
             return Err(SecError::unsupported("EncryptMessage: read-only DATA buffers with Kerberos"));
         }
-        let msg = zeroize::Zeroizing::new(message_of(message, &data)?);
-        let wrapped = self.with_live(|l| {
-            let t = l.est.protector.wrap(l.est.send_seq, &msg, seal)?;
-            Ok(t)
-        })?;
-        let head = wrapped.len() - msg.len();
+        // Every buffer is checked before a sequence number is used up.
+        let head = self.protector()?.wrap_head(seal);
         if message.bytes_mut(token)?.len() < head {
             return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "token buffer smaller than the security trailer"));
         }
         for &i in &data {
             message.bytes_mut(i)?;
         }
-        self.with_live(|l| {
-            l.est.send_seq += 1;
-            Ok(())
-        })?;
+        let msg = zeroize::Zeroizing::new(message_of(message, &data)?);
+        let (protector, seq) = self.reserve_seq()?;
+        let wrapped = protector.wrap(seq, &msg, seal)?;
         message.bytes_mut(token)?[..head].copy_from_slice(&wrapped[..head]);
         message.set_len(token, head);
         let mut at = head;
@@ -626,15 +608,12 @@ impl SecurityContext for KerberosContext {
     }
 
     fn decrypt(&self, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<DecryptResult> {
+        let protector = self.protector()?;
         match gss::wrap_layout(message, true)? {
             WrapLayout::Stream { stream, data } => {
                 let region = message.original(stream);
-                let blob = message.bytes(stream)?.to_vec();
-                let (plain, info) = self.with_live(|l| {
-                    let (p, info) = l.est.protector.unwrap(&blob)?;
-                    self.check_seq(l, info.seq)?;
-                    Ok((p, info))
-                })?;
+                let (plain, info) = protector.unwrap(message.bytes(stream)?)?;
+                self.with_live(|l| self.check_seq(l, info.seq))?;
                 // The plaintext goes at the start of the stream; DATA points at it.
                 let b = message.bytes_mut(stream)?;
                 b[..plain.len()].copy_from_slice(&plain);
@@ -645,11 +624,8 @@ impl SecurityContext for KerberosContext {
             WrapLayout::Token { token, data, .. } => {
                 let mut whole = message.bytes(token)?.to_vec();
                 whole.extend(message_of(message, &data)?);
-                let (plain, info) = self.with_live(|l| {
-                    let (p, info) = l.est.protector.unwrap(&whole)?;
-                    self.check_seq(l, info.seq)?;
-                    Ok((p, info))
-                })?;
+                let (plain, info) = protector.unwrap(&whole)?;
+                self.with_live(|l| self.check_seq(l, info.seq))?;
                 let mut at = 0;
                 for (k, &i) in data.iter().enumerate() {
                     let b = message.bytes_mut(i)?;
@@ -667,32 +643,24 @@ impl SecurityContext for KerberosContext {
     }
 
     fn make_signature(&self, _qop: ULONG, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
-        let (token, data, _) = token_layout(message)?;
-        let msg = message_of(message, &data)?;
-        let mic = self.with_live(|l| {
-            let m = l.est.protector.mic(l.est.send_seq, &msg);
-            Ok(m)
-        })?;
-        let t = message.bytes_mut(token)?;
-        if t.len() < mic.len() {
+        let (token, data, _) = gss::token_layout(message)?;
+        let len = self.protector()?.mic_len();
+        if message.bytes_mut(token)?.len() < len {
             return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "token buffer smaller than the signature"));
         }
-        t[..mic.len()].copy_from_slice(&mic);
-        message.set_len(token, mic.len());
-        self.with_live(|l| {
-            l.est.send_seq += 1;
-            Ok(())
-        })
+        let msg = message_of(message, &data)?;
+        let (protector, seq) = self.reserve_seq()?;
+        let mic = protector.mic(seq, &msg);
+        message.bytes_mut(token)?[..len].copy_from_slice(&mic);
+        message.set_len(token, len);
+        Ok(())
     }
 
     fn verify_signature(&self, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<ULONG> {
-        let (token, data, _) = token_layout(message)?;
+        let (token, data, _) = gss::token_layout(message)?;
         let msg = message_of(message, &data)?;
-        let mic = message.bytes(token)?.to_vec();
-        self.with_live(|l| {
-            let seq = l.est.protector.verify_mic(&mic, &msg)?;
-            self.check_seq(l, seq)
-        })?;
+        let seq = self.protector()?.verify_mic(message.bytes(token)?, &msg)?;
+        self.with_live(|l| self.check_seq(l, seq))?;
         Ok(0)
     }
 

@@ -84,6 +84,16 @@ impl Protector {
         HEADER_LEN + self.key.enctype().overhead() + HEADER_LEN
     }
 
+    /// Bytes of a Wrap token before the message's own length: what goes into
+    /// the SSPI TOKEN buffer.
+    pub fn wrap_head(&self, seal: bool) -> usize {
+        if seal {
+            self.wrap_overhead()
+        } else {
+            self.mic_len()
+        }
+    }
+
     /// Length of a MIC token (SSPI's cbMaxSignature).
     pub fn mic_len(&self) -> usize {
         HEADER_LEN + self.key.enctype().mac_len()

@@ -337,29 +337,6 @@ const ASC_MAP: &[(ULONG, ULONG)] = &[
     (ASC_REQ_IDENTIFY, ASC_RET_IDENTIFY),
 ];
 
-fn map_flags(req: ULONG, map: &[(ULONG, ULONG)]) -> ULONG {
-    map.iter().filter(|(r, _)| req & r != 0).fold(0, |acc, (_, ret)| acc | ret)
-}
-
-/// Writes `token` to the output descriptor's token slot.
-fn write_token(output: Option<&mut BufferDesc<'_>>, token: &[u8], allocate: bool) -> SecResult<()> {
-    let out = output.ok_or(SecError::invalid_token("no output descriptor for the NTLM token"))?;
-    let slot = out.token_slot().ok_or(SecError::invalid_token("no output token buffer"))?;
-    if !out.fits(slot, token.len(), allocate) {
-        return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "output token buffer too small"));
-    }
-    out.write_token(slot, token, allocate)
-}
-
-/// Empties the output token slot (the last leg has no token to send).
-fn clear_token(output: Option<&mut BufferDesc<'_>>, allocate: bool) {
-    if let Some(out) = output {
-        if let Some(slot) = out.token_slot() {
-            out.clear_output(slot, allocate);
-        }
-    }
-}
-
 impl NtlmContext {
     fn ntlm_creds(&self) -> SecResult<&NtlmCredentials> {
         self.creds.as_any().downcast_ref::<NtlmCredentials>().ok_or(SecError::internal("not an NTLM credential"))
@@ -367,13 +344,13 @@ impl NtlmContext {
 
     fn client_step(&self, state: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let allocate = io.flags & ISC_REQ_ALLOCATE_MEMORY != 0;
-        let attributes = map_flags(io.flags, ISC_MAP);
+        let attributes = gss::map_flags(io.flags, ISC_MAP);
         let input = io.input.as_deref();
         match state {
             State::ClientInitial => {
                 let negotiate =
                     Negotiate { flags: CLIENT_FLAGS, domain: vec![], workstation: vec![], version: None }.encode()?;
-                write_token(io.output, &negotiate, allocate)?;
+                gss::write_token(io.output, &negotiate, allocate)?;
                 *state = State::ClientWaitChallenge { negotiate, target: io.target.map(str::to_owned) };
                 Ok(StepResult { status: SEC_I_CONTINUE_NEEDED, attributes, expiry: Some(NEVER) })
             }
@@ -386,7 +363,7 @@ impl NtlmContext {
                     self.ntlm_creds()?.identity.clone().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "no identity"))?;
                 let (auth, established) =
                     self.authenticate(negotiate, challenge_bytes, &challenge, &id, target.as_deref(), bindings)?;
-                write_token(io.output, &auth, allocate)?;
+                gss::write_token(io.output, &auth, allocate)?;
                 *state = State::Established(Box::new(established));
                 Ok(StepResult { status: SEC_E_OK, attributes, expiry: Some(NEVER) })
             }
@@ -471,7 +448,7 @@ impl NtlmContext {
 
     fn server_step(&self, state: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let allocate = io.flags & ASC_REQ_ALLOCATE_MEMORY != 0;
-        let attributes = map_flags(io.flags, ASC_MAP);
+        let attributes = gss::map_flags(io.flags, ASC_MAP);
         let input = io.input.as_deref();
         match state {
             State::ServerInitial => {
@@ -501,7 +478,7 @@ impl NtlmContext {
                     version: Some(Version::OURS),
                 }
                 .encode()?;
-                write_token(io.output, &challenge, allocate)?;
+                gss::write_token(io.output, &challenge, allocate)?;
                 *state = State::ServerWaitAuthenticate {
                     negotiate: negotiate_bytes.to_vec(),
                     challenge,
@@ -517,7 +494,7 @@ impl NtlmContext {
                     self.verify_authenticate(negotiate, challenge, server_challenge, *flags, auth_bytes, bindings);
                 match result {
                     Ok(established) => {
-                        clear_token(io.output, allocate);
+                        gss::clear_token(io.output, allocate);
                         *state = State::Established(Box::new(established));
                         Ok(StepResult { status: SEC_E_OK, attributes, expiry: Some(NEVER) })
                     }
@@ -687,13 +664,6 @@ fn check_parts(desc: &mut BufferDesc<'_>, token: usize, data: &[usize], sign_onl
     Ok(())
 }
 
-fn token_layout(desc: &BufferDesc<'_>) -> SecResult<(usize, Vec<usize>, Option<usize>)> {
-    match gss::wrap_layout(desc, false)? {
-        WrapLayout::Token { token, data, padding } => Ok((token, data, padding)),
-        WrapLayout::Stream { .. } => Err(SecError::internal("stream layout not asked for")),
-    }
-}
-
 impl SecurityContext for NtlmContext {
     fn side(&self) -> Side {
         self.side
@@ -715,7 +685,7 @@ impl SecurityContext for NtlmContext {
             SECQOP_WRAP_NO_ENCRYPT => true,
             _ => return Err(SecError::new(SEC_E_QOP_NOT_SUPPORTED, "unknown fQOP for NTLM")),
         };
-        let (token, data, padding) = token_layout(message)?;
+        let (token, data, padding) = gss::token_layout(message)?;
         check_parts(message, token, &data, sign_only)?;
         let sig = self.with_est(|e| {
             if !sign_only && e.flags & NEGOTIATE_SEAL == 0 {
@@ -765,14 +735,14 @@ impl SecurityContext for NtlmContext {
     }
 
     fn make_signature(&self, _qop: ULONG, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
-        let (token, data, _) = token_layout(message)?;
+        let (token, data, _) = gss::token_layout(message)?;
         check_parts(message, token, &data, true)?;
         let sig = self.with_est(|e| e.seal().sign(&DescParts { desc: message, data, sign_only: true }))?;
         write_signature(message, token, &sig)
     }
 
     fn verify_signature(&self, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<ULONG> {
-        let (token, data, _) = token_layout(message)?;
+        let (token, data, _) = gss::token_layout(message)?;
         let sig = read_signature(message, token)?;
         self.with_est(|e| e.seal().verify(&DescParts { desc: message, data, sign_only: true }, &sig))?;
         Ok(0)
