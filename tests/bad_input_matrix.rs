@@ -991,12 +991,25 @@ fn ntlm_pair() -> (CredHandle, CredHandle, common::ntlm::Pair) {
 
 #[test]
 fn ntlm_context_functions() {
-    use common::ntlm::{free_cred, seal, sign, unseal, verify};
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let base = counters();
     let (cc, sc, mut p) = ntlm_pair();
-    let c_p = &mut p.client as *mut CtxtHandle;
-    let s_p = &mut p.server as *mut CtxtHandle;
+    gss_context_functions("NTLM", &mut p.client, &mut p.server, 16);
+    drop(p);
+    common::sspi::free_cred(cc);
+    common::sspi::free_cred(sc);
+    assert_eq!(counters(), base);
+}
+
+/// The matrix on the message and attribute calls of an established pair of a
+/// GSS-style package (NTLM, Kerberos, Negotiate): `client` and `server` are
+/// live contexts of one conversation; `key_len` their session key's length.
+fn gss_context_functions(pkg: &str, client: &mut CtxtHandle, server: &mut CtxtHandle, key_len: u32) {
+    use common::sspi::{seal, sign, sizes, unseal, verify};
+    let sz = sizes(client);
+    let (sig_n, tok_n) = (sz.cbMaxSignature as usize, sz.cbSecurityTrailer as usize);
+    let c_p = client as *mut CtxtHandle;
+    let s_p = server as *mut CtxtHandle;
 
     for (name, ex, wide) in [
         ("QueryContextAttributesW", false, true),
@@ -1016,7 +1029,7 @@ fn ntlm_context_functions() {
             };
             if st == SEC_E_OK {
                 let k = &mut *buf.cast::<SecPkgContext_SessionKey>();
-                assert_eq!(k.SessionKeyLength, 16);
+                assert_eq!(k.SessionKeyLength, key_len);
                 assert_eq!(FreeContextBuffer(k.SessionKey.cast()), SEC_E_OK);
                 core::ptr::write_bytes(buf.cast::<u8>(), SENTINEL, 16);
             }
@@ -1028,36 +1041,37 @@ fn ntlm_context_functions() {
     // (the next genuine message is still in sequence, checked below).
     let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN))];
     let mut signed = Vec::new();
-    matrix("MakeSignature (NTLM)", SEC_E_OK, &params, |n, _| unsafe {
+    matrix(&format!("MakeSignature ({pkg})"), SEC_E_OK, &params, |n, _| unsafe {
         let mut data = *b"signed data";
-        let mut sig = [0u8; 16];
+        let mut sig = vec![0u8; sig_n];
         let mut bufs = [
             SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
-            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: sig_n as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
         ];
         let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
         let st = MakeSignature(or_null(n, 0, c_p), 0, or_null(n, 1, &mut desc as *mut _), 0);
         if st == SEC_E_OK {
+            sig.truncate(bufs[1].cbBuffer as usize);
             signed.push(sig);
         } else {
-            assert_eq!(sig, [0; 16], "no signature written on failure");
+            assert!(sig.iter().all(|&b| b == 0), "no signature written on failure");
         }
         st
     });
     // VerifySignature: pfQOP is optional; a failed call consumes nothing.
     let mut pending = signed.into_iter();
-    let mut unused: Option<[u8; 16]> = None;
+    let mut unused: Option<Vec<u8>> = None;
     let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN)), ("pfQOP", O(SEC_E_OK))];
-    matrix("VerifySignature (NTLM)", SEC_E_OK, &params, |n, o| unsafe {
+    matrix(&format!("VerifySignature ({pkg})"), SEC_E_OK, &params, |n, o| unsafe {
         let mut sig = unused.take().or_else(|| pending.next()).unwrap_or_else(|| {
             let (st, s) = sign(&mut *c_p, b"signed data");
             assert_eq!(st, SEC_E_OK);
-            s.try_into().unwrap()
+            s
         });
         let mut data = *b"signed data";
         let mut bufs = [
             SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
-            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: sig.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
         ];
         let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
         let qop = or_null(n, 2, o.p::<ULONG>(0));
@@ -1075,34 +1089,36 @@ fn ntlm_context_functions() {
 
     let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN))];
     let mut sealed = Vec::new();
-    matrix("EncryptMessage (NTLM)", SEC_E_OK, &params, |n, _| unsafe {
+    matrix(&format!("EncryptMessage ({pkg})"), SEC_E_OK, &params, |n, _| unsafe {
         let mut data = *b"sealed data";
-        let mut tok = [0u8; 16];
+        let mut tok = vec![0u8; tok_n];
         let mut bufs = [
-            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: tok_n as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
             SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
         ];
         let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
         let st = EncryptMessage(or_null(n, 0, s_p), 0, or_null(n, 1, &mut desc as *mut _), 0);
         if st == SEC_E_OK {
+            tok.truncate(bufs[0].cbBuffer as usize);
             sealed.push((tok, data));
         } else {
-            assert_eq!((&tok, &data), (&[0u8; 16], b"sealed data"), "nothing sealed on failure");
+            assert!(tok.iter().all(|&b| b == 0), "no token written on failure");
+            assert_eq!(&data, b"sealed data", "nothing sealed on failure");
         }
         st
     });
     let mut pending = sealed.into_iter();
-    let mut unused: Option<([u8; 16], [u8; 11])> = None;
+    let mut unused: Option<(Vec<u8>, [u8; 11])> = None;
     let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pMessage", E(SEC_E_INVALID_TOKEN)), ("pfQOP", O(SEC_E_OK))];
-    matrix("DecryptMessage (NTLM)", SEC_E_OK, &params, |n, o| unsafe {
+    matrix(&format!("DecryptMessage ({pkg})"), SEC_E_OK, &params, |n, o| unsafe {
         let (mut tok, mut data) = unused.take().or_else(|| pending.next()).unwrap_or_else(|| {
             let (st, t, d) = seal(&mut *s_p, 0, b"sealed data");
             assert_eq!(st, SEC_E_OK);
-            (t.try_into().unwrap(), d.try_into().unwrap())
+            (t, d.try_into().unwrap())
         });
-        let kept = (tok, data);
+        let kept = (tok.clone(), data);
         let mut bufs = [
-            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: tok.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() },
             SecBuffer { cbBuffer: 11, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
         ];
         let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
@@ -1124,10 +1140,10 @@ fn ntlm_context_functions() {
     // Lying and malformed descriptors: a defined code, nothing consumed, the context goes on.
     unsafe {
         let mut data = *b"payload";
-        let mut sig = [0u8; 16];
+        let mut sig = vec![0u8; tok_n.max(sig_n)];
         let mut bufs = [
             SecBuffer { cbBuffer: 7, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
-            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: sig.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
         ];
         for (count, version, why) in
             [(0u32, 0u32, "no buffers"), (1_000_000, 0, "a count beyond any descriptor"), (2, 7, "a wrong ulVersion")]
@@ -1147,11 +1163,14 @@ fn ntlm_context_functions() {
     for case in 0..4 {
         unsafe {
             let mut data = *b"payload";
-            let mut sig = [0u8; 16];
+            let mut sig = vec![0u8; sig_n];
+            let short = sig_n as u32 - 1;
             let token = match case {
-                0 | 1 => SecBuffer { cbBuffer: 15, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
-                2 => SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() },
-                _ => SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_EMPTY, pvBuffer: sig.as_mut_ptr().cast() },
+                0 | 1 => SecBuffer { cbBuffer: short, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+                2 => SecBuffer { cbBuffer: sig_n as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() },
+                _ => {
+                    SecBuffer { cbBuffer: sig_n as u32, BufferType: SECBUFFER_EMPTY, pvBuffer: sig.as_mut_ptr().cast() }
+                }
             };
             let mut bufs =
                 [SecBuffer { cbBuffer: 7, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() }, token];
@@ -1172,15 +1191,15 @@ fn ntlm_context_functions() {
         assert_eq!(verify(unsafe { &mut *s_p }, b"in step", &sig), SEC_E_OK, "case {case} used up a sequence number");
     }
     // After all of that, a genuine message each way is still in sequence.
-    let (st, sig) = sign(&mut p.client, b"still in step");
+    let (st, sig) = sign(unsafe { &mut *c_p }, b"still in step");
     assert_eq!(st, SEC_E_OK);
-    assert_eq!(verify(&mut p.server, b"still in step", &sig), SEC_E_OK);
-    let (st, tok, ct) = seal(&mut p.client, 0, b"both ways");
+    assert_eq!(verify(unsafe { &mut *s_p }, b"still in step", &sig), SEC_E_OK);
+    let (st, tok, ct) = seal(unsafe { &mut *c_p }, 0, b"both ways");
     assert_eq!(st, SEC_E_OK);
-    let (st, pt, _) = unseal(&mut p.server, &tok, &ct);
+    let (st, pt, _) = unseal(unsafe { &mut *s_p }, &tok, &ct);
     assert_eq!((st, pt.as_slice()), (SEC_E_OK, &b"both ways"[..]));
 
-    // Exports NTLM does not support on a context: defined codes, the handle checked first.
+    // Exports the package does not support on a context: defined codes, the handle checked first.
     unsafe {
         let mut token = [0u8; 4];
         let mut bufs = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: token.as_mut_ptr().cast() }];
@@ -1194,10 +1213,6 @@ fn ntlm_context_functions() {
         assert_eq!(QueryContextAttributesW(c_p, SECPKG_ATTR_STREAM_SIZES, o.p(0)), SEC_E_UNSUPPORTED_FUNCTION);
         assert!(o.untouched());
     }
-    drop(p);
-    free_cred(cc);
-    free_cred(sc);
-    assert_eq!(counters(), base);
 }
 
 #[test]
@@ -1256,4 +1271,71 @@ fn ntlm_wrong_state_calls() {
     free_cred(cc);
     free_cred(sc);
     assert_eq!(counters(), base);
+}
+
+// ---------------------------------------------------------------------------
+// Kerberos contexts, against a real MIT KDC made for the test: the same matrix on an
+// established pair, then calls in the wrong state.
+
+#[test]
+fn kerberos_context_functions_and_wrong_state_calls() {
+    use common::krb5::{Realm, PASSWORD, REALM, USER};
+    use common::sspi::{acquire, free_cred, handshake, Step, ISC_FLAGS};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let realm = Realm::start("");
+    std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+    std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+    let base = counters();
+    let mut cc = acquire("Kerberos", Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+    let mut sc = acquire("Kerberos", None, SECPKG_CRED_INBOUND).unwrap();
+    let mut p = handshake(&mut cc, &mut sc, "HTTP/localhost", ISC_FLAGS).unwrap();
+    gss_context_functions("Kerberos", &mut p.client, &mut p.server, 32);
+    drop(p);
+
+    // A client that has sent its AP-REQ and waits for the AP-REP: no messages yet.
+    let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+    let (st, ap_req, _) = Step::client(true, None, "HTTP/localhost").run(&mut cc, &mut c);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    unsafe {
+        let mut data = *b"early";
+        let mut sig = [0u8; 64];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 5, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        for st in [MakeSignature(&mut c, 0, &mut desc, 0), EncryptMessage(&mut c, 0, &mut desc, 0)] {
+            assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+        }
+        assert_eq!((data, sig), (*b"early", [0; 64]), "nothing written");
+        let mut o = Outs::new();
+        let st = QueryContextAttributesW(&mut c, SECPKG_ATTR_SESSION_KEY, o.p(0));
+        assert!(st < 0, "no session key before the AP-REP: {st:#x}");
+        assert!(o.untouched());
+    }
+    // The server given its own AP-REP after completing: refused, and the context goes on.
+    let (st, ap_rep, _) = Step::server(true, Some(&ap_req)).run(&mut sc, &mut s);
+    assert_eq!(st, SEC_E_OK);
+    let st = Step::server(false, Some(&ap_rep)).run(&mut sc, &mut s).0;
+    assert!(st == SEC_E_OUT_OF_SEQUENCE || st == SEC_E_INVALID_TOKEN || st == SEC_E_INVALID_HANDLE, "{st:#x}");
+    assert_eq!(common::sspi::sign(&mut s, b"still usable").0, SEC_E_OK);
+    // The AP-REQ given back to the client where the AP-REP is expected: mutual authentication
+    // did not happen, and that is final (the genuine AP-REP cannot complete it afterwards).
+    assert_eq!(Step::client(false, Some(&ap_req), "HTTP/localhost").run(&mut cc, &mut c).0, SEC_E_INVALID_TOKEN);
+    assert_eq!(Step::client(false, Some(&ap_rep), "HTTP/localhost").run(&mut cc, &mut c).0, SEC_E_INVALID_TOKEN);
+    // The same AP-REQ again to a new acceptor context: a replay.
+    let mut s2 = SecHandle::default();
+    assert_eq!(Step::server(true, Some(&ap_req)).run(&mut sc, &mut s2).0, SEC_E_LOGON_DENIED);
+    // The server's context where the client's is expected.
+    let st = Step::client(false, Some(&ap_rep), "HTTP/localhost").run(&mut cc, &mut s).0;
+    assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+    unsafe {
+        assert_eq!(DeleteSecurityContext(&mut c), SEC_E_OK);
+        assert_eq!(DeleteSecurityContext(&mut s), SEC_E_OK);
+        assert_eq!(DeleteSecurityContext(&mut c), SEC_E_INVALID_HANDLE, "deleted twice");
+    }
+    free_cred(cc);
+    free_cred(sc);
+    assert_eq!(counters(), base);
+    std::env::remove_var("KRB5_KTNAME");
 }

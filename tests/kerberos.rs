@@ -275,52 +275,18 @@ mod mit_gssapi {
 /// The package through the SSPI exports, as a Windows program calls it.
 mod sspi {
     use super::*;
-    use core::ptr::null_mut;
     use std::sync::Mutex;
 
-    use common::wide;
-    use secur32::entry::attributes::QueryContextAttributesW;
-    use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, InitializeSecurityContextW};
-    use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
+    use common::sspi::{names, session_key, sizes, Step};
+    use secur32::entry::contexts::DeleteSecurityContext;
+    use secur32::entry::credentials::FreeCredentialsHandle;
     use secur32::entry::messages::{DecryptMessage, EncryptMessage, MakeSignature, VerifySignature};
-    use secur32::entry::packages::FreeContextBuffer;
 
     /// The package reads KRB5_CONFIG and friends from the environment: one test at a time.
     static ENV: Mutex<()> = Mutex::new(());
 
     fn acquire(identity: Option<(&str, &str, &str)>, usage: ULONG) -> Result<CredHandle, i32> {
-        let (mut u, mut d, mut p) =
-            identity.map_or((vec![0], vec![0], vec![0]), |(u, d, p)| (wide(u), wide(d), wide(p)));
-        let mut id = SEC_WINNT_AUTH_IDENTITY_W {
-            User: u.as_mut_ptr(),
-            UserLength: (u.len() - 1) as u32,
-            Domain: d.as_mut_ptr(),
-            DomainLength: (d.len() - 1) as u32,
-            Password: p.as_mut_ptr(),
-            PasswordLength: (p.len() - 1) as u32,
-            Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
-        };
-        let auth = if identity.is_some() { (&mut id as *mut SEC_WINNT_AUTH_IDENTITY_W).cast() } else { null_mut() };
-        let mut h = SecHandle::default();
-        let mut pkg = wide("Kerberos");
-        let st = unsafe {
-            AcquireCredentialsHandleW(
-                null_mut(),
-                pkg.as_mut_ptr(),
-                usage,
-                null_mut(),
-                auth,
-                None,
-                null_mut(),
-                &mut h,
-                null_mut(),
-            )
-        };
-        if st == SEC_E_OK {
-            Ok(h)
-        } else {
-            Err(st)
-        }
+        common::sspi::acquire("Kerberos", identity, usage)
     }
 
     /// One ISC or ASC call with allocated output: (status, token, attributes).
@@ -335,7 +301,6 @@ mod sspi {
         step_with(client, cred, ctx, first, input, target, 0)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn step_with(
         client: bool,
         cred: &mut CredHandle,
@@ -345,107 +310,9 @@ mod sspi {
         target: &str,
         extra: u32,
     ) -> (i32, Vec<u8>, u32) {
-        let mut inbuf = input.map(|t| t.to_vec()).unwrap_or_default();
-        let mut ib = [SecBuffer {
-            cbBuffer: inbuf.len() as u32,
-            BufferType: SECBUFFER_TOKEN,
-            pvBuffer: inbuf.as_mut_ptr().cast(),
-        }];
-        let mut idesc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: ib.as_mut_ptr() };
-        let mut ob = [SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() }];
-        let mut odesc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: ob.as_mut_ptr() };
-        let mut attrs = 0u32;
-        let mut t = wide(target);
-        let old = if first { null_mut() } else { ctx as *mut CtxtHandle };
-        let ip = if input.is_some() { &mut idesc as *mut SecBufferDesc } else { null_mut() };
-        let st = unsafe {
-            if client {
-                let flags = ISC_REQ_MUTUAL_AUTH
-                    | ISC_REQ_CONFIDENTIALITY
-                    | ISC_REQ_INTEGRITY
-                    | ISC_REQ_REPLAY_DETECT
-                    | ISC_REQ_SEQUENCE_DETECT
-                    | ISC_REQ_ALLOCATE_MEMORY
-                    | extra;
-                InitializeSecurityContextW(
-                    cred,
-                    old,
-                    t.as_mut_ptr(),
-                    flags,
-                    0,
-                    SECURITY_NATIVE_DREP,
-                    ip,
-                    0,
-                    ctx,
-                    &mut odesc,
-                    &mut attrs,
-                    null_mut(),
-                )
-            } else {
-                let flags = ASC_REQ_CONFIDENTIALITY
-                    | ASC_REQ_INTEGRITY
-                    | ASC_REQ_REPLAY_DETECT
-                    | ASC_REQ_SEQUENCE_DETECT
-                    | ASC_REQ_ALLOCATE_MEMORY;
-                AcceptSecurityContext(
-                    cred,
-                    old,
-                    ip,
-                    flags,
-                    SECURITY_NATIVE_DREP,
-                    ctx,
-                    &mut odesc,
-                    &mut attrs,
-                    null_mut(),
-                )
-            }
-        };
-        let out = if ob[0].pvBuffer.is_null() {
-            Vec::new()
-        } else {
-            let v =
-                unsafe { core::slice::from_raw_parts(ob[0].pvBuffer as *const u8, ob[0].cbBuffer as usize) }.to_vec();
-            unsafe { FreeContextBuffer(ob[0].pvBuffer) };
-            v
-        };
-        (st, out, attrs)
-    }
-
-    fn names(ctx: &mut CtxtHandle) -> String {
-        let mut n = SecPkgContext_NamesW { sUserName: null_mut() };
-        assert_eq!(
-            unsafe { QueryContextAttributesW(ctx, SECPKG_ATTR_NAMES, (&mut n as *mut SecPkgContext_NamesW).cast()) },
-            SEC_E_OK
-        );
-        let mut len = 0;
-        while unsafe { *n.sUserName.add(len) } != 0 {
-            len += 1;
-        }
-        let s = String::from_utf16(unsafe { core::slice::from_raw_parts(n.sUserName, len) }).unwrap();
-        unsafe { FreeContextBuffer(n.sUserName.cast()) };
-        s
-    }
-
-    fn session_key(ctx: &mut CtxtHandle) -> Vec<u8> {
-        let mut k = SecPkgContext_SessionKey { SessionKeyLength: 0, SessionKey: null_mut() };
-        assert_eq!(
-            unsafe {
-                QueryContextAttributesW(ctx, SECPKG_ATTR_SESSION_KEY, (&mut k as *mut SecPkgContext_SessionKey).cast())
-            },
-            SEC_E_OK
-        );
-        let v = unsafe { core::slice::from_raw_parts(k.SessionKey, k.SessionKeyLength as usize) }.to_vec();
-        unsafe { FreeContextBuffer(k.SessionKey.cast()) };
-        v
-    }
-
-    fn sizes(ctx: &mut CtxtHandle) -> SecPkgContext_Sizes {
-        let mut s: SecPkgContext_Sizes = unsafe { core::mem::zeroed() };
-        assert_eq!(
-            unsafe { QueryContextAttributesW(ctx, SECPKG_ATTR_SIZES, (&mut s as *mut SecPkgContext_Sizes).cast()) },
-            SEC_E_OK
-        );
-        s
+        let mut s = if client { Step::client(first, input, target) } else { Step::server(first, input) };
+        s.flags |= extra;
+        s.run(cred, ctx)
     }
 
     /// EncryptMessage on [TOKEN, DATA, PADDING] then DecryptMessage on [TOKEN, DATA] at the peer.
@@ -690,6 +557,39 @@ mod sspi {
         unsafe {
             DeleteSecurityContext(&mut c);
             DeleteSecurityContext(&mut s);
+            FreeCredentialsHandle(&mut ccred);
+            FreeCredentialsHandle(&mut scred);
+        }
+        std::env::remove_var("KRB5_KTNAME");
+    }
+
+    #[test]
+    fn expired_service_ticket_is_refused_and_the_client_fetches_a_new_one() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        // A one-second skew allowance (both ours and MIT's read it), and a service whose
+        // tickets live three seconds.
+        let realm = Realm::start(" clockskew = 1\n");
+        realm.kadmin("modprinc -maxlife \"3 seconds\" HTTP/localhost");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+        let mut ccred = acquire(Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut scred = acquire(None, SECPKG_CRED_INBOUND).unwrap();
+        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+        let (st, t1, _) = step(true, &mut ccred, &mut c, true, None, "HTTP/localhost");
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        std::thread::sleep(Duration::from_secs(5));
+        let (st, _, _) = step(false, &mut scred, &mut s, true, Some(&t1), "");
+        assert_eq!(st, SEC_E_CONTEXT_EXPIRED, "an AP-REQ whose ticket ended before now - skew");
+        // A new context does not reuse the dead ticket: the client asks the KDC again.
+        let (mut c2, mut s2) = (SecHandle::default(), SecHandle::default());
+        let (st, t1, _) = step(true, &mut ccred, &mut c2, true, None, "HTTP/localhost");
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        let (st, _, _) = step(false, &mut scred, &mut s2, true, Some(&t1), "");
+        assert_eq!(st, SEC_E_OK, "a fresh ticket");
+        unsafe {
+            for h in [&mut c, &mut s, &mut c2, &mut s2] {
+                DeleteSecurityContext(h);
+            }
             FreeCredentialsHandle(&mut ccred);
             FreeCredentialsHandle(&mut scred);
         }

@@ -16,6 +16,11 @@
 //! signed messages both ways) and `DeleteSecurityContext` racing
 //! `MakeSignature`, `EncryptMessage` and `QueryContextAttributes`.
 //!
+//! And for Kerberos against a real MIT KDC made for the run: 8 threads × 500
+//! conversations on shared credentials (the service ticket fetched once and
+//! shared, every AP-REQ a new authenticator the acceptor's replay cache must
+//! not confuse with another thread's), sealed and signed messages both ways.
+//!
 //! Minutes of CPU in a debug build: `make test-stress` runs it optimised
 //! (`cargo test --release --test stress`); plain `cargo test` skips it.
 
@@ -520,4 +525,70 @@ fn ntlm_delete_races_signing_sealing_and_queries() {
     common::ntlm::free_cred(cc);
     common::ntlm::free_cred(sc);
     assert_eq!(counters(), before, "leaked handles or blocks");
+}
+
+/// One Kerberos conversation (AP-REQ, AP-REP) on shared credentials, then sealed and
+/// signed messages both ways. Returns the bytes exchanged.
+fn kerberos_conversation(mut cc: CredHandle, mut sc: CredHandle, seed: u64) -> u64 {
+    use common::sspi::{handshake, seal, sign, unseal, verify, ISC_FLAGS};
+    let mut p = handshake(&mut cc, &mut sc, "HTTP/localhost", ISC_FLAGS).unwrap();
+    assert_eq!(p.legs.len(), 2, "mutual authentication: AP-REQ and AP-REP");
+    let mut n = 0u64;
+    for i in 0..4u64 {
+        let len = ((seed * 7919 + i * 104_729) % 3000) as usize;
+        let msg = data(seed * 10 + i, len);
+        let (a, b) = if i % 2 == 0 { (&mut p.client, &mut p.server) } else { (&mut p.server, &mut p.client) };
+        let (st, tok, ct) = seal(a, 0, &msg);
+        assert_eq!(st, SEC_E_OK);
+        let (st, pt, _) = unseal(b, &tok, &ct);
+        assert_eq!((st, &pt), (SEC_E_OK, &msg));
+        let (st, sig) = sign(b, &msg);
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(verify(a, &msg, &sig), SEC_E_OK);
+        n += len as u64;
+    }
+    n
+}
+
+#[test]
+fn kerberos_eight_threads_times_five_hundred_conversations() {
+    use common::krb5::{Realm, PASSWORD, REALM, USER};
+    const KRB_CONVERSATIONS: usize = 500;
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let realm = Realm::start("");
+    std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+    std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+    let before = counters();
+    let cc = common::sspi::acquire("Kerberos", Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+    let sc = common::sspi::acquire("Kerberos", None, SECPKG_CRED_INBOUND).unwrap();
+    let expected: u64 = (0..THREADS * KRB_CONVERSATIONS)
+        .map(|k| {
+            let seed = k as u64 + 1;
+            (0..4u64).map(|i| (seed * 7919 + i * 104_729) % 3000).sum::<u64>()
+        })
+        .sum();
+    let total = Arc::new(AtomicU64::new(0));
+    let t = Arc::clone(&total);
+    watchdog("Kerberos 8 × 500 conversations", 20, move || {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|n| {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || {
+                    for k in 0..KRB_CONVERSATIONS {
+                        let seed = (n * KRB_CONVERSATIONS + k) as u64 + 1;
+                        t.fetch_add(kerberos_conversation(cc, sc, seed), Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+    });
+    assert_eq!(total.load(Ordering::Relaxed), expected, "every byte accounted for");
+    common::sspi::free_cred(cc);
+    common::sspi::free_cred(sc);
+    assert_eq!(counters(), before, "leaked handles or blocks");
+    std::env::remove_var("KRB5_KTNAME");
+    drop(realm);
 }

@@ -6,6 +6,7 @@
 
 pub mod krb5;
 pub mod ntlm;
+pub mod sspi;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -91,6 +92,20 @@ pub fn context_of(id: &Identity) -> secur32::certs::CertRef {
 
 pub fn wide(s: &str) -> Vec<u16> {
     s.encode_utf16().chain([0]).collect()
+}
+
+/// The NUL-terminated UTF-16 string at `p`.
+///
+/// # Safety
+/// `p` points at a NUL-terminated UTF-16 string.
+pub unsafe fn from_wide_ptr(p: *const u16) -> String {
+    let mut len = 0;
+    // SAFETY: per the contract, every unit up to the NUL is readable.
+    while unsafe { *p.add(len) } != 0 {
+        len += 1;
+    }
+    // SAFETY: as above.
+    String::from_utf16(unsafe { core::slice::from_raw_parts(p, len) }).unwrap()
 }
 
 /// A credential acquired at the Rust level (certificate contexts come from

@@ -8,12 +8,13 @@ use core::ffi::c_void;
 use core::ptr::null_mut;
 
 use secur32::abi::*;
-use secur32::entry::attributes::QueryContextAttributesW;
 use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, InitializeSecurityContextW};
-use secur32::entry::credentials::{AcquireCredentialsHandleA, AcquireCredentialsHandleW, FreeCredentialsHandle};
-use secur32::entry::messages::{DecryptMessage, EncryptMessage, MakeSignature, VerifySignature};
+use secur32::entry::credentials::{AcquireCredentialsHandleA, AcquireCredentialsHandleW};
+use secur32::entry::messages::{DecryptMessage, EncryptMessage, MakeSignature};
 use secur32::entry::packages::FreeContextBuffer;
 
+#[allow(unused_imports)]
+pub use super::sspi::{free_cred, names, session_key, unseal, verify};
 use super::wide;
 
 /// A credential from a `SEC_WINNT_AUTH_IDENTITY_W`.
@@ -88,11 +89,6 @@ pub fn acquire_w(auth: *mut c_void, usage: ULONG) -> Result<CredHandle, i32> {
     } else {
         Err(st)
     }
-}
-
-pub fn free_cred(mut h: CredHandle) {
-    // SAFETY: a live handle.
-    assert_eq!(unsafe { FreeCredentialsHandle(&mut h) }, SEC_E_OK);
 }
 
 /// A 40-byte SEC_CHANNEL_BINDINGS with application data only.
@@ -279,39 +275,6 @@ pub fn creds(user: &str, domain: &str, client_pw: &str, server_pw: &str) -> (Cre
     )
 }
 
-pub fn names(ctx: &mut CtxtHandle) -> String {
-    let mut n = SecPkgContext_NamesW { sUserName: null_mut() };
-    // SAFETY: valid pointers.
-    assert_eq!(
-        unsafe { QueryContextAttributesW(ctx, SECPKG_ATTR_NAMES, (&mut n as *mut SecPkgContext_NamesW).cast()) },
-        SEC_E_OK
-    );
-    let mut len = 0;
-    // SAFETY: NUL-terminated string from the library.
-    while unsafe { *n.sUserName.add(len) } != 0 {
-        len += 1;
-    }
-    // SAFETY: as above.
-    let s = String::from_utf16(unsafe { core::slice::from_raw_parts(n.sUserName, len) }).unwrap();
-    // SAFETY: allocated by the library.
-    unsafe { FreeContextBuffer(n.sUserName.cast()) };
-    s
-}
-
-pub fn session_key(ctx: &mut CtxtHandle) -> Vec<u8> {
-    let mut k = SecPkgContext_SessionKey { SessionKeyLength: 0, SessionKey: null_mut() };
-    // SAFETY: valid pointers.
-    let st = unsafe {
-        QueryContextAttributesW(ctx, SECPKG_ATTR_SESSION_KEY, (&mut k as *mut SecPkgContext_SessionKey).cast())
-    };
-    assert_eq!(st, SEC_E_OK);
-    // SAFETY: the library wrote SessionKeyLength bytes.
-    let v = unsafe { core::slice::from_raw_parts(k.SessionKey, k.SessionKeyLength as usize) }.to_vec();
-    // SAFETY: allocated by the library.
-    unsafe { FreeContextBuffer(k.SessionKey.cast()) };
-    v
-}
-
 pub fn sign(ctx: &mut CtxtHandle, data: &[u8]) -> (i32, Vec<u8>) {
     let mut d = data.to_vec();
     let mut sig = [0u8; 16];
@@ -323,19 +286,6 @@ pub fn sign(ctx: &mut CtxtHandle, data: &[u8]) -> (i32, Vec<u8>) {
     // SAFETY: valid pointers.
     let st = unsafe { MakeSignature(ctx, 0, &mut desc, 0) };
     (st, sig.to_vec())
-}
-
-pub fn verify(ctx: &mut CtxtHandle, data: &[u8], sig: &[u8]) -> i32 {
-    let mut d = data.to_vec();
-    let mut s = sig.to_vec();
-    let mut bufs = [
-        SecBuffer { cbBuffer: d.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: d.as_mut_ptr().cast() },
-        SecBuffer { cbBuffer: s.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: s.as_mut_ptr().cast() },
-    ];
-    let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
-    let mut qop = 0;
-    // SAFETY: valid pointers.
-    unsafe { VerifySignature(ctx, &mut desc, 0, &mut qop) }
 }
 
 /// EncryptMessage on [TOKEN, DATA, PADDING]: (status, token, ciphertext).
@@ -356,21 +306,6 @@ pub fn seal(ctx: &mut CtxtHandle, qop: ULONG, data: &[u8]) -> (i32, Vec<u8>, Vec
         assert_eq!(bufs[2].cbBuffer, 0, "RC4 needs no padding");
     }
     (st, tok.to_vec(), d)
-}
-
-/// DecryptMessage on [TOKEN, DATA]: (status, plaintext, qop).
-pub fn unseal(ctx: &mut CtxtHandle, tok: &[u8], data: &[u8]) -> (i32, Vec<u8>, ULONG) {
-    let mut d = data.to_vec();
-    let mut t = tok.to_vec();
-    let mut bufs = [
-        SecBuffer { cbBuffer: t.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: t.as_mut_ptr().cast() },
-        SecBuffer { cbBuffer: d.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: d.as_mut_ptr().cast() },
-    ];
-    let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
-    let mut qop = 0xdead;
-    // SAFETY: valid pointers.
-    let st = unsafe { DecryptMessage(ctx, &mut desc, 0, &mut qop) };
-    (st, d, qop)
 }
 
 /// DecryptMessage on [STREAM, DATA]: DATA must point into the stream.
