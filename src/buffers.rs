@@ -440,6 +440,99 @@ impl<'a> BufferDesc<'a> {
     }
 }
 
+/// Buffers in Rust-owned memory, for a package that drives another one
+/// through the trait (Negotiate calling Kerberos or NTLM): the inner package
+/// sees an ordinary [`BufferDesc`], and what it wrote is read back.
+pub struct OwnedBuffers {
+    mem: Vec<Vec<u8>>,
+    types: Vec<ULONG>,
+    lens: Vec<usize>,
+}
+
+impl OwnedBuffers {
+    /// One buffer per `(type, contents)`; an output slot is a zeroed buffer of its capacity.
+    pub fn new(bufs: Vec<(ULONG, Vec<u8>)>) -> Self {
+        let lens = bufs.iter().map(|(_, m)| m.len()).collect();
+        let (types, mem) = bufs.into_iter().unzip();
+        Self { mem, types, lens }
+    }
+
+    /// Runs `f` over a view of the buffers; afterwards each buffer's length and
+    /// type are what the callee left (never more than its memory).
+    pub fn with_view<R>(&mut self, f: impl FnOnce(&mut BufferDesc<'_>) -> R) -> Result<R, SecError> {
+        let mut entries = self.entries();
+        let mut d = Self::desc(&mut entries);
+        // SAFETY: `d` describes `entries`, each pointing at its own `Vec` in `self.mem`
+        // (disjoint, valid for its length); nothing else touches them while the view lives.
+        let view = unsafe { BufferDesc::from_raw(&mut d) }?;
+        let r = f(&mut view.ok_or(SecError::internal("an owned descriptor is never NULL"))?);
+        self.read_back(&entries);
+        Ok(r)
+    }
+
+    /// The token loop's pair: `input` (if any) and `output` viewed together, as
+    /// one `InitializeSecurityContext` / `AcceptSecurityContext` call sees them.
+    pub fn with_pair<R>(
+        input: Option<&mut OwnedBuffers>,
+        output: &mut OwnedBuffers,
+        f: impl for<'x> FnOnce(Option<&mut BufferDesc<'x>>, &mut BufferDesc<'x>) -> R,
+    ) -> Result<R, SecError> {
+        let mut input = input;
+        let mut in_entries = input.as_deref_mut().map(OwnedBuffers::entries).unwrap_or_default();
+        let mut out_entries = output.entries();
+        let mut di = Self::desc(&mut in_entries);
+        let mut dout = Self::desc(&mut out_entries);
+        let pi: *mut SecBufferDesc = if input.is_some() { &mut di } else { core::ptr::null_mut() };
+        // SAFETY: as in `with_view`; the two arrays and their memory are distinct objects.
+        let (vi, vo) = unsafe { BufferDesc::from_raw_pair(pi, &mut dout) }?;
+        let mut vo = vo.ok_or(SecError::internal("an owned descriptor is never NULL"))?;
+        let mut vi = vi;
+        let r = f(vi.as_mut(), &mut vo);
+        drop((vi, vo));
+        if let Some(i) = input {
+            i.read_back(&in_entries);
+        }
+        output.read_back(&out_entries);
+        Ok(r)
+    }
+
+    fn entries(&mut self) -> Vec<SecBuffer> {
+        self.mem
+            .iter_mut()
+            .zip(&self.types)
+            .map(|(m, &t)| SecBuffer { cbBuffer: m.len() as ULONG, BufferType: t, pvBuffer: m.as_mut_ptr().cast() })
+            .collect()
+    }
+
+    fn desc(entries: &mut [SecBuffer]) -> SecBufferDesc {
+        SecBufferDesc {
+            ulVersion: abi::SECBUFFER_VERSION,
+            cBuffers: entries.len() as ULONG,
+            pBuffers: entries.as_mut_ptr(),
+        }
+    }
+
+    fn read_back(&mut self, entries: &[SecBuffer]) {
+        for (i, e) in entries.iter().enumerate() {
+            // A callee may only shrink a buffer or point it inside itself; anything else
+            // (an allocation) is not ours to read.
+            let inside = e.pvBuffer.cast::<u8>().cast_const() == self.mem[i].as_ptr();
+            self.lens[i] = if inside { (e.cbBuffer as usize).min(self.mem[i].len()) } else { 0 };
+            self.types[i] = e.BufferType;
+        }
+    }
+
+    /// Buffer `i`'s bytes as the callee left them.
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        &self.mem[i][..self.lens[i]]
+    }
+
+    /// Buffer `i`'s type as the callee left it.
+    pub fn buffer_type(&self, i: usize) -> ULONG {
+        self.types[i]
+    }
+}
+
 /// The span of a checked header's `SecBuffer` array.
 fn array_of(d: &SecBufferDesc) -> Region {
     Region { ptr: d.pBuffers.cast(), len: d.cBuffers as usize * core::mem::size_of::<SecBuffer>() }

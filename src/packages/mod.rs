@@ -7,6 +7,7 @@
 //! attribute values; the entry layer does every pointer and struct-layout job.
 
 pub mod kerberos;
+pub mod negotiate;
 pub mod ntlm;
 pub mod schannel;
 
@@ -38,7 +39,9 @@ pub struct Registered {
 pub fn registry() -> &'static [Registered] {
     static ALL: once_cell::sync::Lazy<Vec<Registered>> = once_cell::sync::Lazy::new(|| {
         let mut v: Vec<Registered> = Vec::new();
-        for r in schannel::REGISTERED.iter().chain(ntlm::REGISTERED).chain(kerberos::REGISTERED) {
+        for r in
+            schannel::REGISTERED.iter().chain(ntlm::REGISTERED).chain(kerberos::REGISTERED).chain(negotiate::REGISTERED)
+        {
             v.push(Registered { info: r.info, package: r.package });
         }
         v
@@ -295,6 +298,10 @@ pub trait SecurityContext: Send + Sync {
     fn verify_signature(&self, _message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<ULONG> {
         Err(SecError::unsupported("VerifySignature"))
     }
+    /// SPNEGO has used this context for a mechListMIC: reset what Windows
+    /// resets afterwards (NTLM's RC4 handle of that direction). Most packages
+    /// have nothing to reset.
+    fn reset_after_mech_list_mic(&self, _outgoing: bool) {}
     /// Called once when the handle is deleted (the object may outlive it
     /// briefly if another thread is inside a call).
     fn on_delete(&self) {}

@@ -33,6 +33,50 @@ pub fn acquire(package: &str, identity: Option<(&str, &str, &str)>, usage: ULONG
     acquire_raw(package, auth, usage)
 }
 
+/// A credential of `package` from a `SEC_WINNT_AUTH_IDENTITY_EXW` with a `PackageList`.
+pub fn acquire_ex(
+    package: &str,
+    (user, domain, password): (&str, &str, &str),
+    list: &str,
+    usage: ULONG,
+) -> Result<CredHandle, i32> {
+    let (mut u, mut d, mut p, mut l) = (wide(user), wide(domain), wide(password), wide(list));
+    let mut id = SEC_WINNT_AUTH_IDENTITY_EXW {
+        Version: SEC_WINNT_AUTH_IDENTITY_VERSION,
+        Length: core::mem::size_of::<SEC_WINNT_AUTH_IDENTITY_EXW>() as u32,
+        User: u.as_mut_ptr(),
+        UserLength: (u.len() - 1) as u32,
+        Domain: d.as_mut_ptr(),
+        DomainLength: (d.len() - 1) as u32,
+        Password: p.as_mut_ptr(),
+        PasswordLength: (p.len() - 1) as u32,
+        Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        PackageList: l.as_mut_ptr(),
+        PackageListLength: (l.len() - 1) as u32,
+    };
+    acquire_raw(package, (&mut id as *mut SEC_WINNT_AUTH_IDENTITY_EXW).cast(), usage)
+}
+
+/// `SECPKG_ATTR_NEGOTIATION_INFO`: (package name, NegotiationState).
+pub fn negotiation_info(ctx: &mut CtxtHandle) -> (String, ULONG) {
+    let mut n = SecPkgContext_NegotiationInfoW { PackageInfo: null_mut(), NegotiationState: 0 };
+    // SAFETY: valid pointers.
+    let st = unsafe {
+        QueryContextAttributesW(
+            ctx,
+            SECPKG_ATTR_NEGOTIATION_INFO,
+            (&mut n as *mut SecPkgContext_NegotiationInfoW).cast(),
+        )
+    };
+    assert_eq!(st, SEC_E_OK);
+    // SAFETY: a SecPkgInfoW block from the library, freed after the copy.
+    unsafe {
+        let name = super::from_wide_ptr((*n.PackageInfo).Name);
+        FreeContextBuffer(n.PackageInfo.cast());
+        (name, n.NegotiationState)
+    }
+}
+
 /// A credential of `package` with `pAuthData` as given.
 pub fn acquire_raw(package: &str, auth: *mut core::ffi::c_void, usage: ULONG) -> Result<CredHandle, i32> {
     let mut h = SecHandle::default();

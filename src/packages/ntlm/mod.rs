@@ -734,6 +734,13 @@ impl SecurityContext for NtlmContext {
         }
     }
 
+    fn reset_after_mech_list_mic(&self, outgoing: bool) {
+        let _ = self.with_est(|e| {
+            e.seal().reset(outgoing);
+            Ok(())
+        });
+    }
+
     fn make_signature(&self, _qop: ULONG, message: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
         let (token, data, _) = gss::token_layout(message)?;
         check_parts(message, token, &data, true)?;

@@ -20,17 +20,21 @@ pub const SIGNATURE_LEN: usize = 16;
 #[derive(Clone)]
 pub struct Direction {
     sign: Key16,
+    /// The sealing key, kept so the RC4 handle can be restarted (SPNEGO's reset).
+    seal_key: Key16,
     seal: Rc4,
     pub seq: u32,
 }
 
 impl Direction {
     fn new(exported: &Key16, flags: u32, client_to_server: bool) -> Self {
-        Direction {
-            sign: sign_key(exported, client_to_server),
-            seal: Rc4::new(&seal_key(exported, flags, client_to_server).0),
-            seq: 0,
-        }
+        let key = seal_key(exported, flags, client_to_server);
+        Direction { sign: sign_key(exported, client_to_server), seal: Rc4::new(&key.0), seal_key: key, seq: 0 }
+    }
+
+    /// Restarts the RC4 handle from the sealing key; the sequence number goes on.
+    fn reset(&mut self) {
+        self.seal = Rc4::new(&self.seal_key.0);
     }
 
     /// HMAC_MD5(SigningKey, SeqNum || Message)[0..8], over the parts in order.
@@ -110,6 +114,17 @@ impl SealState {
             flags,
             send: Direction::new(exported, flags, client),
             recv: Direction::new(exported, flags, !client),
+        }
+    }
+
+    /// After SPNEGO's mechListMIC: one direction's RC4 handle starts again, as
+    /// Windows' NTLM does (and gss-ntlmssp's `GSS_NTLMSSP_RESET_CRYPTO_OID`,
+    /// which MIT's SPNEGO calls for Windows' sake); sequence numbers go on.
+    pub fn reset(&mut self, outgoing: bool) {
+        if outgoing {
+            self.send.reset()
+        } else {
+            self.recv.reset()
         }
     }
 
