@@ -234,3 +234,167 @@ fn acceptor_choosing_a_later_mechanism_and_no_mechanism_in_common() {
     }
     std::env::remove_var("KRB5_KTNAME");
 }
+
+/// MIT's SPNEGO (python3-gssapi, GSS_PEER_MECH=spnego) as the peer.
+mod mit_spnego {
+    use super::*;
+    use common::krb5::{b64, unb64, GssPeer};
+    use common::sspi::unseal_stream_any;
+
+    fn peer(realm: &Realm, args: &[&str], env: &[(&str, String)]) -> GssPeer {
+        let mut env: Vec<(&str, String)> = env.to_vec();
+        env.push(("GSS_PEER_MECH", "spnego".into()));
+        GssPeer::start(realm, args, &env)
+    }
+
+    /// Sealed and signed messages both ways between our context and MIT's. Integrity-only
+    /// wraps only with Kerberos: gss-ntlmssp always seals, and cannot unwrap an NTLM
+    /// `SECQOP_WRAP_NO_ENCRYPT` message (signature and plaintext).
+    fn messages_with_mit(ours: &mut CtxtHandle, peer: &mut GssPeer, sign_only_wraps: bool) {
+        // Ours to MIT: the token and the data, concatenated, are one GSS wrap token.
+        let qops: &[ULONG] = if sign_only_wraps { &[0, SECQOP_WRAP_NO_ENCRYPT] } else { &[0, 0] };
+        for &qop in qops {
+            let (st, tok, ct) = seal(ours, qop, b"from sspi-rustls");
+            assert_eq!(st, SEC_E_OK);
+            let a = peer.ask(&format!("UNWRAP {}", b64(&[tok, ct].concat())));
+            assert_eq!(a[0], "DATA", "{a:?}");
+            assert_eq!(unb64(&a[1]), b"from sspi-rustls");
+            assert_eq!(a[2], if qop == 0 { "1" } else { "0" });
+        }
+        // MIT to ours: DecryptMessage on [STREAM, DATA].
+        for conf in ["1", "0"] {
+            let a = peer.ask(&format!("WRAP {} {conf}", b64(b"from MIT")));
+            assert_eq!(a[0], "DATA", "{a:?}");
+            let (st, pt) = unseal_stream_any(ours, &unb64(&a[1]));
+            assert_eq!((st, &pt[..]), (SEC_E_OK, &b"from MIT"[..]));
+        }
+        let (st, sig) = sign(ours, b"signed by us");
+        assert_eq!(st, SEC_E_OK);
+        assert_eq!(peer.ask(&format!("VERIFY {} {}", b64(b"signed by us"), b64(&sig)))[0], "OK");
+        let a = peer.ask(&format!("MIC {}", b64(b"signed by MIT")));
+        assert_eq!(verify(ours, b"signed by MIT", &unb64(&a[1])), SEC_E_OK);
+    }
+
+    #[test]
+    fn our_initiator_with_mit_spnego_acceptor() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        let mut cc = acquire(NEG, Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut mit = peer(&realm, &["accept"], &[("KRB5_KTNAME", realm.path("http.keytab").display().to_string())]);
+        let mut c = SecHandle::default();
+        let (st, mut tok, _) = Step::client(true, None, "HTTP/localhost").run(&mut cc, &mut c);
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        let mut ours_done = false;
+        for _ in 0..4 {
+            let a = mit.ask(&format!("STEP {}", b64(&tok)));
+            assert_eq!(a[0], "STEP", "MIT's acceptor: {a:?}");
+            let mit_done = a[2] == "1";
+            if a[1] != "-" || !ours_done {
+                let (st, t, _) = Step::client(false, Some(&unb64(&a[1])), "HTTP/localhost").run(&mut cc, &mut c);
+                assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "{st:#x}");
+                ours_done = st == SEC_E_OK;
+                tok = t;
+            }
+            if mit_done && ours_done {
+                assert!(tok.is_empty());
+                break;
+            }
+        }
+        assert!(ours_done);
+        assert_eq!(mit.ask("MECH")[1], "1.2.840.113554.1.2.2", "MIT negotiated Kerberos");
+        assert_eq!(negotiation_info(&mut c).0, "Kerberos");
+        assert_eq!(unb64(&mit.ask("KEY")[1]), session_key(&mut c));
+        assert_eq!(mit.ask("NAME")[1], format!("{USER}@{REALM}"));
+        messages_with_mit(&mut c, &mut mit, true);
+        unsafe { secur32::entry::contexts::DeleteSecurityContext(&mut c) };
+        free_cred(cc);
+    }
+
+    #[test]
+    fn mit_spnego_initiator_with_our_acceptor() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        std::env::set_var("KRB5_KTNAME", realm.path("http.keytab"));
+        let ccache = realm.kinit("cc");
+        let mut sc = acquire(NEG, None, SECPKG_CRED_INBOUND).unwrap();
+        for mutual in ["1", "0"] {
+            let mut mit = peer(
+                &realm,
+                &["initiate", "HTTP@localhost", mutual],
+                &[("KRB5CCNAME", format!("FILE:{}", ccache.display()))],
+            );
+            let mut s = SecHandle::default();
+            let a = mit.ask("STEP -");
+            assert_eq!(a[0], "STEP", "{a:?}");
+            let first = unb64(&a[1]);
+            let i = init(&first);
+            assert_eq!(i.mech_types[0], KRB5_OID, "MIT offers krb5 first");
+            let (mut st, mut tok, _) = Step::server(true, Some(&first)).run(&mut sc, &mut s);
+            let mut mit_done = a[2] == "1";
+            for _ in 0..4 {
+                assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "{st:#x}");
+                if tok.is_empty() {
+                    break;
+                }
+                let a = mit.ask(&format!("STEP {}", b64(&tok)));
+                assert_eq!(a[0], "STEP", "MIT's initiator: {a:?}");
+                mit_done = a[2] == "1";
+                if a[1] == "-" {
+                    break;
+                }
+                (st, tok, _) = Step::server(false, Some(&unb64(&a[1]))).run(&mut sc, &mut s);
+            }
+            assert_eq!(st, SEC_E_OK);
+            assert!(mit_done, "MIT's initiator completed (mutual {mutual})");
+            assert_eq!(names(&mut s), format!("{USER}@{REALM}"));
+            assert_eq!(unb64(&mit.ask("KEY")[1]), session_key(&mut s));
+            messages_with_mit(&mut s, &mut mit, true);
+            unsafe { secur32::entry::contexts::DeleteSecurityContext(&mut s) };
+        }
+        free_cred(sc);
+        std::env::remove_var("KRB5_KTNAME");
+    }
+
+    /// NTLM through MIT's SPNEGO and gss-ntlmssp (users from NTLM_USER_FILE), when the
+    /// target is no SPN: the MICs both ways, and NTLM's RC4 reset after them (messages
+    /// would not line up otherwise).
+    #[test]
+    fn ntlm_fallback_with_mit_spnego_and_gss_ntlmssp() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        std::env::set_var("KRB5_CONFIG", &realm.krb5_conf);
+        let users = realm.path("ntlm-users");
+        std::fs::write(&users, "EXAMPLE:alice:s3cret\n").unwrap();
+        let env = [
+            ("NTLM_USER_FILE", users.display().to_string()),
+            ("KRB5_KTNAME", realm.path("absent.keytab").display().to_string()),
+        ];
+        let mut cc = acquire(NEG, Some(("alice", "EXAMPLE", "s3cret")), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut mit = peer(&realm, &["accept"], &env);
+        let mut c = SecHandle::default();
+        let (st, mut tok, _) = Step::client(true, None, "localhost").run(&mut cc, &mut c);
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        let mut done = false;
+        for _ in 0..4 {
+            let a = mit.ask(&format!("STEP {}", b64(&tok)));
+            assert_eq!(a[0], "STEP", "MIT's acceptor: {a:?}");
+            let (st, t, _) = Step::client(false, Some(&unb64(&a[1])), "localhost").run(&mut cc, &mut c);
+            assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "{st:#x}");
+            tok = t;
+            if st == SEC_E_OK {
+                assert_eq!(a[2], "1");
+                done = true;
+                break;
+            }
+        }
+        assert!(done);
+        assert_eq!(mit.ask("MECH")[1], "1.3.6.1.4.1.311.2.2.10");
+        assert_eq!(negotiation_info(&mut c).0, "NTLM");
+        assert_eq!(unb64(&mit.ask("KEY")[1]), session_key(&mut c));
+        messages_with_mit(&mut c, &mut mit, false);
+        unsafe { secur32::entry::contexts::DeleteSecurityContext(&mut c) };
+        free_cred(cc);
+    }
+}

@@ -10,21 +10,29 @@ per request on stdout (the same protocol as ntlm_gssapi_peer.py):
     VERIFY <b64 msg> <b64 mic>-> OK                                  (or ERR <text>)
     KEY                       -> DATA <b64 session key>
     NAME                      -> NAME <initiator name>
+    MECH                      -> MECH <the mechanism negotiated, dotted>
     DELEG                     -> DELEG <delegated credential's name | ->   (acceptor)
 
     krb5_gssapi_peer.py initiate TARGET [mutual 0|1] [BINDINGS_HEX | -] [delegate 0|1]   (from KRB5CCNAME)
     krb5_gssapi_peer.py accept [BINDINGS_HEX]                          (keys from KRB5_KTNAME)
 
 TARGET is a host-based service name (HTTP@localhost).
+
+GSS_PEER_MECH=spnego makes it MIT's SPNEGO instead (1.3.6.1.5.5.2: krb5, and NTLM
+through gss-ntlmssp when NTLM_USER_FILE gives it credentials); the acceptor then
+takes every mechanism's default credentials.
 """
 
 import base64
+import os
 import sys
 
 import gssapi
 import gssapi.raw as raw
 
 KRB5 = gssapi.OID.from_int_seq("1.2.840.113554.1.2.2")
+SPNEGO = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
+MECH = SPNEGO if os.environ.get("GSS_PEER_MECH") == "spnego" else KRB5
 SESSION_KEY = gssapi.OID.from_int_seq("1.2.840.113554.1.2.2.5.5")
 
 
@@ -50,12 +58,12 @@ def main():
             flags |= gssapi.RequirementFlag.mutual_authentication
         if delegate:
             flags |= gssapi.RequirementFlag.delegate_to_peer
-        ctx = gssapi.SecurityContext(name=gssapi.Name(target, gssapi.NameType.hostbased_service), mech=KRB5,
+        ctx = gssapi.SecurityContext(name=gssapi.Name(target, gssapi.NameType.hostbased_service), mech=MECH,
                                      usage="initiate", flags=flags, channel_bindings=bindings)
     else:
         bindings = raw.ChannelBindings(application_data=bytes.fromhex(sys.argv[2])) if len(sys.argv) > 2 else None
-        ctx = gssapi.SecurityContext(creds=gssapi.Credentials(usage="accept", mechs=[KRB5]), usage="accept",
-                                     channel_bindings=bindings)
+        creds = gssapi.Credentials(usage="accept", mechs=[KRB5]) if MECH == KRB5 else None
+        ctx = gssapi.SecurityContext(creds=creds, usage="accept", channel_bindings=bindings)
     for line in sys.stdin:
         words = line.split()
         if not words:
@@ -83,6 +91,8 @@ def main():
                 print(f"DELEG {d.name if d is not None else '-'}")
             elif cmd == "NAME":
                 print(f"NAME {ctx.initiator_name}")
+            elif cmd == "MECH":
+                print(f"MECH {ctx.mech.dotted_form}")
             else:
                 print(f"ERR unknown command {cmd}")
         except gssapi.exceptions.GSSError as e:

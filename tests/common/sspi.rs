@@ -401,3 +401,24 @@ pub fn unseal(ctx: &mut CtxtHandle, tok: &[u8], data: &[u8]) -> (i32, Vec<u8>, U
     d.truncate(bufs[1].cbBuffer as usize);
     (st, d, qop)
 }
+
+/// DecryptMessage on [STREAM, DATA]: (status, plaintext). DATA must point into the stream.
+pub fn unseal_stream_any(ctx: &mut CtxtHandle, blob: &[u8]) -> (i32, Vec<u8>) {
+    let mut b = blob.to_vec();
+    let mut bufs = [
+        SecBuffer { cbBuffer: b.len() as u32, BufferType: SECBUFFER_STREAM, pvBuffer: b.as_mut_ptr().cast() },
+        SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_DATA, pvBuffer: null_mut() },
+    ];
+    let mut desc = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+    let mut qop = 0;
+    // SAFETY: valid pointers.
+    let st = unsafe { DecryptMessage(ctx, &mut desc, 0, &mut qop) };
+    if st != SEC_E_OK {
+        return (st, Vec::new());
+    }
+    let start = bufs[1].pvBuffer as usize;
+    assert!(start >= b.as_ptr() as usize && start + bufs[1].cbBuffer as usize <= b.as_ptr() as usize + b.len());
+    // SAFETY: points into `b` (checked above).
+    let v = unsafe { core::slice::from_raw_parts(bufs[1].pvBuffer.cast::<u8>(), bufs[1].cbBuffer as usize) }.to_vec();
+    (st, v)
+}
