@@ -88,3 +88,8 @@ fn alpn() {
 fn ntlm() {
     replay("ntlm", harness::ntlm);
 }
+
+#[test]
+fn spnego() {
+    replay("spnego", harness::spnego);
+}

@@ -2220,3 +2220,166 @@ pub fn seed_service_creds() -> secur32::packages::kerberos::kdc::Creds {
         renew_till: None,
     }
 }
+
+// ---------------------------------------------------------------------------
+// Target: spnego
+
+/// Negotiate credentials (an identity: NTLM, and Kerberos without a KDC —
+/// `KRB5_CONFIG=/dev/null`, so the client falls back to NTLM and nothing
+/// leaves the machine).
+fn negotiate_credentials() -> (CredHandle, CredHandle) {
+    static CREDS: OnceLock<(CredHandle, CredHandle)> = OnceLock::new();
+    *CREDS.get_or_init(|| {
+        std::env::set_var("KRB5_CONFIG", "/dev/null");
+        std::env::set_var("KRB5_KTNAME", "/dev/null");
+        let (mut u, mut d, mut p) = (wide("fuzz"), wide("FUZZ"), wide("pw"));
+        let mut id = SEC_WINNT_AUTH_IDENTITY_W {
+            User: u.as_mut_ptr(),
+            UserLength: 4,
+            Domain: d.as_mut_ptr(),
+            DomainLength: 4,
+            Password: p.as_mut_ptr(),
+            PasswordLength: 2,
+            Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        let acquire = |usage: u32, id: &mut SEC_WINNT_AUTH_IDENTITY_W| {
+            let mut h = SecHandle::default();
+            let mut pkg = wide("Negotiate");
+            // SAFETY: valid pointers for the call.
+            let st = unsafe {
+                AcquireCredentialsHandleW(
+                    core::ptr::null_mut(),
+                    pkg.as_mut_ptr(),
+                    usage,
+                    core::ptr::null_mut(),
+                    (id as *mut SEC_WINNT_AUTH_IDENTITY_W).cast(),
+                    None,
+                    core::ptr::null_mut(),
+                    &mut h,
+                    core::ptr::null_mut(),
+                )
+            };
+            assert_eq!(st, SEC_E_OK);
+            h
+        };
+        (acquire(SECPKG_CRED_OUTBOUND, &mut id), acquire(SECPKG_CRED_INBOUND, &mut id))
+    })
+}
+
+/// The statuses a Negotiate token-loop call may answer a hostile token with.
+fn negotiate_status_ok(st: i32) -> bool {
+    matches!(
+        st,
+        SEC_E_OK
+            | SEC_I_CONTINUE_NEEDED
+            | SEC_E_INVALID_TOKEN
+            | SEC_E_MESSAGE_ALTERED
+            | SEC_E_LOGON_DENIED
+            | SEC_E_UNSUPPORTED_FUNCTION
+            | SEC_E_NO_CREDENTIALS
+            | SEC_E_OUT_OF_SEQUENCE
+            | SEC_E_BAD_BINDINGS
+            | SEC_E_TIME_SKEW
+            | SEC_E_CONTEXT_EXPIRED
+            | SEC_E_ALGORITHM_MISMATCH
+            | SEC_E_TARGET_UNKNOWN
+            | SEC_E_INSUFFICIENT_MEMORY
+            | SEC_E_BUFFER_TOO_SMALL
+            | SEC_E_UNKNOWN_CREDENTIALS
+            | SEC_E_WRONG_PRINCIPAL
+    )
+}
+
+/// The SPNEGO codec and the Negotiate state machine:
+/// 0 `spnego::parse` and `classify` on the rest; what parses re-encodes to the same fields;
+/// 1 a Negotiate acceptor given up to three tokens (chunks);
+/// 2 a Negotiate initiator (it sends its NegTokenInit) given up to three answers;
+/// 3 our own Negotiate pair (NTLM: four legs), then forged messages, then a genuine one.
+pub fn spnego(data: &[u8]) {
+    use secur32::packages::negotiate::spnego::{self, Token};
+    env();
+    let (cc, sc) = negotiate_credentials();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let opts = r.u8();
+    let allocate = opts & 4 != 0;
+    let (mut c, mut s) = (None, None);
+    let check = |st: i32, what: &str| assert!(negotiate_status_ok(st), "{what}: undocumented status {st:#x}");
+    match opts & 3 {
+        0 => {
+            let rest = r.rest();
+            match spnego::parse(rest) {
+                Ok(Token::Init(i)) => {
+                    let again =
+                        spnego::encode_init(&i.mech_types_der, i.mech_token.as_deref(), i.mech_list_mic.as_deref());
+                    let Ok(Token::Init(j)) = spnego::parse(&again) else { panic!("our NegTokenInit does not parse") };
+                    assert_eq!(
+                        (j.mech_types, j.mech_types_der, j.mech_token, j.mech_list_mic),
+                        (i.mech_types, i.mech_types_der, i.mech_token, i.mech_list_mic)
+                    );
+                }
+                Ok(Token::Resp(t)) => {
+                    assert_eq!(spnego::parse(&spnego::encode_resp(&t)).unwrap(), Token::Resp(t));
+                }
+                Err(e) => assert_eq!(e.status, SEC_E_INVALID_TOKEN),
+            }
+            let _ = spnego::classify(rest);
+        }
+        1 => {
+            for _ in 0..3 {
+                let (st, _) = ntlm_call(true, sc, &mut s, Some(r.chunk()), None, allocate);
+                check(st, "ASC");
+                if st != SEC_I_CONTINUE_NEEDED {
+                    break;
+                }
+            }
+        }
+        2 => {
+            let (st, init) = ntlm_call(false, cc, &mut c, None, None, allocate);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED, "the first ISC");
+            assert!(matches!(spnego::parse(&init), Ok(Token::Init(_))), "a NegTokenInit");
+            for _ in 0..3 {
+                let (st, _) = ntlm_call(false, cc, &mut c, Some(r.chunk()), None, allocate);
+                check(st, "ISC");
+                if st != SEC_I_CONTINUE_NEEDED {
+                    break;
+                }
+            }
+        }
+        _ => {
+            let (_, t1) = ntlm_call(false, cc, &mut c, None, None, allocate);
+            let (_, t2) = ntlm_call(true, sc, &mut s, Some(&t1), None, allocate);
+            let (_, t3) = ntlm_call(false, cc, &mut c, Some(&t2), None, allocate);
+            let (st, t4) = ntlm_call(true, sc, &mut s, Some(&t3), None, allocate);
+            assert_eq!(st, SEC_E_OK, "our own Negotiate acceptor");
+            let (st, _) = ntlm_call(false, cc, &mut c, Some(&t4), None, allocate);
+            assert_eq!(st, SEC_E_OK, "our own Negotiate initiator");
+            let (mut ch, mut sh) = (c.unwrap(), s.unwrap());
+            while !r.is_empty() {
+                let op = r.u8();
+                ntlm_unprotect(&mut sh, op, r.chunk());
+            }
+            let sealed = ntlm_seal(&mut ch, b"genuine");
+            let (st, plain) = ntlm_unprotect(&mut sh, 0, &sealed);
+            assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"genuine"[..]), "a genuine message after forgeries");
+        }
+    }
+    ntlm_delete(&mut c);
+    ntlm_delete(&mut s);
+    base.assert_unchanged("spnego");
+}
+
+/// The four tokens of one conversation between our own Negotiate initiator and
+/// acceptor (for seeds).
+pub fn negotiate_transcript() -> Vec<Vec<u8>> {
+    env();
+    let (cc, sc) = negotiate_credentials();
+    let (mut c, mut s) = (None, None);
+    let (_, t1) = ntlm_call(false, cc, &mut c, None, None, false);
+    let (_, t2) = ntlm_call(true, sc, &mut s, Some(&t1), None, false);
+    let (_, t3) = ntlm_call(false, cc, &mut c, Some(&t2), None, false);
+    let (_, t4) = ntlm_call(true, sc, &mut s, Some(&t3), None, false);
+    ntlm_delete(&mut c);
+    ntlm_delete(&mut s);
+    vec![t1, t2, t3, t4]
+}

@@ -327,6 +327,30 @@ fn main() {
     c.extend_from_slice(&e.server_cert);
     write("chain", "self-chain", &c);
 
+    // spnego: the four tokens of our own Negotiate conversation, for the codec and for each side.
+    {
+        use secur32::packages::negotiate::spnego::{self, Token};
+        let t = sspi_rustls_fuzz::negotiate_transcript();
+        for (i, tok) in t.iter().enumerate() {
+            let mut c = vec![0u8];
+            c.extend_from_slice(tok);
+            write("spnego", &format!("codec-leg{}", i + 1), &c);
+        }
+        let mut c = vec![1u8];
+        c.extend(chunks(&[&t[0], &t[2]]));
+        write("spnego", "acceptor", &c);
+        let Ok(Token::Init(init)) = spnego::parse(&t[0]) else { panic!("our NegTokenInit") };
+        let mut c = vec![1u8];
+        c.extend(chunks(&[init.mech_token.as_deref().unwrap()]));
+        write("spnego", "acceptor-raw-ntlm", &c);
+        let mut c = vec![2u8];
+        c.extend(chunks(&[&t[1], &t[3]]));
+        write("spnego", "initiator", &c);
+        let mut c = vec![3u8, 0];
+        c.extend(chunks(&[&[0u8; 32]]));
+        write("spnego", "pair-forgery", &c);
+    }
+
     // kerberos: messages, an AP-REQ and AP-REP made with the harness's keys, tokens, a keytab.
     {
         use secur32::crypto::kerberos::{Enctype, Key};
