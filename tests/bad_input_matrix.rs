@@ -114,7 +114,7 @@ fn packages() {
                 EnumerateSecurityPackagesA(pc, pp.cast())
             };
             if st == SEC_E_OK {
-                assert_eq!(*pc, 4, "Schannel's two names, NTLM and Kerberos");
+                assert_eq!(*pc, 5, "Schannel's two names, NTLM, Kerberos and Negotiate");
                 assert_eq!(FreeContextBuffer(*pp), SEC_E_OK);
             }
             st
@@ -1338,4 +1338,73 @@ fn kerberos_context_functions_and_wrong_state_calls() {
     free_cred(sc);
     assert_eq!(counters(), base);
     std::env::remove_var("KRB5_KTNAME");
+}
+
+// ---------------------------------------------------------------------------
+// Negotiate contexts (NTLM inside SPNEGO: no KDC needed): the same matrix on an established
+// pair, then calls in the wrong state.
+
+#[test]
+fn negotiate_context_functions_and_wrong_state_calls() {
+    use common::sspi::{acquire, free_cred, handshake, Step, ISC_FLAGS};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = counters();
+    let id = ("alice", "EXAMPLE", "s3cret");
+    let mut cc = acquire("Negotiate", Some(id), SECPKG_CRED_OUTBOUND).unwrap();
+    let mut sc = acquire("Negotiate", Some(id), SECPKG_CRED_INBOUND).unwrap();
+    let mut p = handshake(&mut cc, &mut sc, "localhost", ISC_FLAGS).unwrap();
+    gss_context_functions("Negotiate", &mut p.client, &mut p.server, 16);
+    drop(p);
+
+    let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+    let (st, t1, _) = Step::client(true, None, "localhost").run(&mut cc, &mut c);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    unsafe {
+        // Mid-exchange: no messages, no session key; NEGOTIATION_INFO says in progress.
+        let mut data = *b"early";
+        let mut sig = [0u8; 16];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 5, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 16, BufferType: SECBUFFER_TOKEN, pvBuffer: sig.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(MakeSignature(&mut c, 0, &mut desc, 0), SEC_E_INVALID_HANDLE);
+        assert_eq!(EncryptMessage(&mut c, 0, &mut desc, 0), SEC_E_INVALID_HANDLE);
+        let mut qop = 0;
+        assert_eq!(DecryptMessage(&mut c, &mut desc, 0, &mut qop), SEC_E_INVALID_HANDLE);
+        assert_eq!((data, sig), (*b"early", [0; 16]), "nothing written");
+        let mut o = Outs::new();
+        assert!(QueryContextAttributesW(&mut c, SECPKG_ATTR_SESSION_KEY, o.p(0)) < 0);
+        assert!(o.untouched());
+        let mut n = SecPkgContext_NegotiationInfoW { PackageInfo: null_mut(), NegotiationState: 0 };
+        let st = QueryContextAttributesW(
+            &mut c,
+            SECPKG_ATTR_NEGOTIATION_INFO,
+            (&mut n as *mut SecPkgContext_NegotiationInfoW).cast(),
+        );
+        assert_eq!((st, n.NegotiationState), (SEC_E_OK, SECPKG_NEGOTIATION_IN_PROGRESS));
+        assert_eq!(FreeContextBuffer(n.PackageInfo.cast()), SEC_E_OK);
+    }
+    // The initiator's own NegTokenInit given back to it; a NegTokenResp as the acceptor's
+    // first token; then the genuine loop on fresh contexts still works.
+    assert_eq!(Step::client(false, Some(&t1), "localhost").run(&mut cc, &mut c).0, SEC_E_INVALID_TOKEN);
+    let (st, t2, _) = Step::server(true, Some(&t1)).run(&mut sc, &mut s);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    let mut s2 = SecHandle::default();
+    assert_eq!(Step::server(true, Some(&t2)).run(&mut sc, &mut s2).0, SEC_E_INVALID_TOKEN);
+    // An empty token and no token at all to a new acceptor.
+    let mut s3 = SecHandle::default();
+    assert_eq!(Step::server(true, Some(&[])).run(&mut sc, &mut s3).0, SEC_E_INVALID_TOKEN);
+    assert_eq!(Step::server(true, None).run(&mut sc, &mut s3).0, SEC_E_INVALID_TOKEN);
+    // The server's context where the client's is expected.
+    let st = Step::client(false, Some(&t2), "localhost").run(&mut cc, &mut s).0;
+    assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");
+    unsafe {
+        assert_eq!(DeleteSecurityContext(&mut c), SEC_E_OK);
+        assert_eq!(DeleteSecurityContext(&mut s), SEC_E_OK);
+        assert_eq!(DeleteSecurityContext(&mut s), SEC_E_INVALID_HANDLE, "deleted twice");
+    }
+    free_cred(cc);
+    free_cred(sc);
+    assert_eq!(counters(), base);
 }

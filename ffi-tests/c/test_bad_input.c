@@ -95,7 +95,7 @@ static void test_packages(void) {
   EXPECT(QuerySecurityPackageInfoW((SEC_WCHAR *)u"NoSuchPackage", &infos_w), SEC_E_SECPKG_NOT_FOUND);
   EXPECT(QuerySecurityPackageInfoW((SEC_WCHAR *)UNISP_NAME_W, NULL), SEC_E_INVALID_PARAMETER);
   EXPECT(QuerySecurityPackageInfoA(NULL, &infos_a), SEC_E_SECPKG_NOT_FOUND);
-  EXPECT(QuerySecurityPackageInfoA((SEC_CHAR *)"Negotiate", &infos_a), SEC_E_SECPKG_NOT_FOUND);
+  EXPECT(QuerySecurityPackageInfoA((SEC_CHAR *)"Negotiate2", &infos_a), SEC_E_SECPKG_NOT_FOUND);
   EXPECT(QuerySecurityPackageInfoA((SEC_CHAR *)UNISP_NAME_A, NULL), SEC_E_INVALID_PARAMETER);
   SEC_WCHAR lone_surrogate[] = {0x53, 0xD800, 0};
   EXPECT(QuerySecurityPackageInfoW(lone_surrogate, &infos_w), SEC_E_INVALID_PARAMETER);

@@ -4,7 +4,8 @@ APIs exactly as its users call them. Run by test_sspilib.py in a child whose PYT
 holds that build; one scenario per argument, exit 0 when it holds (assertions otherwise).
 
     sspilib_scenarios.py ntlm-both-ours | ntlm-client-pyspnego-server |
-                         pyspnego-client-ntlm-server | wrong-password | bindings | packages
+                         pyspnego-client-ntlm-server | wrong-password | bindings | packages |
+                         negotiate-default | negotiate-pyspnego
 """
 
 import sys
@@ -141,9 +142,72 @@ def bindings():
         raise AssertionError("mismatched channel bindings were accepted")
 
 
+def negotiated(ctx):
+    pkg = raw.query_context_attributes(ctx, raw.SecPkgContextPackageInfo)
+    return pkg.name
+
+
+def negotiate_default():
+    # sspilib's default protocol is "negotiate"; with no KDC for the target (KRB5_CONFIG is
+    # empty) Negotiate falls back to NTLM inside SPNEGO, as Windows does in a workgroup.
+    ccred = sspilib.UserCredential(f"{DOMAIN}\\{USER}", PASSWORD, usage="initiate")
+    scred = sspilib.UserCredential(usage="accept")
+    c = sspilib.ClientSecurityContext(ccred, "HTTP/server.test")
+    s = sspilib.ServerSecurityContext(scred)
+    first = c.step(b"")
+    assert first[:1] == b"\x60" and b"\x2b\x06\x01\x05\x05\x02" in first[:16], "a SPNEGO NegTokenInit"
+    token = first
+    while not (c.complete and s.complete):
+        token = s.step(token)
+        if token:
+            token = c.step(token)
+    assert negotiated(c) == negotiated(s) == "NTLM"
+    assert attributes(c) == attributes(s)
+    messages(c, s)
+    messages(s, c)
+
+
+def negotiate_pyspnego():
+    import spnego
+
+    # pyspnego's Negotiate client (SPNEGO with its own NTLM) against our acceptor...
+    cli = spnego.client(f"{DOMAIN}\\{USER}", PASSWORD, hostname="server.test", service="HTTP",
+                        protocol="negotiate")
+    s = sspilib.ServerSecurityContext(sspilib.UserCredential(usage="accept"))
+    token = cli.step()
+    while not (cli.complete and s.complete):
+        token = s.step(token)
+        if token:
+            token = cli.step(token)
+    assert cli.complete and s.complete and negotiated(s) == "NTLM"
+    assert attributes(s) == cli.session_key
+    for i in range(3):
+        msg = b"from pyspnego %d" % i
+        assert s.unwrap(cli.wrap(msg).data).data == msg
+        assert cli.unwrap(s.wrap(msg)).data == msg
+    # ...and our Negotiate client against pyspnego's acceptor.
+    c = sspilib.ClientSecurityContext(sspilib.UserCredential(f"{DOMAIN}\\{USER}", PASSWORD), "HTTP/server.test")
+    srv = spnego.server(hostname="server.test", service="HTTP", protocol="negotiate")
+    token = c.step(b"")
+    while not (c.complete and srv.complete):
+        token = srv.step(token)
+        if token:
+            token = c.step(token)
+    assert c.complete and srv.complete and negotiated(c) == "NTLM"
+    assert attributes(c) == srv.session_key
+    for i in range(3):
+        msg = b"to pyspnego %d" % i
+        assert srv.unwrap(c.wrap(msg)).data == msg
+        assert c.unwrap(srv.wrap(msg).data).data == msg
+        c.verify(msg, srv.sign(msg))
+        srv.verify(msg, c.sign(msg))
+
+
 def packages():
     names = {p.name for p in raw.enumerate_security_packages()}
-    assert {"NTLM", "Schannel"} <= names, names
+    assert {"NTLM", "Schannel", "Kerberos", "Negotiate"} <= names, names
+    nego = next(p for p in raw.enumerate_security_packages() if p.name == "Negotiate")
+    assert (nego.rpcid, nego.max_token, nego.comment) == (9, 48256, "Microsoft Package Negotiator")
     ntlm = next(p for p in raw.enumerate_security_packages() if p.name == "NTLM")
     assert (ntlm.rpcid, ntlm.max_token, ntlm.comment) == (10, 2888, "NTLM Security Package")
 
@@ -155,6 +219,8 @@ SCENARIOS = {
     "wrong-password": wrong_password,
     "bindings": bindings,
     "packages": packages,
+    "negotiate-default": negotiate_default,
+    "negotiate-pyspnego": negotiate_pyspnego,
 }
 
 if __name__ == "__main__":

@@ -53,11 +53,14 @@ def sspilib_site(lib_dir):
 
 
 @pytest.mark.parametrize("scenario", ["packages", "ntlm-both-ours", "ntlm-client-pyspnego-server",
-                                      "pyspnego-client-ntlm-server", "wrong-password", "bindings"])
+                                      "pyspnego-client-ntlm-server", "wrong-password", "bindings",
+                                      "negotiate-default", "negotiate-pyspnego"])
 def test_sspilib_on_our_library(lib_dir, sspilib_site, tmp_path, scenario):
     users = tmp_path / "users"
     users.write_text("EXAMPLE:alice:s3cret\n")
-    env = dict(os.environ, PYTHONPATH=str(sspilib_site), LD_LIBRARY_PATH=str(lib_dir), NTLM_USER_FILE=str(users))
+    # No Kerberos realm (KRB5_CONFIG empty, no keytab): Negotiate uses NTLM, and nothing is looked up.
+    env = dict(os.environ, PYTHONPATH=str(sspilib_site), LD_LIBRARY_PATH=str(lib_dir), NTLM_USER_FILE=str(users),
+               KRB5_CONFIG="/dev/null", KRB5_KTNAME=str(tmp_path / "no.keytab"), KRB5CCNAME=f"FILE:{tmp_path}/no-cc")
     r = subprocess.run([sys.executable, str(SCENARIOS), scenario], env=env, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

@@ -13,14 +13,14 @@ ASC_FLAGS = (S.ASC_REQ_CONFIDENTIALITY | S.ASC_REQ_INTEGRITY | S.ASC_REQ_REPLAY_
              | S.ASC_REQ_SEQUENCE_DETECT | S.ASC_REQ_CONNECTION)
 
 
-def acquire(lib, use, identity=None, wide=True):
+def acquire(lib, use, identity=None, wide=True, package="NTLM"):
     cred, expiry = S.CredHandle(), S.TimeStamp()
     auth = byref(identity) if identity is not None else None
     if wide:
-        st = lib.AcquireCredentialsHandleW(None, S.wstr("NTLM"), use, None, auth, None, None, byref(cred),
+        st = lib.AcquireCredentialsHandleW(None, S.wstr(package), use, None, auth, None, None, byref(cred),
                                            byref(expiry))
     else:
-        st = lib.AcquireCredentialsHandleA(None, S.astr("NTLM"), use, None, auth, None, None, byref(cred),
+        st = lib.AcquireCredentialsHandleA(None, S.astr(package), use, None, auth, None, None, byref(cred),
                                            byref(expiry))
     return st, cred
 
@@ -57,6 +57,7 @@ class Side:
         self.allocate, self.wide, self.bindings = allocate, wide, bindings
         self.ctx = S.CtxtHandle()
         self.started = False
+        self.out_size = 4096  # a caller-supplied output buffer's size (Kerberos tokens need more)
         self.attrs = S.ULONG()
 
     def step(self, token):
@@ -76,9 +77,9 @@ class Side:
         if self.allocate:
             out_desc, out_arr = desc([(0, S.SECBUFFER_TOKEN, None)])
         else:
-            space = create_string_buffer(4096)
+            space = create_string_buffer(self.out_size)
             keep.append(space)
-            out_desc, out_arr = desc([(4096, S.SECBUFFER_TOKEN, addressof(space))])
+            out_desc, out_arr = desc([(self.out_size, S.SECBUFFER_TOKEN, addressof(space))])
         expiry = S.TimeStamp()
         prev = byref(self.ctx) if self.started else None
         if self.client:

@@ -9,7 +9,7 @@ import pytest
 
 import sspi as S
 
-PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos"}
+PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos", "Negotiate"}
 
 
 def check_package(info, name, comment):
@@ -26,6 +26,12 @@ def check_package(info, name, comment):
         assert info.fCapabilities == 0x008F3BBF
         assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 16, 48000)
         return
+    if name == "Negotiate":
+        # Windows 10's values (Wine's negotiate.c has them less APPCONTAINER_CHECKS), RPC_C_AUTHN_GSS_NEGOTIATE.
+        assert comment == "Microsoft Package Negotiator"
+        assert info.fCapabilities == 0x00883BB3
+        assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 9, 48256)
+        return
     assert comment == S.SCHANNEL_COMMENT
     assert info.fCapabilities == S.SCHANNEL_CAPABILITIES
     assert info.wVersion == 1
@@ -37,7 +43,7 @@ def test_enumerate_security_packages_w(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert lib.EnumerateSecurityPackagesW(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 4
+    assert count.value == 5
     names = []
     for i in range(count.value):
         name = S.read_wstr(infos[i].Name)
@@ -52,7 +58,7 @@ def test_enumerate_security_packages_a(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoA)()
     assert lib.EnumerateSecurityPackagesA(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 4
+    assert count.value == 5
     names = []
     for i in range(count.value):
         name = S.read_astr(infos[i].Name)
@@ -79,7 +85,7 @@ def test_query_security_package_info(lib, name):
     assert lib.FreeContextBuffer(info_a) == S.SEC_E_OK
 
 
-@pytest.mark.parametrize("name", ["NoSuchPackage", "Negotiate", "Schannel2", "Kerberos2", ""])
+@pytest.mark.parametrize("name", ["NoSuchPackage", "Negotiate2", "Schannel2", "Kerberos2", ""])
 def test_query_unknown_package_leaves_output_untouched(lib, name):
     sentinel = 0x5EED5EED
     out_w = c_void_p(sentinel)
@@ -122,7 +128,7 @@ def test_call_through_the_table(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert enumerate_w(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 4
+    assert count.value == 5
     free = ctypes.CFUNCTYPE(S.SECURITY_STATUS, c_void_p)(table.FreeContextBuffer)
     assert free(cast(infos, c_void_p)) == S.SEC_E_OK
 
