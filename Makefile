@@ -36,7 +36,7 @@ RELEASE := target/release
 LIB := $(RELEASE)/libsecur32.so
 BUILD := ffi-tests/build
 HEADERS := $(wildcard include/*.h)
-EXAMPLES := tls_demo sspi_client sspi_server minimal_client http_auth
+EXAMPLES := tls_demo sspi_client sspi_server minimal_client http_auth http_server
 
 # The layers of `make test`, in order. Each is also a target of its own.
 TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-callers test-install test-matrix \

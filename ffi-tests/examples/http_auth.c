@@ -1,5 +1,6 @@
-/* http_auth: an HTTP client that authenticates with SSPI (NTLM), the way a
- * Windows program does Windows-integrated authentication:
+/* http_auth: an HTTP client that authenticates with SSPI (NTLM, or Negotiate:
+ * Kerberos with NTLM as the fallback), the way a Windows program does
+ * Windows-integrated authentication:
  *
  *   http_auth [options] HOST PORT PATH
  *     --user DOMAIN\user   the identity (else the default credential: on
@@ -7,13 +8,18 @@
  *     --password PW        its password (or the environment's HTTP_AUTH_PASSWORD)
  *     --scheme NTLM|Negotiate   the HTTP scheme to answer (default: the first
  *                          of them the server offers)
- *     --package NAME       the SSPI package (default: NTLM)
+ *     --package NAME       the SSPI package (default: NTLM; Negotiate for
+ *                          Kerberos: without --user, the default ccache)
  *     --spn SPN            the target name (default: HTTP/HOST)
  *
  * It sends GET PATH; on "401" with "WWW-Authenticate: NTLM" (or Negotiate)
  * it runs the InitializeSecurityContext loop over the same keep-alive
  * connection, one "Authorization:" header per leg, and prints the final
- * status line on stderr and the body on stdout. Exit 0 on a 2xx answer.
+ * status line on stderr and the body on stdout. Exit 0 on a 2xx answer. A
+ * token in the 2xx answer's WWW-Authenticate (Negotiate's last leg: the
+ * Kerberos AP-REP, SPNEGO's accept-completed and mechListMIC) is given to
+ * InitializeSecurityContext too, and must complete it: that is the mutual
+ * authentication of the server.
  * NTLM authenticates the connection, not the request: every leg must use
  * the same TCP connection.
  *
@@ -28,103 +34,9 @@
 
 #include <security.h>
 
-#define MAX_HEADERS 16384
-#define MAX_TOKEN 12000 /* cbMaxToken of NTLM is 2888; Negotiate's is larger */
+#include "http_util.h"
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void b64_encode(const unsigned char *in, size_t n, char *out) {
-  size_t o = 0;
-  for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
-    out[o++] = b64chars[v >> 18 & 63];
-    out[o++] = b64chars[v >> 12 & 63];
-    out[o++] = i + 1 < n ? b64chars[v >> 6 & 63] : '=';
-    out[o++] = i + 2 < n ? b64chars[v & 63] : '=';
-  }
-  out[o] = 0;
-}
-
-/* Decodes up to the first character that is not base64; returns the length or -1. */
-static long b64_decode(const char *in, unsigned char *out, size_t cap) {
-  size_t o = 0;
-  unsigned v = 0;
-  int bits = 0;
-  for (; *in && *in != '\r' && *in != '\n' && *in != ' ' && *in != '='; in++) {
-    const char *p = strchr(b64chars, *in);
-    if (!p) return -1;
-    v = v << 6 | (unsigned)(p - b64chars);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (o == cap) return -1;
-      out[o++] = (unsigned char)(v >> bits & 0xff);
-    }
-  }
-  return (long)o;
-}
-
-typedef struct {
-  int status;
-  char headers[MAX_HEADERS];
-  char *body;
-  size_t body_len;
-} response;
-
-static int ieq_prefix(const char *s, const char *prefix) {
-  for (; *prefix; s++, prefix++) {
-    char a = *s, b = *prefix;
-    if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
-    if (b >= 'A' && b <= 'Z') b = (char)(b - 'A' + 'a');
-    if (a != b) return 0;
-  }
-  return 1;
-}
-
-/* The value of the first header NAME whose value starts with PREFIX (case-insensitive), or NULL. */
-static const char *header(const response *r, const char *name, const char *prefix) {
-  size_t nlen = strlen(name);
-  for (const char *line = strstr(r->headers, "\r\n"); line && line[2]; line = strstr(line + 2, "\r\n")) {
-    const char *h = line + 2;
-    if (ieq_prefix(h, name) && h[nlen] == ':') {
-      const char *v = h + nlen + 1;
-      while (*v == ' ') v++;
-      if (!prefix || ieq_prefix(v, prefix)) return v;
-    }
-  }
-  return NULL;
-}
-
-/* Reads one response (headers, then a Content-Length body). */
-static int read_response(net_socket s, response *r) {
-  size_t have = 0;
-  char *end = NULL;
-  while (!end) {
-    if (have == sizeof r->headers - 1) return -1;
-    int n = net_recv(s, r->headers + have, sizeof r->headers - 1 - have);
-    if (n <= 0) return -1;
-    have += (size_t)n;
-    r->headers[have] = 0;
-    end = strstr(r->headers, "\r\n\r\n");
-  }
-  size_t head = (size_t)(end - r->headers) + 4;
-  if (sscanf(r->headers, "HTTP/%*d.%*d %d", &r->status) != 1) return -1;
-  const char *cl = header(r, "Content-Length", NULL);
-  size_t len = cl ? (size_t)strtoul(cl, NULL, 10) : 0;
-  r->body = (char *)malloc(len + 1);
-  if (!r->body) return -1;
-  size_t got = have - head < len ? have - head : len;
-  memcpy(r->body, r->headers + head, got);
-  while (got < len) {
-    int n = net_recv(s, r->body + got, len - got);
-    if (n <= 0) return -1;
-    got += (size_t)n;
-  }
-  r->body[len] = 0;
-  r->body_len = len;
-  r->headers[head - 2] = 0; /* keep the last header's CRLF for header() */
-  return 0;
-}
+#define MAX_TOKEN 48256 /* Negotiate's cbMaxToken */
 
 static int send_request(net_socket s, const char *host, const char *path, const char *scheme, const char *token) {
   char req[MAX_HEADERS];
@@ -175,11 +87,11 @@ static SECURITY_STATUS isc(CredHandle *cred, CtxtHandle *ctx, int first, const c
   ULONG attrs = 0;
   TimeStamp expiry;
   SECURITY_STATUS st = InitializeSecurityContextA(
-      cred, first ? NULL : ctx, (SEC_CHAR *)spn, ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONNECTION, 0,
+      cred, first ? NULL : ctx, (SEC_CHAR *)spn, ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_CONNECTION | ISC_REQ_MUTUAL_AUTH, 0,
       SECURITY_NATIVE_DREP, first ? NULL : &ind, 0, ctx, &outd, &attrs, &expiry);
   out_b64[0] = 0;
   if ((st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED) && outb.pvBuffer && outb.cbBuffer <= MAX_TOKEN)
-    b64_encode((const unsigned char *)outb.pvBuffer, outb.cbBuffer, out_b64);
+    http_b64_encode((const unsigned char *)outb.pvBuffer, outb.cbBuffer, out_b64);
   if (outb.pvBuffer) FreeContextBuffer(outb.pvBuffer);
   return st;
 }
@@ -213,7 +125,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   net_set_timeout(s, 20000);
-  static response r;
+  static http_message r;
   int rc = 1;
   CredHandle cred;
   CtxtHandle ctx;
@@ -221,10 +133,10 @@ int main(int argc, char **argv) {
   static char token[MAX_TOKEN * 2];
   static unsigned char in[MAX_TOKEN];
 
-  if (send_request(s, host, path, NULL, NULL) != 0 || read_response(s, &r) != 0) goto out;
+  if (send_request(s, host, path, NULL, NULL) != 0 || http_read(s, &r) != 0) goto out;
   if (r.status == 401) {
-    if (!scheme) scheme = header(&r, "WWW-Authenticate", "NTLM") ? "NTLM" : "Negotiate";
-    if (!header(&r, "WWW-Authenticate", scheme)) {
+    if (!scheme) scheme = http_header(&r, "WWW-Authenticate", "NTLM") ? "NTLM" : "Negotiate";
+    if (!http_header(&r, "WWW-Authenticate", scheme)) {
       fprintf(stderr, "http_auth: the server does not offer %s\n", scheme);
       goto out;
     }
@@ -239,20 +151,37 @@ int main(int argc, char **argv) {
     while (st == SEC_I_CONTINUE_NEEDED || (st == SEC_E_OK && token[0])) {
       free(r.body);
       r.body = NULL;
-      if (send_request(s, host, path, scheme, token) != 0 || read_response(s, &r) != 0) goto out;
+      if (send_request(s, host, path, scheme, token) != 0 || http_read(s, &r) != 0) goto out;
       if (st == SEC_E_OK) break; /* the last token went out with this request */
-      const char *v = header(&r, "WWW-Authenticate", scheme);
-      if (r.status != 401 || !v || !v[strlen(scheme)]) break; /* no token: accepted, or refused */
-      long n = b64_decode(v + strlen(scheme) + 1, in, sizeof in);
+      const char *v = http_header(&r, "WWW-Authenticate", scheme);
+      int ok = r.status >= 200 && r.status < 300;
+      if ((r.status != 401 && !ok) || !v || !v[strlen(scheme)]) break; /* no token: accepted, or refused */
+      long n = http_b64_decode(v + strlen(scheme) + 1, in, sizeof in);
       if (n <= 0) {
         fprintf(stderr, "http_auth: a malformed %s challenge\n", scheme);
         goto out;
       }
       st = isc(&cred, &ctx, 0, spn, in, (ULONG)n, token);
+      if (ok) {
+        /* The server's last token: it must complete the context (mutual authentication). */
+        if (st != SEC_E_OK) {
+          fprintf(stderr, "http_auth: the server's final token: 0x%08x\n", (unsigned)st);
+          goto out;
+        }
+        fprintf(stderr, "http_auth: server authenticated\n");
+        break;
+      }
     }
     if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED) {
       fprintf(stderr, "http_auth: InitializeSecurityContext: 0x%08x\n", (unsigned)st);
       goto out;
+    }
+  }
+  if (have_ctx) {
+    SecPkgContext_NegotiationInfoA ni;
+    if (QueryContextAttributesA(&ctx, SECPKG_ATTR_NEGOTIATION_INFO, &ni) == SEC_E_OK) {
+      fprintf(stderr, "http_auth: package: %s\n", ni.PackageInfo->Name);
+      FreeContextBuffer(ni.PackageInfo);
     }
   }
   fprintf(stderr, "http_auth: HTTP %d\n", r.status);

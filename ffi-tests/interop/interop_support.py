@@ -7,6 +7,7 @@ Every wait has a time-out, and a per-test alarm stops anything that slips
 through, so a misbehaving peer fails a test instead of hanging CI.
 """
 
+import contextlib
 import hashlib
 import os
 import re
@@ -22,7 +23,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "ffi-tests" / "examples"
-PROGRAMS = ("sspi_client", "sspi_server", "tls_demo", "http_auth")
+PROGRAMS = ("sspi_client", "sspi_server", "tls_demo", "http_auth", "http_server")
 
 # Seconds: one test as a whole, and one wait for a peer.
 TEST_ALARM = 180
@@ -589,3 +590,72 @@ def tool(name):
     path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
     assert path, f"{name} is needed by the interop tests (see README)"
     return path
+
+
+# --------------------------------------------------------------------------
+# Apache with mod_auth_gssapi (the HTTP authentication tests)
+
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+
+
+def apache_available():
+    return shutil.which("apache2") is not None and (APACHE_MODULES / "mod_auth_gssapi.so").exists()
+
+
+@contextlib.contextmanager
+def apache_server(procs, locations, pages, files=None, env=None):
+    """Apache on a free loopback port with a private config in a temp dir (prefork,
+    -DFOREGROUND, stopped afterwards): `locations` is the config's <Location> blocks, with
+    {d} standing for the directory; `pages` maps paths under htdocs to their text; `files`
+    maps names in the directory to bytes (a keytab, a krb5.conf, a user file). Its children run
+    as www-data, so the directory is theirs. The access log ("%u %s %r") says who was let in."""
+    import pwd
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="sspi-rustls-apache-"))
+    try:
+        for path, text in {"index.html": "the open page\n", **pages}.items():
+            (d / "htdocs" / path).parent.mkdir(parents=True, exist_ok=True)
+            (d / "htdocs" / path).write_text(text)
+        for name, data in (files or {}).items():
+            (d / name).write_bytes(data)
+        port = free_port()
+        m = APACHE_MODULES
+        (d / "httpd.conf").write_text(f"""
+ServerRoot {d}
+ServerName localhost
+Listen 127.0.0.1:{port}
+PidFile {d}/httpd.pid
+ErrorLog {d}/error.log
+LogLevel info auth_gssapi:debug
+CustomLog {d}/access.log "%u %s %r"
+User www-data
+Group www-data
+LoadModule mpm_prefork_module {m}/mod_mpm_prefork.so
+LoadModule authz_core_module {m}/mod_authz_core.so
+LoadModule authn_core_module {m}/mod_authn_core.so
+LoadModule authz_user_module {m}/mod_authz_user.so
+LoadModule dir_module {m}/mod_dir.so
+LoadModule auth_gssapi_module {m}/mod_auth_gssapi.so
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+KeepAlive On
+DocumentRoot {d}/htdocs
+DirectoryIndex index.html
+""" + locations.replace("{d}", str(d)))
+        www = pwd.getpwnam("www-data")
+        for p in [d, *d.rglob("*")]:
+            os.chown(p, www.pw_uid, www.pw_gid)
+        e = dict(os.environ, **{k: v.replace("{d}", str(d)) for k, v in (env or {}).items()})
+        proc = procs(["apache2", "-f", str(d / "httpd.conf"), "-DFOREGROUND"], name="apache2", env=e)
+        try:
+            proc.wait_listening(port)
+        except AssertionError:
+            log = d / "error.log"
+            raise AssertionError(log.read_text(errors="replace") if log.exists() else "no error.log")
+        proc.port, proc.dir = port, d
+        yield proc
+        proc.stop()  # before the directory goes (the procs fixture would stop it later)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

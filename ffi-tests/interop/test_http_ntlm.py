@@ -7,59 +7,24 @@ private config in a temp dir (-DFOREGROUND, stopped by the test); its access log
 user it authenticated."""
 
 import os
-import pwd
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from interop_support import free_port, sanitizer_env
+from interop_support import apache_available, apache_server, sanitizer_env
 
-MODULES = Path("/usr/lib/apache2/modules")
 USER, DOMAIN, PASSWORD = "alice", "EXAMPLE", "s3cret"
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("apache2") is None or not (MODULES / "mod_auth_gssapi.so").exists()
-    or not Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists(),
+    not apache_available() or not Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists(),
     reason="apache2, libapache2-mod-auth-gssapi or gss-ntlmssp missing (make deps)")
 
 
 @pytest.fixture
 def apache(procs):
-    """Apache on a free loopback port: /ntlm/ needs NTLM (gss-ntlmssp, users from an
-    NTLM_USER_FILE), / is open. Its children run as www-data, so the directory is theirs."""
-    d = Path(tempfile.mkdtemp(prefix="sspi-rustls-apache-"))
-    try:
-        (d / "htdocs" / "ntlm").mkdir(parents=True)
-        (d / "htdocs" / "ntlm" / "index.html").write_text("the protected page\n")
-        (d / "htdocs" / "index.html").write_text("the open page\n")
-        (d / "users").write_text(f"{DOMAIN}:{USER}:{PASSWORD}\n")
-        port = free_port()
-        m = MODULES
-        (d / "httpd.conf").write_text(f"""
-ServerRoot {d}
-ServerName localhost
-Listen 127.0.0.1:{port}
-PidFile {d}/httpd.pid
-ErrorLog {d}/error.log
-LogLevel info auth_gssapi:debug
-CustomLog {d}/access.log "%u %s %r"
-User www-data
-Group www-data
-LoadModule mpm_prefork_module {m}/mod_mpm_prefork.so
-LoadModule authz_core_module {m}/mod_authz_core.so
-LoadModule authn_core_module {m}/mod_authn_core.so
-LoadModule authz_user_module {m}/mod_authz_user.so
-LoadModule dir_module {m}/mod_dir.so
-LoadModule auth_gssapi_module {m}/mod_auth_gssapi.so
-StartServers 1
-MinSpareServers 1
-MaxSpareServers 2
-KeepAlive On
-DocumentRoot {d}/htdocs
-DirectoryIndex index.html
+    """Apache: /ntlm/ needs NTLM (gss-ntlmssp, users from an NTLM_USER_FILE), / is open."""
+    locations = """
 <Location /ntlm>
   AuthType GSSAPI
   AuthName "sspi-rustls test"
@@ -67,22 +32,11 @@ DirectoryIndex index.html
   GssapiConnectionBound On
   Require valid-user
 </Location>
-""")
-        www = pwd.getpwnam("www-data")
-        for p in [d, *d.rglob("*")]:
-            os.chown(p, www.pw_uid, www.pw_gid)
-        env = dict(os.environ, NTLM_USER_FILE=str(d / "users"))
-        proc = procs(["apache2", "-f", str(d / "httpd.conf"), "-DFOREGROUND"], name="apache2", env=env)
-        try:
-            proc.wait_listening(port)
-        except AssertionError:
-            log = d / "error.log"
-            raise AssertionError(log.read_text(errors="replace") if log.exists() else "no error.log")
-        proc.port, proc.dir = port, d
+"""
+    with apache_server(procs, locations, {"ntlm/index.html": "the protected page\n"},
+                       files={"users": f"{DOMAIN}:{USER}:{PASSWORD}\n".encode()},
+                       env={"NTLM_USER_FILE": "{d}/users"}) as proc:
         yield proc
-        proc.stop()  # before the directory goes (the procs fixture would stop it later)
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
 
 
 def http_auth(programs, port, *args, env=None):

@@ -1,0 +1,157 @@
+/* http_server: a small HTTP server that authenticates its clients with SSPI,
+ * the way a Windows service does Windows-integrated authentication
+ * ("WWW-Authenticate: Negotiate", as IIS and HTTP.sys answer):
+ *
+ *   http_server [options]
+ *     --port N         the loopback port (default: any free one; printed)
+ *     --package NAME   the SSPI package (default: Negotiate; NTLM works too)
+ *     --count N        serve N authenticated requests, then exit 0 (default 1)
+ *
+ * The credential is the package's default acceptor credential: for Kerberos
+ * inside Negotiate the keytab (KRB5_KTNAME), for NTLM the users of
+ * NTLM_USER_FILE on sspi-rustls. A request without "Authorization:" gets
+ * 401 with "WWW-Authenticate: Negotiate"; each Authorization token goes to
+ * AcceptSecurityContext on the connection's context; SEC_I_CONTINUE_NEEDED
+ * answers 401 with the next token; SEC_E_OK answers 200, with the server's
+ * last token (Kerberos' AP-REP inside SPNEGO) in WWW-Authenticate when there
+ * is one, and a body naming the client (SECPKG_ATTR_NAMES) and the package
+ * chosen (SECPKG_ATTR_NEGOTIATION_INFO). A failure answers 401 again and
+ * prints the status. One connection at a time; keep-alive.
+ *
+ * Plain C11 over net.h; builds against Windows' own headers as well. */
+#define _POSIX_C_SOURCE 200809L
+#define SECURITY_WIN32
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h" /* on Windows: <windows.h>, which <security.h> needs first */
+
+#include <security.h>
+
+#include "http_util.h"
+
+#define MAX_TOKEN 48256 /* Negotiate's cbMaxToken */
+
+static int respond(net_socket s, int status, const char *scheme, const char *token, const char *body) {
+  static char out[HTTP_MAX_HEADERS + 1024];
+  const char *reason = status == 200 ? "OK" : "Unauthorized";
+  int n = snprintf(out, sizeof out,
+                   "HTTP/1.1 %d %s\r\n%s%s%s%s%sContent-Type: text/plain\r\nContent-Length: %u\r\n\r\n%s", status,
+                   reason, scheme ? "WWW-Authenticate: " : "", scheme ? scheme : "", token && *token ? " " : "",
+                   token ? token : "", scheme ? "\r\n" : "", (unsigned)strlen(body), body);
+  if (n < 0 || (size_t)n >= sizeof out) return -1;
+  return net_send_all(s, out, (size_t)n);
+}
+
+int main(int argc, char **argv) {
+  unsigned short port = 0;
+  const char *package = "Negotiate";
+  int count = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--port") == 0) port = (unsigned short)atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--package") == 0) package = argv[i + 1];
+    else if (strcmp(argv[i], "--count") == 0) count = atoi(argv[i + 1]);
+    else {
+      fprintf(stderr, "usage: http_server [--port N] [--package NAME] [--count N]\n");
+      return 2;
+    }
+  }
+  /* The HTTP scheme: Negotiate for Negotiate and Kerberos, else the package's name. */
+  const char *scheme = strcmp(package, "NTLM") == 0 ? "NTLM" : "Negotiate";
+  if (net_init() != 0) return 1;
+  CredHandle cred;
+  TimeStamp expiry;
+  SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_INBOUND, NULL, NULL, NULL,
+                                                 NULL, &cred, &expiry);
+  if (st != SEC_E_OK) {
+    fprintf(stderr, "http_server: AcquireCredentialsHandle: 0x%08x\n", (unsigned)st);
+    return 1;
+  }
+  unsigned short bound = 0;
+  net_socket ls = net_listen(port, &bound);
+  if (ls == NET_INVALID) {
+    fprintf(stderr, "http_server: cannot listen\n");
+    FreeCredentialsHandle(&cred);
+    return 1;
+  }
+  fprintf(stderr, "http_server: listening: 127.0.0.1:%u\n", (unsigned)bound);
+  fflush(stderr);
+
+  static http_message req;
+  static unsigned char in[MAX_TOKEN];
+  static char token[MAX_TOKEN * 2];
+  int served = 0, rc = 0;
+  while (served < count) {
+    net_socket s = net_accept(ls);
+    if (s == NET_INVALID) {
+      rc = 1;
+      break;
+    }
+    net_set_timeout(s, 20000);
+    CtxtHandle ctx;
+    int have_ctx = 0;
+    while (served < count && http_read(s, &req) == 0) {
+      const char *auth = http_header(&req, "Authorization", scheme);
+      free(req.body);
+      req.body = NULL;
+      if (!auth || !auth[strlen(scheme)]) {
+        if (respond(s, 401, scheme, NULL, "authenticate\n") != 0) break;
+        continue;
+      }
+      long n = http_b64_decode(auth + strlen(scheme) + 1, in, sizeof in);
+      if (n <= 0) {
+        if (respond(s, 401, scheme, NULL, "a malformed token\n") != 0) break;
+        continue;
+      }
+      SecBuffer inb = {(ULONG)n, SECBUFFER_TOKEN, in};
+      SecBufferDesc ind = {SECBUFFER_VERSION, 1, &inb};
+      SecBuffer outb = {0, SECBUFFER_TOKEN, NULL};
+      SecBufferDesc outd = {SECBUFFER_VERSION, 1, &outb};
+      ULONG attrs = 0;
+      st = AcceptSecurityContext(&cred, have_ctx ? &ctx : NULL, &ind,
+                                 ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_CONNECTION | ASC_REQ_MUTUAL_AUTH,
+                                 SECURITY_NATIVE_DREP, &ctx, &outd, &attrs, &expiry);
+      token[0] = 0;
+      if (outb.pvBuffer && outb.cbBuffer <= MAX_TOKEN)
+        http_b64_encode((const unsigned char *)outb.pvBuffer, outb.cbBuffer, token);
+      if (outb.pvBuffer) FreeContextBuffer(outb.pvBuffer);
+      if (st == SEC_I_CONTINUE_NEEDED) {
+        have_ctx = 1;
+        if (respond(s, 401, scheme, token, "continue\n") != 0) break;
+        continue;
+      }
+      if (st != SEC_E_OK) {
+        fprintf(stderr, "http_server: AcceptSecurityContext: 0x%08x\n", (unsigned)st);
+        if (have_ctx) DeleteSecurityContext(&ctx);
+        have_ctx = 0;
+        if (respond(s, 401, scheme, NULL, "refused\n") != 0) break;
+        continue;
+      }
+      have_ctx = 1;
+      char body[1024] = "";
+      SecPkgContext_NamesA names;
+      SecPkgContext_NegotiationInfoA ni;
+      const char *who = "?", *pkg = package;
+      int have_names = QueryContextAttributesA(&ctx, SECPKG_ATTR_NAMES, &names) == SEC_E_OK;
+      int have_ni = QueryContextAttributesA(&ctx, SECPKG_ATTR_NEGOTIATION_INFO, &ni) == SEC_E_OK;
+      if (have_names) who = names.sUserName;
+      if (have_ni) pkg = ni.PackageInfo->Name;
+      snprintf(body, sizeof body, "hello %s (%s)\n", who, pkg);
+      fprintf(stderr, "http_server: authenticated %s with %s\n", who, pkg);
+      if (have_names) FreeContextBuffer(names.sUserName);
+      if (have_ni) FreeContextBuffer(ni.PackageInfo);
+      DeleteSecurityContext(&ctx);
+      have_ctx = 0;
+      served++;
+      if (respond(s, 200, token[0] ? scheme : NULL, token, body) != 0) break;
+    }
+    free(req.body);
+    req.body = NULL;
+    if (have_ctx) DeleteSecurityContext(&ctx);
+    net_close(s);
+  }
+  net_close(ls);
+  FreeCredentialsHandle(&cred);
+  return rc;
+}
