@@ -328,8 +328,14 @@ fn use_enctype(realm: &krb5::Realm, enctype: &str) -> std::path::PathBuf {
 
 pub fn rows(opts: &Opts) -> Vec<KrbRow> {
     let mut out = Vec::new();
-    let names =
-        ["krb5_ap_exchange", "krb5_wrap_64_sha1", "krb5_wrap_16k_sha1", "krb5_wrap_64_sha384", "krb5_wrap_16k_sha384"];
+    let names = [
+        "krb5_ap_exchange",
+        "krb5_wrap_64_sha1",
+        "krb5_wrap_16k_sha1",
+        "krb5_wrap_64_sha384",
+        "krb5_wrap_16k_sha384",
+        "nego_krb5_handshake",
+    ];
     if !names.iter().any(|n| opts.wants(n)) {
         return out;
     }
@@ -357,6 +363,9 @@ pub fn rows(opts: &Opts) -> Vec<KrbRow> {
             return out;
         };
         Ours::delete(first);
+        if tag == "sha1" {
+            out.extend(crate::negotiate::kerberos_row(opts, (krb5::USER, krb5::REALM, krb5::PASSWORD)));
+        }
         if tag == "sha1" && opts.wants("krb5_ap_exchange") {
             let mut ops: Vec<(u8, Op<'_>)> = Vec::new();
             let o = &mut ours;

@@ -21,6 +21,7 @@
 mod aead;
 mod kerberos;
 mod native;
+mod negotiate;
 mod ntlm;
 mod ossl;
 mod pki;
@@ -786,7 +787,8 @@ fn main() {
     memory(&opts, &pki, &mut rows);
     scaling(&opts, &pki, &mut rows);
     let ntlm_rows = ntlm::rows(&opts);
-    let krb_rows = kerberos::rows(&opts);
+    let mut krb_rows = kerberos::rows(&opts);
+    krb_rows.extend(negotiate::ntlm_row(&opts));
     report::print_table(&rows);
     ntlm::print(&ntlm_rows);
     kerberos::print(&krb_rows);

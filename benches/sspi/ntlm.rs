@@ -22,9 +22,9 @@ use secur32::abi::*;
 
 use crate::{compare_generic, Op, Opts};
 
-const USER: &str = "alice";
-const DOMAIN: &str = "EXAMPLE";
-const PASSWORD: &str = "bench-password";
+pub(crate) const USER: &str = "alice";
+pub(crate) const DOMAIN: &str = "EXAMPLE";
+pub(crate) const PASSWORD: &str = "bench-password";
 
 type AcquireW = unsafe extern "system" fn(
     *mut SEC_WCHAR,
