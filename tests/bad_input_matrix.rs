@@ -1392,10 +1392,13 @@ fn negotiate_context_functions_and_wrong_state_calls() {
     assert_eq!(st, SEC_I_CONTINUE_NEEDED);
     let mut s2 = SecHandle::default();
     assert_eq!(Step::server(true, Some(&t2)).run(&mut sc, &mut s2).0, SEC_E_INVALID_TOKEN);
-    // An empty token and no token at all to a new acceptor.
+    // Garbage to a new acceptor; no token at all makes it speak first (a NegTokenInit2).
     let mut s3 = SecHandle::default();
-    assert_eq!(Step::server(true, Some(&[])).run(&mut sc, &mut s3).0, SEC_E_INVALID_TOKEN);
-    assert_eq!(Step::server(true, None).run(&mut sc, &mut s3).0, SEC_E_INVALID_TOKEN);
+    assert_eq!(Step::server(true, Some(b"\x60\x02\x05\x00")).run(&mut sc, &mut s3).0, SEC_E_INVALID_TOKEN);
+    let (st, init2, _) = Step::server(true, None).run(&mut sc, &mut s3);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    assert_eq!(init2[0], 0x60);
+    unsafe { DeleteSecurityContext(&mut s3) };
     // The server's context where the client's is expected.
     let st = Step::client(false, Some(&t2), "localhost").run(&mut cc, &mut s).0;
     assert!(st == SEC_E_INVALID_HANDLE || st == SEC_E_OUT_OF_SEQUENCE, "{st:#x}");

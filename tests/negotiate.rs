@@ -146,6 +146,44 @@ fn ntlm_when_the_target_is_not_an_spn_or_kerberos_is_excluded() {
 }
 
 #[test]
+fn server_speaks_first_with_neg_token_init2() {
+    let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+    // The acceptor called without input (as SMB servers call it) offers its mechanisms; the
+    // initiator given that token as its first input uses it. This acceptor has only NTLM, so
+    // the initiator does not even try Kerberos for an SPN target.
+    let id = ("alice", "EXAMPLE", "s3cret");
+    let mut cc = acquire(NEG, Some(id), SECPKG_CRED_OUTBOUND).unwrap();
+    let mut sc = acquire_ex(NEG, id, "NTLM", SECPKG_CRED_INBOUND).unwrap();
+    let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+    let (st, t0, _) = Step::server(true, None).run(&mut sc, &mut s);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    let hint = init(&t0);
+    assert_eq!((hint.mech_types, hint.mech_token), (vec![NTLM_OID.to_vec()], None));
+    let (st, t1, _) = Step::client(true, Some(&t0), "HTTP/server.example.com").run(&mut cc, &mut c);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    assert_eq!(init(&t1).mech_types, vec![NTLM_OID.to_vec()]);
+    let (st, t2, _) = Step::server(false, Some(&t1)).run(&mut sc, &mut s);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    let (st, t3, _) = Step::client(false, Some(&t2), "HTTP/server.example.com").run(&mut cc, &mut c);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    let (st, t4, _) = Step::server(false, Some(&t3)).run(&mut sc, &mut s);
+    assert_eq!(st, SEC_E_OK);
+    let (st, _, _) = Step::client(false, Some(&t4), "HTTP/server.example.com").run(&mut cc, &mut c);
+    assert_eq!(st, SEC_E_OK);
+    assert_eq!(negotiation_info(&mut c).0, "NTLM");
+    // A NegTokenResp is no hint for a first call.
+    let mut c2 = SecHandle::default();
+    assert_eq!(Step::client(true, Some(&t2), "localhost").run(&mut cc, &mut c2).0, SEC_E_INVALID_TOKEN);
+    unsafe {
+        use secur32::entry::contexts::DeleteSecurityContext;
+        DeleteSecurityContext(&mut c);
+        DeleteSecurityContext(&mut s);
+    }
+    free_cred(cc);
+    free_cred(sc);
+}
+
+#[test]
 fn mech_list_mic_tampering_and_malformed_tokens() {
     let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
     let id = ("alice", "EXAMPLE", "s3cret");

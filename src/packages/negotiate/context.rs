@@ -10,7 +10,9 @@
 //!
 //! Acceptor: the first mechanism of the initiator's list it has a
 //! credential for; a raw NTLMSSP message or a raw Kerberos AP-REQ (no SPNEGO
-//! wrapping) is handed to that package directly, as Windows does.
+//! wrapping) is handed to that package directly, as Windows does. Called
+//! with no input, it speaks first: a NegTokenInit2 (MS-SPNG 3.2.5.2), which
+//! an initiator given it as its first input uses to narrow its choice.
 //!
 //! mechListMIC (RFC 4178 section 5): the chosen mechanism's MIC
 //! (`MakeSignature`) over the DER `MechTypeList` the initiator sent. It is
@@ -238,11 +240,21 @@ impl NegotiateContext {
         let allocate = io.flags & ALLOCATE != 0;
         let bindings = gss::channel_bindings(io.input.as_deref())?.map(<[u8]>::to_vec);
         let c = self.ncreds()?;
+        // A server that spoke first (a NegTokenInit2, given as the first call's input) limits
+        // the choice to the mechanisms it named.
+        let (mut server_krb, mut server_ntlm) = (true, true);
+        if let Some(t) = gss::input_token(io.input.as_deref())?.filter(|t| !t.is_empty()) {
+            let Token::Init(hint) = spnego::parse(t)? else {
+                return Err(invalid("a NegTokenResp given to the first InitializeSecurityContext"));
+            };
+            server_krb = hint.mech_types.iter().any(|m| Mech::of_oid(m) == Some(Mech::Kerberos));
+            server_ntlm = hint.mech_types.iter().any(|m| Mech::of_oid(m) == Some(Mech::Ntlm));
+        }
         let mut first_error: Option<SecError> = None;
         let mut chosen = None;
         // Kerberos when it can get a ticket for the target; the package itself decides
         // (a target that is not an SPN, no realm, no KDC, no TGT: an error, and NTLM next).
-        if let (Some(kc), Some(_)) = (&c.kerberos, io.target) {
+        if let (Some(kc), Some(_), true) = (&c.kerberos, io.target, server_krb) {
             match Inner::start(Mech::Kerberos, kc, Side::Client)
                 .and_then(|mut i| i.step(io.flags, io.target, None, bindings.as_deref()).map(|r| (i, r)))
             {
@@ -250,7 +262,7 @@ impl NegotiateContext {
                 Err(e) => first_error = Some(e),
             }
         }
-        if chosen.is_none() {
+        if chosen.is_none() && server_ntlm {
             if let Some(nc) = &c.ntlm {
                 match Inner::start(Mech::Ntlm, nc, Side::Client)
                     .and_then(|mut i| i.step(io.flags, io.target, None, bindings.as_deref()).map(|r| (i, r)))
@@ -266,7 +278,7 @@ impl NegotiateContext {
             first_error.unwrap_or(SecError::new(SEC_E_NO_CREDENTIALS, "no package can authenticate to this target"))
         })?;
         let offered: Vec<&[u8]> = match inner.mech {
-            Mech::Kerberos if c.ntlm.is_some() => vec![MS_KRB5_OID, KRB5_OID, NTLM_OID],
+            Mech::Kerberos if c.ntlm.is_some() && server_ntlm => vec![MS_KRB5_OID, KRB5_OID, NTLM_OID],
             Mech::Kerberos => vec![MS_KRB5_OID, KRB5_OID],
             Mech::Ntlm => vec![NTLM_OID],
         };
@@ -388,7 +400,21 @@ impl NegotiateContext {
     // ---- acceptor ----
 
     fn server_start(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
-        let token = gss::input_token(io.input.as_deref())?.ok_or(invalid("no input token"))?;
+        let Some(token) = gss::input_token(io.input.as_deref())?.filter(|t| !t.is_empty()) else {
+            // No input: the server speaks first (MS-SPNG 3.2.5.2, as SMB servers do) with a
+            // NegTokenInit2 naming what it can accept; the initiator's NegTokenInit follows.
+            let c = self.ncreds()?;
+            let mut mechs: Vec<&[u8]> = Vec::new();
+            if c.kerberos.is_some() {
+                mechs.extend([MS_KRB5_OID, KRB5_OID]);
+            }
+            if c.ntlm.is_some() {
+                mechs.push(NTLM_OID);
+            }
+            let allocate = io.flags & ALLOCATE != 0;
+            gss::write_token(io.output, &spnego::encode_init2(&spnego::mech_type_list(&mechs)), allocate)?;
+            return Ok(Self::result(st, SEC_I_CONTINUE_NEEDED, allocate));
+        };
         let raw = match spnego::classify(token)? {
             FirstToken::RawNtlm => Some(Mech::Ntlm),
             FirstToken::RawKerberos => Some(Mech::Kerberos),

@@ -90,6 +90,18 @@ pub fn encode_init(mech_types_der: &[u8], mech_token: Option<&[u8]>, mic: Option
     der::encode(0x60, &[&der::encode(der::OID, SPNEGO_OID)[..], &init].concat())
 }
 
+/// The `hintName` Windows puts in a server's NegTokenInit2 (MS-SPNG 3.2.5.2).
+pub const NEG_HINT_NAME: &[u8] = b"not_defined_in_RFC4178@please_ignore";
+
+/// A server-initiated NegTokenInit2 (MS-SPNG 2.2.1, 3.2.5.2): the acceptor's mechanisms and
+/// negHints with Windows' placeholder hintName, framed like an initial token.
+pub fn encode_init2(mech_types_der: &[u8]) -> Vec<u8> {
+    let hints = der::encode(der::SEQUENCE, &der::encode(context(0), &der::encode(der::GENERAL_STRING, NEG_HINT_NAME)));
+    let seq = [der::encode(context(0), mech_types_der), der::encode(context(3), &hints)].concat();
+    let init = der::encode(context(0), &der::encode(der::SEQUENCE, &seq));
+    der::encode(0x60, &[&der::encode(der::OID, SPNEGO_OID)[..], &init].concat())
+}
+
 /// A NegTokenResp (`[1] SEQUENCE {...}`: never framed).
 pub fn encode_resp(r: &NegTokenResp) -> Vec<u8> {
     let mut seq = Vec::new();
@@ -331,6 +343,15 @@ mod tests {
         let Token::Init(t) = parse(&tok).unwrap() else { panic!() };
         assert_eq!(t.mech_types, vec![NTLM_OID.to_vec()]);
         assert_eq!(t.mech_list_mic.as_deref(), Some(&b"mic"[..]));
+    }
+
+    #[test]
+    fn server_initiated_neg_token_init2() {
+        let t = encode_init2(&mech_type_list(&[MS_KRB5_OID, KRB5_OID, NTLM_OID]));
+        let Token::Init(i) = parse(&t).unwrap() else { panic!() };
+        assert_eq!(i.mech_types, vec![MS_KRB5_OID.to_vec(), KRB5_OID.to_vec(), NTLM_OID.to_vec()]);
+        assert_eq!((i.mech_token, i.mech_list_mic), (None, None));
+        assert!(t.windows(NEG_HINT_NAME.len()).any(|w| w == NEG_HINT_NAME));
     }
 
     #[test]
