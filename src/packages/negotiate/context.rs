@@ -164,6 +164,8 @@ struct State {
     /// The latest inner step's attributes and expiry.
     attributes: ULONG,
     expiry: Option<u64>,
+    /// A step's token that did not fit the caller's buffer, and what the step answered.
+    pending: Option<(Vec<u8>, StepResult)>,
 }
 
 pub struct NegotiateContext {
@@ -194,6 +196,7 @@ impl NegotiateContext {
                 mic_verified: false,
                 attributes: 0,
                 expiry: None,
+                pending: None,
             }),
             done: OnceLock::new(),
             current: Mutex::new(None),
@@ -227,6 +230,32 @@ impl NegotiateContext {
 
     fn established(&self) -> SecResult<&Arc<dyn SecurityContext>> {
         self.done.get().ok_or(SecError::invalid_handle("the Negotiate exchange is not complete"))
+    }
+
+    /// Writes this step's token (or empties the slot) and answers `result`. When the
+    /// caller's buffer is too small, the step has happened all the same (the inner context
+    /// moved on): the token is kept, and the caller's retry with a larger buffer gets it.
+    fn emit(
+        st: &mut State,
+        output: Option<&mut BufferDesc<'_>>,
+        token: Vec<u8>,
+        allocate: bool,
+        result: StepResult,
+    ) -> SecResult<StepResult> {
+        let written = if token.is_empty() {
+            gss::clear_token(output, allocate);
+            Ok(())
+        } else {
+            gss::write_token(output, &token, allocate)
+        };
+        match written {
+            Ok(()) => Ok(result),
+            Err(e) if e.status == SEC_E_BUFFER_TOO_SMALL || e.status == SEC_E_INSUFFICIENT_MEMORY => {
+                st.pending = Some((token, result));
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn result(st: &State, status: SECURITY_STATUS, allocate: bool) -> StepResult {
@@ -285,13 +314,13 @@ impl NegotiateContext {
         st.mech_types_der = spnego::mech_type_list(&offered);
         st.offered = offered.iter().map(|o| o.to_vec()).collect();
         let token = spnego::encode_init(&st.mech_types_der, Some(&tok), None);
-        gss::write_token(io.output, &token, allocate)?;
         st.attributes = res.attributes;
         st.expiry = res.expiry;
         st.inner = Some(inner);
         st.phase = Phase::Running;
         self.publish(st);
-        Ok(Self::result(st, SEC_I_CONTINUE_NEEDED, allocate))
+        let r = Self::result(st, SEC_I_CONTINUE_NEEDED, allocate);
+        Self::emit(st, io.output, token, allocate, r)
     }
 
     fn client_running(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
@@ -375,26 +404,25 @@ impl NegotiateContext {
         }
         let complete = inner.done && peer_completed;
         let sending = !out_tok.is_empty() || mic_out.is_some();
-        if sending {
-            let r = NegTokenResp {
+        if !complete && !sending {
+            return Err(invalid("the acceptor's answer leaves nothing to send and nothing done"));
+        }
+        let token = if sending {
+            spnego::encode_resp(&NegTokenResp {
                 neg_state: None,
                 supported_mech: None,
                 response_token: (!out_tok.is_empty()).then_some(out_tok),
                 mech_list_mic: mic_out,
-            };
-            gss::write_token(io.output, &spnego::encode_resp(&r), allocate)?;
+            })
         } else {
-            gss::clear_token(io.output, allocate);
-        }
+            Vec::new()
+        };
         if complete {
             st.phase = Phase::Done;
             self.publish(st);
-            return Ok(Self::result(st, SEC_E_OK, allocate));
         }
-        if !sending {
-            return Err(invalid("the acceptor's answer leaves nothing to send and nothing done"));
-        }
-        Ok(Self::result(st, SEC_I_CONTINUE_NEEDED, allocate))
+        let r = Self::result(st, if complete { SEC_E_OK } else { SEC_I_CONTINUE_NEEDED }, allocate);
+        Self::emit(st, io.output, token, allocate, r)
     }
 
     // ---- acceptor ----
@@ -412,8 +440,8 @@ impl NegotiateContext {
                 mechs.push(NTLM_OID);
             }
             let allocate = io.flags & ALLOCATE != 0;
-            gss::write_token(io.output, &spnego::encode_init2(&spnego::mech_type_list(&mechs)), allocate)?;
-            return Ok(Self::result(st, SEC_I_CONTINUE_NEEDED, allocate));
+            let r = Self::result(st, SEC_I_CONTINUE_NEEDED, allocate);
+            return Self::emit(st, io.output, spnego::encode_init2(&spnego::mech_type_list(&mechs)), allocate, r);
         };
         let raw = match spnego::classify(token)? {
             FirstToken::RawNtlm => Some(Mech::Ntlm),
@@ -461,8 +489,8 @@ impl NegotiateContext {
                     mech_list_mic: None,
                 };
                 st.first_reply_done = true;
-                gss::write_token(io.output, &spnego::encode_resp(&r), allocate)?;
-                Ok(Self::result(st, SEC_I_CONTINUE_NEEDED, allocate))
+                let res = Self::result(st, SEC_I_CONTINUE_NEEDED, allocate);
+                Self::emit(st, io.output, spnego::encode_resp(&r), allocate, res)
             }
         }
     }
@@ -534,12 +562,12 @@ impl NegotiateContext {
             mech_list_mic: mic_out,
         };
         st.first_reply_done = true;
-        gss::write_token(io.output, &spnego::encode_resp(&r), allocate)?;
         if status == SEC_E_OK {
             st.phase = Phase::Done;
             self.publish(st);
         }
-        Ok(Self::result(st, status, allocate))
+        let res = Self::result(st, status, allocate);
+        Self::emit(st, io.output, spnego::encode_resp(&r), allocate, res)
     }
 
     /// A raw mechanism token: the package's own loop on the caller's buffers.
@@ -564,6 +592,11 @@ impl SecurityContext for NegotiateContext {
 
     fn step(&self, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let mut st = lock(&self.state);
+        if let Some((token, result)) = st.pending.take() {
+            // The retry after SEC_E_BUFFER_TOO_SMALL: the token the step made.
+            let allocate = io.flags & ALLOCATE != 0;
+            return Self::emit(&mut st, io.output, token, allocate, result);
+        }
         let r = match (&st.phase, self.side) {
             (Phase::Start, Side::Client) => self.client_start(&mut st, io),
             (Phase::Start, Side::Server) => self.server_start(&mut st, io),
