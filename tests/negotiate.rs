@@ -435,4 +435,47 @@ mod mit_spnego {
         unsafe { secur32::entry::contexts::DeleteSecurityContext(&mut c) };
         free_cred(cc);
     }
+
+    /// MIT's SPNEGO initiator with an NTLM password credential (gss-ntlmssp; no Kerberos
+    /// configuration, so SPNEGO offers only NTLM) against our acceptor.
+    #[test]
+    fn mit_spnego_ntlm_initiator_with_our_acceptor() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = Realm::start("");
+        let mut sc = acquire(NEG, Some(("alice", "EXAMPLE", "s3cret")), SECPKG_CRED_INBOUND).unwrap();
+        let env = [
+            ("KRB5_CONFIG", "/dev/null".to_string()),
+            ("GSS_PEER_USER", "EXAMPLE\\alice".to_string()),
+            ("GSS_PEER_PASSWORD", "s3cret".to_string()),
+        ];
+        let mut mit = peer(&realm, &["initiate", "HTTP@server.example.com", "0"], &env);
+        let mut s = SecHandle::default();
+        let a = mit.ask("STEP -");
+        assert_eq!(a[0], "STEP", "{a:?}");
+        let first = unb64(&a[1]);
+        assert_eq!(init(&first).mech_types, vec![NTLM_OID.to_vec()], "MIT offers NTLM alone");
+        let (mut st, mut tok, _) = Step::server(true, Some(&first)).run(&mut sc, &mut s);
+        let mut mit_done = false;
+        for _ in 0..4 {
+            assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "{st:#x}");
+            if tok.is_empty() {
+                break;
+            }
+            let a = mit.ask(&format!("STEP {}", b64(&tok)));
+            assert_eq!(a[0], "STEP", "MIT's initiator: {a:?}");
+            mit_done = a[2] == "1";
+            if a[1] == "-" {
+                break;
+            }
+            (st, tok, _) = Step::server(false, Some(&unb64(&a[1]))).run(&mut sc, &mut s);
+        }
+        assert_eq!(st, SEC_E_OK);
+        assert!(mit_done, "MIT's initiator completed (it checked our mechListMIC)");
+        assert_eq!(negotiation_info(&mut s).0, "NTLM");
+        assert_eq!(names(&mut s).to_uppercase(), "EXAMPLE\\ALICE");
+        assert_eq!(unb64(&mit.ask("KEY")[1]), session_key(&mut s));
+        messages_with_mit(&mut s, &mut mit, false);
+        unsafe { secur32::entry::contexts::DeleteSecurityContext(&mut s) };
+        free_cred(sc);
+    }
 }

@@ -20,7 +20,8 @@ TARGET is a host-based service name (HTTP@localhost).
 
 GSS_PEER_MECH=spnego makes it MIT's SPNEGO instead (1.3.6.1.5.5.2: krb5, and NTLM
 through gss-ntlmssp when NTLM_USER_FILE gives it credentials); the acceptor then
-takes every mechanism's default credentials.
+takes every mechanism's default credentials. GSS_PEER_USER and GSS_PEER_PASSWORD give the
+initiator a password credential instead of the ccache's (gss-ntlmssp's NTLM, say).
 """
 
 import base64
@@ -58,8 +59,13 @@ def main():
             flags |= gssapi.RequirementFlag.mutual_authentication
         if delegate:
             flags |= gssapi.RequirementFlag.delegate_to_peer
+        creds = None
+        if os.environ.get("GSS_PEER_USER"):
+            user = gssapi.Name(os.environ["GSS_PEER_USER"], gssapi.NameType.user)
+            creds = gssapi.Credentials(raw.acquire_cred_with_password(
+                user, os.environ["GSS_PEER_PASSWORD"].encode(), usage="initiate", mechs=[MECH]).creds)
         ctx = gssapi.SecurityContext(name=gssapi.Name(target, gssapi.NameType.hostbased_service), mech=MECH,
-                                     usage="initiate", flags=flags, channel_bindings=bindings)
+                                     usage="initiate", flags=flags, channel_bindings=bindings, creds=creds)
     else:
         bindings = raw.ChannelBindings(application_data=bytes.fromhex(sys.argv[2])) if len(sys.argv) > 2 else None
         creds = gssapi.Credentials(usage="accept", mechs=[KRB5]) if MECH == KRB5 else None
