@@ -751,6 +751,12 @@ typedef struct _SECURITY_FUNCTION_TABLE_A {
   QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A QueryCredentialsAttributesExA;
 } SecurityFunctionTableA;
 
+// `PSecPkgInfoA`.
+typedef struct _SecPkgInfoA *PSecPkgInfoA;
+
+// `PSecPkgInfoW`.
+typedef struct _SecPkgInfoW *PSecPkgInfoW;
+
 // `ALG_ID`.
 typedef uint32_t ALG_ID;
 
@@ -913,9 +919,6 @@ typedef struct _SecPkgContext_SessionKey {
 // `PSecPkgContext_SessionKey`.
 typedef struct _SecPkgContext_SessionKey *PSecPkgContext_SessionKey;
 
-// `PSecPkgInfoW`.
-typedef struct _SecPkgInfoW *PSecPkgInfoW;
-
 // `SecPkgContext_PackageInfoW` (`SECPKG_ATTR_PACKAGE_INFO`).
 typedef struct _SecPkgContext_PackageInfoW {
   PSecPkgInfoW PackageInfo;
@@ -923,9 +926,6 @@ typedef struct _SecPkgContext_PackageInfoW {
 
 // `PSecPkgContext_PackageInfoW`.
 typedef struct _SecPkgContext_PackageInfoW *PSecPkgContext_PackageInfoW;
-
-// `PSecPkgInfoA`.
-typedef struct _SecPkgInfoA *PSecPkgInfoA;
 
 // `SecPkgContext_PackageInfoA`.
 typedef struct _SecPkgContext_PackageInfoA {
@@ -3206,6 +3206,14 @@ typedef struct _CERT_OTHER_NAME {
 
 #define SECPKG_NEGOTIATION_TRY_MULTICRED 4
 
+#define SASL_OPTION_SEND_SIZE 1
+
+#define SASL_OPTION_RECV_SIZE 2
+
+#define SASL_OPTION_AUTHZ_STRING 3
+
+#define SASL_OPTION_AUTHZ_PROCESSING 4
+
 #define X509_ASN_ENCODING 1
 
 #define PKCS_7_ASN_ENCODING 0x00010000
@@ -4119,6 +4127,79 @@ struct _SECURITY_FUNCTION_TABLE_W *InitSecurityInterfaceW(void);
 
 // `InitSecurityInterfaceA`: a static table; callers must not write to it.
 struct _SECURITY_FUNCTION_TABLE_A *InitSecurityInterfaceA(void);
+
+// `SaslAcceptSecurityContext`: `AcceptSecurityContext` with the profile's security-layer
+// exchange after authentication (see `crate::sasl`).
+SECURITY_STATUS SaslAcceptSecurityContext(CredHandle *phCredential,
+                                          CtxtHandle *phContext,
+                                          struct _SecBufferDesc *pInput,
+                                          ULONG fContextReq,
+                                          ULONG TargetDataRep,
+                                          CtxtHandle *phNewContext,
+                                          struct _SecBufferDesc *pOutput,
+                                          ULONG *pfContextAttr,
+                                          TimeStamp *ptsExpiry);
+
+// `SaslInitializeSecurityContextW`.
+SECURITY_STATUS SaslInitializeSecurityContextW(CredHandle *phCredential,
+                                               CtxtHandle *phContext,
+                                               SEC_WCHAR *pszTargetName,
+                                               ULONG fContextReq,
+                                               ULONG Reserved1,
+                                               ULONG TargetDataRep,
+                                               struct _SecBufferDesc *pInput,
+                                               ULONG Reserved2,
+                                               CtxtHandle *phNewContext,
+                                               struct _SecBufferDesc *pOutput,
+                                               ULONG *pfContextAttr,
+                                               TimeStamp *ptsExpiry);
+
+// `SaslInitializeSecurityContextA`.
+SECURITY_STATUS SaslInitializeSecurityContextA(CredHandle *phCredential,
+                                               CtxtHandle *phContext,
+                                               SEC_CHAR *pszTargetName,
+                                               ULONG fContextReq,
+                                               ULONG Reserved1,
+                                               ULONG TargetDataRep,
+                                               struct _SecBufferDesc *pInput,
+                                               ULONG Reserved2,
+                                               CtxtHandle *phNewContext,
+                                               struct _SecBufferDesc *pOutput,
+                                               ULONG *pfContextAttr,
+                                               TimeStamp *ptsExpiry);
+
+// `SaslEnumerateProfilesA`: "GSSAPI" and "GSS-SPNEGO" in one block for `FreeContextBuffer`.
+SECURITY_STATUS SaslEnumerateProfilesA(SEC_CHAR **ProfileList, ULONG *ProfileCount);
+
+// `SaslEnumerateProfilesW`.
+SECURITY_STATUS SaslEnumerateProfilesW(SEC_WCHAR **ProfileList, ULONG *ProfileCount);
+
+// `SaslGetProfilePackageA`: the `SecPkgInfoA` of the package behind a profile.
+SECURITY_STATUS SaslGetProfilePackageA(SEC_CHAR *ProfileName, PSecPkgInfoA *PackageInfo);
+
+// `SaslGetProfilePackageW`.
+SECURITY_STATUS SaslGetProfilePackageW(SEC_WCHAR *ProfileName, PSecPkgInfoW *PackageInfo);
+
+// `SaslIdentifyPackageA`.
+SECURITY_STATUS SaslIdentifyPackageA(struct _SecBufferDesc *pInput, PSecPkgInfoA *PackageInfo);
+
+// `SaslIdentifyPackageW`.
+SECURITY_STATUS SaslIdentifyPackageW(struct _SecBufferDesc *pInput, PSecPkgInfoW *PackageInfo);
+
+// `SaslSetContextOption`: `SASL_OPTION_RECV_SIZE`, `SEND_SIZE` (ULONG), `AUTHZ_STRING`
+// (bytes), `AUTHZ_PROCESSING` (`SASL_AUTHZID_STATE`).
+SECURITY_STATUS SaslSetContextOption(CtxtHandle *ContextHandle,
+                                     ULONG Option,
+                                     void *Value,
+                                     ULONG Size);
+
+// `SaslGetContextOption`: the option into `Value` (Size bytes); `Needed` (optional) gets the
+// size the value takes; too small a buffer is `SEC_E_BUFFER_TOO_SMALL`.
+SECURITY_STATUS SaslGetContextOption(CtxtHandle *ContextHandle,
+                                     ULONG Option,
+                                     void *Value,
+                                     ULONG Size,
+                                     ULONG *Needed);
 
 #ifdef __cplusplus
 }  // extern "C"

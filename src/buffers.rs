@@ -446,15 +446,16 @@ impl<'a> BufferDesc<'a> {
 pub struct OwnedBuffers {
     mem: Vec<Vec<u8>>,
     types: Vec<ULONG>,
-    lens: Vec<usize>,
+    /// Where each buffer's bytes are after the call: (memory index, offset, length).
+    spans: Vec<(usize, usize, usize)>,
 }
 
 impl OwnedBuffers {
     /// One buffer per `(type, contents)`; an output slot is a zeroed buffer of its capacity.
     pub fn new(bufs: Vec<(ULONG, Vec<u8>)>) -> Self {
-        let lens = bufs.iter().map(|(_, m)| m.len()).collect();
+        let spans = bufs.iter().enumerate().map(|(i, (_, m))| (i, 0, m.len())).collect();
         let (types, mem) = bufs.into_iter().unzip();
-        Self { mem, types, lens }
+        Self { mem, types, spans }
     }
 
     /// Runs `f` over a view of the buffers; afterwards each buffer's length and
@@ -514,17 +515,27 @@ impl OwnedBuffers {
 
     fn read_back(&mut self, entries: &[SecBuffer]) {
         for (i, e) in entries.iter().enumerate() {
-            // A callee may only shrink a buffer or point it inside itself; anything else
-            // (an allocation) is not ours to read.
-            let inside = e.pvBuffer.cast::<u8>().cast_const() == self.mem[i].as_ptr();
-            self.lens[i] = if inside { (e.cbBuffer as usize).min(self.mem[i].len()) } else { 0 };
+            // A callee may shrink a buffer or point it inside one of ours (DecryptMessage's
+            // DATA inside the STREAM); anything else (an allocation) is not ours to read.
+            let p = e.pvBuffer.cast::<u8>().addr();
+            let len = e.cbBuffer as usize;
+            self.spans[i] = self
+                .mem
+                .iter()
+                .enumerate()
+                .find_map(|(j, m)| {
+                    let start = m.as_ptr().addr();
+                    (p >= start && p - start + len <= m.len()).then(|| (j, p - start, len))
+                })
+                .unwrap_or((i, 0, 0));
             self.types[i] = e.BufferType;
         }
     }
 
     /// Buffer `i`'s bytes as the callee left them.
     pub fn bytes(&self, i: usize) -> &[u8] {
-        &self.mem[i][..self.lens[i]]
+        let (j, off, len) = self.spans[i];
+        &self.mem[j][off..off + len]
     }
 
     /// Buffer `i`'s type as the callee left it.

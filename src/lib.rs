@@ -44,3 +44,4 @@ pub mod error;
 pub mod gss;
 pub mod handles;
 pub mod packages;
+pub mod sasl;

@@ -13,12 +13,15 @@ use crate::error::{SecError, SecResult};
 use crate::packages::{SecurityContext, Side, StepIo};
 use crate::unsupported;
 
-/// The shared body of `InitializeSecurityContextA/W` and `AcceptSecurityContext`.
+/// The shared body of `InitializeSecurityContextA/W` and `AcceptSecurityContext`
+/// (and, with `sasl`, of the SASL wrappers: a new context is made a
+/// [`crate::sasl::SaslContext`] over the package's).
 ///
 /// # Safety
 /// Pointers as the SSPI contract of those functions requires.
 #[allow(clippy::too_many_arguments)]
-unsafe fn step(
+pub(crate) unsafe fn step(
+    sasl: bool,
     side: Side,
     ph_cred: *mut CredHandle,
     ph_ctx: *mut CtxtHandle,
@@ -55,7 +58,13 @@ unsafe fn step(
             }
             // SAFETY: forwarded contract.
             let creds = unsafe { credential(ph_cred) }?;
-            creds.new_context(Arc::clone(&creds), side)?
+            let ctx = creds.new_context(Arc::clone(&creds), side)?;
+            if sasl {
+                let profile = crate::sasl::Profile::of_credentials(creds.as_ref());
+                Arc::new(crate::sasl::SaslContext::new(ctx, profile))
+            } else {
+                ctx
+            }
         }
     };
     // SAFETY: descriptors are NULL or valid per the SSPI contract.
@@ -120,6 +129,7 @@ pub unsafe extern "system" fn InitializeSecurityContextW(
             // SAFETY: forwarded contract.
             unsafe {
                 step(
+                    false,
                     Side::Client,
                     phCredential,
                     phContext,
@@ -162,6 +172,7 @@ pub unsafe extern "system" fn InitializeSecurityContextA(
             // SAFETY: forwarded contract.
             unsafe {
                 step(
+                    false,
                     Side::Client,
                     phCredential,
                     phContext,
@@ -196,6 +207,7 @@ pub unsafe extern "system" fn AcceptSecurityContext(
         // SAFETY: forwarded contract.
         unsafe {
             step(
+                false,
                 Side::Server,
                 phCredential,
                 phContext,

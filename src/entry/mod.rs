@@ -15,6 +15,7 @@ pub mod credentials;
 pub mod crypt32;
 pub mod messages;
 pub mod packages;
+pub mod sasl;
 
 use core::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -302,6 +302,10 @@ pub trait SecurityContext: Send + Sync {
     /// resets afterwards (NTLM's RC4 handle of that direction). Most packages
     /// have nothing to reset.
     fn reset_after_mech_list_mic(&self, _outgoing: bool) {}
+    /// Downcasting for the wrappers the entry layer must recognise (the SASL context).
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        None
+    }
     /// Called once when the handle is deleted (the object may outlive it
     /// briefly if another thread is inside a call).
     fn on_delete(&self) {}

@@ -13,6 +13,7 @@ use secur32::entry::contexts::{AcceptSecurityContext, DeleteSecurityContext, Ini
 use secur32::entry::credentials::{AcquireCredentialsHandleW, FreeCredentialsHandle};
 use secur32::entry::messages::{DecryptMessage, EncryptMessage, MakeSignature, VerifySignature};
 use secur32::entry::packages::FreeContextBuffer;
+use secur32::entry::sasl::{SaslAcceptSecurityContext, SaslInitializeSecurityContextW};
 
 use super::wide;
 
@@ -125,14 +126,16 @@ pub struct Step<'a> {
     /// `ISC_REQ_*` / `ASC_REQ_*`; `*_ALLOCATE_MEMORY` is added when `allocate`.
     pub flags: ULONG,
     pub allocate: bool,
+    /// Through the SASL wrappers (`SaslInitializeSecurityContextW` / `SaslAcceptSecurityContext`).
+    pub sasl: bool,
 }
 
 impl<'a> Step<'a> {
     pub fn client(first: bool, input: Option<&'a [u8]>, target: &'a str) -> Self {
-        Step { client: true, first, input, bindings: None, target, flags: ISC_FLAGS, allocate: true }
+        Step { client: true, first, input, bindings: None, target, flags: ISC_FLAGS, allocate: true, sasl: false }
     }
     pub fn server(first: bool, input: Option<&'a [u8]>) -> Self {
-        Step { client: false, first, input, bindings: None, target: "", flags: ASC_FLAGS, allocate: true }
+        Step { client: false, first, input, bindings: None, target: "", flags: ASC_FLAGS, allocate: true, sasl: false }
     }
     /// Runs the call: (status, output token, returned attributes).
     pub fn run(&self, cred: &mut CredHandle, ctx: &mut CtxtHandle) -> (i32, Vec<u8>, ULONG) {
@@ -176,7 +179,8 @@ impl<'a> Step<'a> {
             if self.client {
                 let flags = self.flags | if self.allocate { ISC_REQ_ALLOCATE_MEMORY } else { 0 };
                 let t = if self.target.is_empty() { null_mut() } else { target.as_mut_ptr() };
-                InitializeSecurityContextW(
+                let isc = if self.sasl { SaslInitializeSecurityContextW } else { InitializeSecurityContextW };
+                isc(
                     cred,
                     ctx_ptr,
                     t,
@@ -192,17 +196,8 @@ impl<'a> Step<'a> {
                 )
             } else {
                 let flags = self.flags | if self.allocate { ASC_REQ_ALLOCATE_MEMORY } else { 0 };
-                AcceptSecurityContext(
-                    cred,
-                    ctx_ptr,
-                    in_ptr,
-                    flags,
-                    SECURITY_NATIVE_DREP,
-                    ctx,
-                    &mut out_desc,
-                    &mut attrs,
-                    null_mut(),
-                )
+                let asc = if self.sasl { SaslAcceptSecurityContext } else { AcceptSecurityContext };
+                asc(cred, ctx_ptr, in_ptr, flags, SECURITY_NATIVE_DREP, ctx, &mut out_desc, &mut attrs, null_mut())
             }
         };
         let out = if out_buf.cbBuffer == 0 || out_buf.pvBuffer.is_null() {
