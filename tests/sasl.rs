@@ -328,3 +328,222 @@ fn profile_functions() {
         assert_eq!(id(b"garbage"), Err(SEC_E_SECPKG_NOT_FOUND));
     }
 }
+
+/// Cyrus SASL's sample programs (Debian `sasl2-bin` with the GSSAPI plugin) as the peer: they
+/// speak "S: " / "C: " base64 lines on stdin / stdout. After the exchange the server sends one
+/// message and the client answers one, each `sasl_encode`d: a 4-byte length and a GSS wrap
+/// token under integrity or confidentiality, the bytes themselves with no layer.
+mod cyrus {
+    use super::*;
+    use common::krb5::{b64, unb64};
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Child, ChildStdin, Command, Stdio};
+    use std::sync::mpsc::{channel, Receiver};
+    use std::time::Duration;
+
+    struct Sample {
+        child: Child,
+        stdin: ChildStdin,
+        lines: Receiver<String>,
+        log: Vec<String>,
+    }
+
+    impl Sample {
+        fn start(realm: &Realm, program: &str, args: &[&str]) -> Option<Sample> {
+            if !std::path::Path::new("/usr/lib/x86_64-linux-gnu/sasl2/libgssapiv2.so").exists() {
+                eprintln!("skipped: Cyrus SASL's GSSAPI plugin (libsasl2-modules-gssapi-mit) is missing");
+                return None;
+            }
+            let mut child = Command::new("stdbuf")
+                .arg("-oL")
+                .arg(program)
+                .args(args)
+                .env("KRB5_CONFIG", &realm.krb5_conf)
+                .env("KRB5_KTNAME", realm.path("http.keytab"))
+                .env("KRB5CCNAME", format!("FILE:{}", realm.path("sample-cc").display()))
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{program}: {e} (install sasl2-bin)"));
+            let stdin = child.stdin.take().unwrap();
+            let out = child.stdout.take().unwrap();
+            let (tx, lines) = channel();
+            std::thread::spawn(move || {
+                // Raw lines: the samples print the binary they decode ("got '\x05\x04...'").
+                let mut r = BufReader::new(out);
+                let mut buf = Vec::new();
+                while r.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+                    let l = String::from_utf8_lossy(&buf).trim_end_matches('\n').to_string();
+                    buf.clear();
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+            });
+            Some(Sample { child, stdin, lines, log: vec![] })
+        }
+
+        /// The next line starting with `prefix` ("S: " or "C: "), decoded.
+        fn expect(&mut self, prefix: &str) -> Vec<u8> {
+            loop {
+                let l = self
+                    .lines
+                    .recv_timeout(Duration::from_secs(20))
+                    .unwrap_or_else(|_| panic!("no {prefix:?} line from the sample program; it said: {:#?}", self.log));
+                self.log.push(l.clone());
+                if let Some(rest) = l.strip_prefix(prefix) {
+                    return if rest.is_empty() { Vec::new() } else { unb64(rest) };
+                }
+                if l == prefix.trim_end() {
+                    return Vec::new();
+                }
+            }
+        }
+
+        /// Waits for a line containing `text`.
+        fn expect_text(&mut self, text: &str) {
+            loop {
+                let l = self.lines.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+                    let status = self.child.try_wait();
+                    panic!("no line with {text:?} (status {status:?}); the program said: {:#?}", self.log)
+                });
+                self.log.push(l.clone());
+                if l.contains(text) {
+                    return;
+                }
+            }
+        }
+
+        fn send(&mut self, prefix: &str, data: &[u8]) {
+            let line = if data.is_empty() { prefix.to_string() } else { format!("{prefix}{}", b64(data)) };
+            writeln!(self.stdin, "{line}").unwrap();
+            self.stdin.flush().unwrap();
+        }
+
+        fn finish(mut self) -> i32 {
+            drop(self.stdin);
+            let status = self.child.wait().unwrap();
+            status.code().unwrap_or(-1)
+        }
+    }
+
+    /// `sasl_encode` on our side: the 4-byte length, then the wrap token (token || data).
+    fn encode(ctx: &mut CtxtHandle, msg: &[u8], layer: u8) -> Vec<u8> {
+        if layer == 1 {
+            return msg.to_vec();
+        }
+        let (st, tok, ct) = seal(ctx, 0, msg);
+        assert_eq!(st, SEC_E_OK);
+        let w = [tok, ct].concat();
+        [&(w.len() as u32).to_be_bytes()[..], &w].concat()
+    }
+
+    fn decode(ctx: &mut CtxtHandle, wire: &[u8], layer: u8) -> Vec<u8> {
+        if layer == 1 {
+            return wire.to_vec();
+        }
+        let n = u32::from_be_bytes(wire[..4].try_into().unwrap()) as usize;
+        assert_eq!(n, wire.len() - 4, "one whole sasl_encode'd buffer");
+        let (st, pt) = common::sspi::unseal_stream_any(ctx, &wire[4..]);
+        assert_eq!(st, SEC_E_OK, "DecryptMessage of the sample's message");
+        pt
+    }
+
+    /// (-b bounds, the layer both sides end with)
+    const LAYERS: [(&str, u8); 3] = [("min=0,max=256", 4), ("min=1,max=1", 2), ("min=0,max=0", 1)];
+
+    #[test]
+    fn our_client_against_sasl_sample_server() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = realm_env();
+        let mut cc = acquire("Kerberos", Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
+        for (bounds, layer) in LAYERS {
+            let Some(mut srv) = Sample::start(
+                &realm,
+                "sasl-sample-server",
+                &["-s", "HTTP", "-d", "localhost", "-m", "GSSAPI", "-b", bounds],
+            ) else {
+                return;
+            };
+            assert_eq!(srv.expect("S: "), b"GSSAPI", "the mechanism list");
+            let mut c = SecHandle::default();
+            let mut step = Step::client(true, None, "HTTP/localhost");
+            step.sasl = true;
+            let (st, t1, _) = step.run(&mut cc, &mut c);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+            srv.send("C: ", &[&b"GSSAPI\0"[..], &t1].concat());
+            let mut st = SEC_I_CONTINUE_NEEDED;
+            while st == SEC_I_CONTINUE_NEEDED {
+                let challenge = srv.expect("S: ");
+                let mut step = Step::client(false, Some(&challenge), "HTTP/localhost");
+                step.sasl = true;
+                let (s, out, _) = step.run(&mut cc, &mut c);
+                assert!(s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED, "{s:#x} ({bounds})");
+                srv.send("C: ", &out);
+                st = s;
+            }
+            srv.expect_text("Negotiation complete");
+            let m = srv.expect("S: ");
+            // The samples send their strings with the C NUL.
+            assert_eq!(decode(&mut c, &m, layer), b"srv message 1\0", "{bounds}");
+            srv.send("C: ", &encode(&mut c, b"client message 1", layer));
+            srv.expect_text("recieved decoded message 'client message 1'");
+            assert_eq!(srv.finish(), 0, "{bounds}");
+            unsafe { DeleteSecurityContext(&mut c) };
+        }
+        free_cred(cc);
+        std::env::remove_var("KRB5_KTNAME");
+    }
+
+    #[test]
+    fn sasl_sample_client_against_our_server() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let realm = realm_env();
+        realm.kinit("sample-cc");
+        let mut sc = acquire("Kerberos", None, SECPKG_CRED_INBOUND).unwrap();
+        for (bounds, layer) in LAYERS {
+            let Some(mut cli) = Sample::start(
+                &realm,
+                "sasl-sample-client",
+                &["-s", "HTTP", "-n", "localhost", "-m", "GSSAPI", "-b", bounds],
+            ) else {
+                return;
+            };
+            cli.send("S: ", b"GSSAPI");
+            let first = cli.expect("C: ");
+            let t1 = first.strip_prefix(b"GSSAPI\0").expect("the mechanism, NUL, the initial response").to_vec();
+            let mut s = SecHandle::default();
+            let mut token = t1;
+            let mut first_call = true;
+            loop {
+                let mut step = Step::server(first_call, Some(&token));
+                step.sasl = true;
+                first_call = false;
+                let (st, out, _) = step.run(&mut sc, &mut s);
+                assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "{st:#x} ({bounds})");
+                if st == SEC_E_OK {
+                    assert!(out.is_empty());
+                    break;
+                }
+                cli.send("S: ", &out);
+                token = cli.expect("C: ");
+            }
+            cli.expect_text("Negotiation complete");
+            cli.send("S: ", &encode(&mut s, b"srv message 1", layer));
+            cli.expect_text("recieved decoded message 'srv message 1'");
+            let m = cli.expect("C: ");
+            // The sample client sends its string with the C NUL.
+            assert_eq!(decode(&mut s, &m, layer), b"client message 1\0", "{bounds}");
+            assert_eq!(cli.finish(), 0, "{bounds}");
+            let mut got = [0u8; 4];
+            let mut needed = 0;
+            let st =
+                unsafe { SaslGetContextOption(&mut s, SASL_OPTION_SEND_SIZE, got.as_mut_ptr().cast(), 4, &mut needed) };
+            assert_eq!(st, SEC_E_OK);
+            unsafe { DeleteSecurityContext(&mut s) };
+        }
+        free_cred(sc);
+        std::env::remove_var("KRB5_KTNAME");
+    }
+}
