@@ -93,3 +93,8 @@ fn ntlm() {
 fn spnego() {
     replay("spnego", harness::spnego);
 }
+
+#[test]
+fn sasl() {
+    replay("sasl", harness::sasl);
+}

@@ -351,6 +351,19 @@ fn main() {
         write("spnego", "pair-forgery", &c);
     }
 
+    // sasl: blocks for each role, with and without a last token, each layer and an authzid.
+    for (name, op, block) in [
+        ("server-conf", 0x0c | 0x02, &[0u8, 4, 0, 0x10, 0][..]),
+        ("server-integ-authz", 0x04 | 0x20, &[0u8, 2, 0, 0x10, 0, b'u', b':', b'x'][..]),
+        ("server-none", 0x00, &[0u8, 1, 0, 0, 0][..]),
+        ("client-offer-all", 0x01 | 0x10, &[0u8, 7, 0, 0x10, 0][..]),
+        ("client-offer-integ", 0x01, &[1u8, 2, 0xff, 0xff, 0xff][..]),
+    ] {
+        let mut c = vec![op];
+        c.extend_from_slice(block);
+        write("sasl", name, &c);
+    }
+
     // kerberos: messages, an AP-REQ and AP-REP made with the harness's keys, tokens, a keytab.
     {
         use secur32::crypto::kerberos::{Enctype, Key};
