@@ -190,6 +190,10 @@ SECPKG_ATTR_STREAM_SIZES = 4
 SECPKG_ATTR_SESSION_KEY = 9
 SECPKG_ATTR_PACKAGE_INFO = 10
 SECPKG_ATTR_NEGOTIATION_INFO = 12
+SASL_OPTION_SEND_SIZE = 1
+SASL_OPTION_RECV_SIZE = 2
+SASL_OPTION_AUTHZ_STRING = 3
+SASL_OPTION_AUTHZ_PROCESSING = 4
 SECPKG_NEGOTIATION_COMPLETE = 0
 SECPKG_NEGOTIATION_OPTIMISTIC = 1
 SECPKG_NEGOTIATION_IN_PROGRESS = 2
@@ -880,6 +884,27 @@ SSPI_PROTOTYPES = {
     "DecryptMessage": [POINTER(CtxtHandle), POINTER(SecBufferDesc), ULONG, POINTER(ULONG)],
     "MakeSignature": [POINTER(CtxtHandle), ULONG, POINTER(SecBufferDesc), ULONG],
     "VerifySignature": [POINTER(CtxtHandle), POINTER(SecBufferDesc), ULONG, POINTER(ULONG)],
+    # The SASL wrappers.
+    "SaslAcceptSecurityContext": [
+        POINTER(CredHandle), POINTER(CtxtHandle), POINTER(SecBufferDesc), ULONG, ULONG, POINTER(CtxtHandle),
+        POINTER(SecBufferDesc), POINTER(ULONG), POINTER(TimeStamp),
+    ],
+    "SaslInitializeSecurityContextW": [
+        POINTER(CredHandle), POINTER(CtxtHandle), PWCHAR, ULONG, ULONG, ULONG, POINTER(SecBufferDesc), ULONG,
+        POINTER(CtxtHandle), POINTER(SecBufferDesc), POINTER(ULONG), POINTER(TimeStamp),
+    ],
+    "SaslInitializeSecurityContextA": [
+        POINTER(CredHandle), POINTER(CtxtHandle), PCHAR, ULONG, ULONG, ULONG, POINTER(SecBufferDesc), ULONG,
+        POINTER(CtxtHandle), POINTER(SecBufferDesc), POINTER(ULONG), POINTER(TimeStamp),
+    ],
+    "SaslEnumerateProfilesW": [POINTER(PWCHAR), POINTER(ULONG)],
+    "SaslEnumerateProfilesA": [POINTER(PCHAR), POINTER(ULONG)],
+    "SaslGetProfilePackageW": [PWCHAR, POINTER(POINTER(SecPkgInfoW))],
+    "SaslGetProfilePackageA": [PCHAR, POINTER(POINTER(SecPkgInfoA))],
+    "SaslIdentifyPackageW": [POINTER(SecBufferDesc), POINTER(POINTER(SecPkgInfoW))],
+    "SaslIdentifyPackageA": [POINTER(SecBufferDesc), POINTER(POINTER(SecPkgInfoA))],
+    "SaslSetContextOption": [POINTER(CtxtHandle), ULONG, c_void_p, ULONG],
+    "SaslGetContextOption": [POINTER(CtxtHandle), ULONG, c_void_p, ULONG, POINTER(ULONG)],
 }
 
 # Every crypt32 export: (return type, argument types).

@@ -1411,3 +1411,141 @@ fn negotiate_context_functions_and_wrong_state_calls() {
     free_cred(sc);
     assert_eq!(counters(), base);
 }
+
+// ---------------------------------------------------------------------------
+// The SASL wrapper exports: each pointer NULL in turn; options on a context the wrappers made
+// (GSS-SPNEGO over NTLM: no KDC needed) and on one they did not.
+
+#[test]
+fn sasl_exports() {
+    use common::sspi::{acquire, free_cred, Step};
+    use secur32::entry::sasl::*;
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = counters();
+    for wide in [true, false] {
+        let name = if wide { "SaslEnumerateProfilesW" } else { "SaslEnumerateProfilesA" };
+        let params = [("ProfileList", E(SEC_E_INVALID_PARAMETER)), ("ProfileCount", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let (pl, pc) = (or_null(n, 0, o.p::<*mut c_void>(0)), or_null(n, 1, o.p::<ULONG>(1)));
+            let st = if wide { SaslEnumerateProfilesW(pl.cast(), pc) } else { SaslEnumerateProfilesA(pl.cast(), pc) };
+            if st == SEC_E_OK {
+                assert_eq!(*pc, 2);
+                assert_eq!(FreeContextBuffer(*pl), SEC_E_OK);
+                core::ptr::write_bytes(pl.cast::<u8>(), SENTINEL, 8);
+                core::ptr::write_bytes(pc.cast::<u8>(), SENTINEL, 4);
+            }
+            st
+        });
+        let name = if wide { "SaslGetProfilePackageW" } else { "SaslGetProfilePackageA" };
+        let params = [("ProfileName", E(SEC_E_SECPKG_NOT_FOUND)), ("PackageInfo", E(SEC_E_INVALID_PARAMETER))];
+        let mut wname = common::wide("GSSAPI");
+        let mut aname = *b"GSSAPI\0";
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let out = or_null(n, 1, o.p::<*mut c_void>(0));
+            let st = if wide {
+                SaslGetProfilePackageW(or_null(n, 0, wname.as_mut_ptr()), out.cast())
+            } else {
+                SaslGetProfilePackageA(or_null(n, 0, aname.as_mut_ptr().cast()), out.cast())
+            };
+            if st == SEC_E_OK {
+                assert_eq!(FreeContextBuffer(*out), SEC_E_OK);
+                core::ptr::write_bytes(out.cast::<u8>(), SENTINEL, 8);
+            }
+            st
+        });
+        let name = if wide { "SaslIdentifyPackageW" } else { "SaslIdentifyPackageA" };
+        let params = [("pInput", E(SEC_E_INVALID_TOKEN)), ("PackageInfo", E(SEC_E_INVALID_PARAMETER))];
+        matrix(name, SEC_E_OK, &params, |n, o| unsafe {
+            let mut t = [0x60u8, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02, 0x01, 0x00];
+            let mut b =
+                [SecBuffer { cbBuffer: t.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: t.as_mut_ptr().cast() }];
+            let mut d = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: b.as_mut_ptr() };
+            let out = or_null(n, 1, o.p::<*mut c_void>(0));
+            let din = or_null(n, 0, &mut d as *mut SecBufferDesc);
+            let st = if wide { SaslIdentifyPackageW(din, out.cast()) } else { SaslIdentifyPackageA(din, out.cast()) };
+            if st == SEC_E_OK {
+                assert_eq!(FreeContextBuffer(*out), SEC_E_OK);
+                core::ptr::write_bytes(out.cast::<u8>(), SENTINEL, 8);
+            }
+            st
+        });
+    }
+
+    // A context the wrappers made, and one they did not.
+    let id = ("alice", "EXAMPLE", "s3cret");
+    let mut cc = acquire("Negotiate", Some(id), SECPKG_CRED_OUTBOUND).unwrap();
+    let (mut sasl_ctx, mut plain) = (SecHandle::default(), SecHandle::default());
+    let mut step = Step::client(true, None, "localhost");
+    step.sasl = true;
+    assert_eq!(step.run(&mut cc, &mut sasl_ctx).0, SEC_I_CONTINUE_NEEDED);
+    assert_eq!(Step::client(true, None, "localhost").run(&mut cc, &mut plain).0, SEC_I_CONTINUE_NEEDED);
+    let s_p = &mut sasl_ctx as *mut CtxtHandle;
+    let params =
+        [("ContextHandle", E(SEC_E_INVALID_HANDLE)), ("Value", E(SEC_E_INVALID_PARAMETER)), ("Needed", O(SEC_E_OK))];
+    matrix("SaslGetContextOption", SEC_E_OK, &params, |n, o| unsafe {
+        let v = or_null(n, 1, o.p::<ULONG>(0));
+        let needed = or_null(n, 2, o.p::<ULONG>(1));
+        let st = SaslGetContextOption(or_null(n, 0, s_p), SASL_OPTION_RECV_SIZE, v.cast(), 4, needed);
+        if st == SEC_E_OK {
+            assert_eq!(*v, 0x10000);
+            core::ptr::write_bytes(v.cast::<u8>(), SENTINEL, 4);
+            if !needed.is_null() {
+                assert_eq!(*needed, 4);
+                core::ptr::write_bytes(needed.cast::<u8>(), SENTINEL, 4);
+            }
+        }
+        st
+    });
+    let params = [("ContextHandle", E(SEC_E_INVALID_HANDLE)), ("Value", E(SEC_E_INVALID_PARAMETER))];
+    matrix("SaslSetContextOption", SEC_E_OK, &params, |n, o| unsafe {
+        let v = or_null(n, 1, o.p::<ULONG>(0));
+        if !v.is_null() {
+            *v = 4096;
+        }
+        let st = SaslSetContextOption(or_null(n, 0, s_p), SASL_OPTION_RECV_SIZE, v.cast(), 4);
+        if !v.is_null() {
+            core::ptr::write_bytes(v.cast::<u8>(), SENTINEL, 4);
+        }
+        st
+    });
+    unsafe {
+        let mut v = 1u32;
+        assert_eq!(
+            SaslSetContextOption(&mut plain, SASL_OPTION_RECV_SIZE, (&mut v as *mut u32).cast(), 4),
+            SEC_E_INVALID_HANDLE
+        );
+        assert_eq!(SaslSetContextOption(s_p, 42, (&mut v as *mut u32).cast(), 4), SEC_E_UNSUPPORTED_FUNCTION);
+        // The wrappers' token loop: no pOutput, and no token buffer in it.
+        let mut h = SecHandle::default();
+        let mut attrs = 0;
+        let mut t = common::wide("localhost");
+        assert_eq!(
+            SaslInitializeSecurityContextW(
+                &mut cc,
+                null_mut(),
+                t.as_mut_ptr(),
+                0,
+                0,
+                0,
+                null_mut(),
+                0,
+                &mut h,
+                null_mut(),
+                &mut attrs,
+                null_mut()
+            ),
+            SEC_E_INVALID_TOKEN
+        );
+        let mut data = [0u8; 4];
+        let mut ob = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() }];
+        let mut od = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: ob.as_mut_ptr() };
+        assert_eq!(
+            SaslAcceptSecurityContext(&mut cc, null_mut(), null_mut(), 0, 0, &mut h, &mut od, &mut attrs, null_mut()),
+            SEC_E_INVALID_TOKEN
+        );
+        DeleteSecurityContext(&mut sasl_ctx);
+        DeleteSecurityContext(&mut plain);
+    }
+    free_cred(cc);
+    assert_eq!(counters(), base);
+}

@@ -347,13 +347,15 @@ pub unsafe extern "system" fn SaslGetContextOption(
                     _ => return Err(SecError::unsupported("unknown SASL option")),
                 };
                 drop(o);
-                super::write_opt(Needed, bytes.len() as ULONG);
                 if (Size as usize) < bytes.len() {
+                    // The size query: Needed says how much.
+                    super::write_opt(Needed, bytes.len() as ULONG);
                     return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "Value is smaller than the option"));
                 }
                 if Value.is_null() {
                     return Err(SecError::invalid_parameter("NULL Value"));
                 }
+                super::write_opt(Needed, bytes.len() as ULONG);
                 // SAFETY: Value holds Size >= bytes.len() writable bytes per the caller contract.
                 core::ptr::copy_nonoverlapping(bytes.as_ptr(), Value.cast::<u8>(), bytes.len());
                 Ok(SEC_E_OK)
