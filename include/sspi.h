@@ -170,10 +170,17 @@ typedef const SEC_CHAR *SECURITY_PCSTR;
 #define ENUMERATE_SECURITY_PACKAGES_FN SSPI_RUSTLS_UAW(ENUMERATE_SECURITY_PACKAGES_FN)
 #define QuerySecurityPackageInfo SSPI_RUSTLS_AW(QuerySecurityPackageInfo)
 #define QUERY_SECURITY_PACKAGE_INFO_FN SSPI_RUSTLS_UAW(QUERY_SECURITY_PACKAGE_INFO_FN)
+#define SaslEnumerateProfiles SSPI_RUSTLS_AW(SaslEnumerateProfiles)
+#define SaslGetProfilePackage SSPI_RUSTLS_AW(SaslGetProfilePackage)
+#define SaslIdentifyPackage SSPI_RUSTLS_AW(SaslIdentifyPackage)
+#define SaslInitializeSecurityContext SSPI_RUSTLS_AW(SaslInitializeSecurityContext)
 #define ImportSecurityContext SSPI_RUSTLS_AW(ImportSecurityContext)
 #define IMPORT_SECURITY_CONTEXT_FN SSPI_RUSTLS_UAW(IMPORT_SECURITY_CONTEXT_FN)
 #define CHANGE_PASSWORD_FN SSPI_RUSTLS_UAW(CHANGE_PASSWORD_FN)
 #define InitSecurityInterface SSPI_RUSTLS_AW(InitSecurityInterface)
 #define INIT_SECURITY_INTERFACE SSPI_RUSTLS_UAW(INIT_SECURITY_INTERFACE)
+
+/* SASL_OPTION_AUTHZ_PROCESSING's values (sspi.h). */
+typedef enum _SASL_AUTHZID_STATE { Sasl_AuthZIDForbidden, Sasl_AuthZIDProcessed } SASL_AUTHZID_STATE;
 
 #endif /* SSPI_RUSTLS_SSPI_H */

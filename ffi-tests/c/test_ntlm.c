@@ -383,6 +383,64 @@ static void negotiate_conversation(int allocate) {
   package = TEXT("NTLM");
 }
 
+/* The SASL wrappers in C: the profiles, and GSS-SPNEGO over Negotiate (NTLM inside: the
+ * plain loop, no security-layer blocks) with the options on the context they made. */
+static void sasl_calls(void) {
+  TCHAR *list = NULL;
+  ULONG n = 0;
+  EXPECT(SaslEnumerateProfiles(&list, &n), SEC_E_OK);
+  CHECK(n == 2 && list && teq(list, "GSSAPI") && teq(list + 7, "GSS-SPNEGO") && list[18] == 0);
+  EXPECT(FreeContextBuffer(list), SEC_E_OK);
+  PSecPkgInfo info = NULL;
+  EXPECT(SaslGetProfilePackage((TCHAR *)TEXT("GSS-SPNEGO"), &info), SEC_E_OK);
+  CHECK(info && teq(info->Name, "Negotiate"));
+  EXPECT(FreeContextBuffer(info), SEC_E_OK);
+  EXPECT(SaslGetProfilePackage((TCHAR *)TEXT("PLAIN"), &info), SEC_E_SECPKG_NOT_FOUND);
+
+  package = TEXT("Negotiate");
+  CredHandle ccred, scred;
+  EXPECT(acquire(SECPKG_CRED_OUTBOUND, TEXT("alice"), TEXT("EXAMPLE"), TEXT("s3cret"), &ccred), SEC_E_OK);
+  EXPECT(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &scred), SEC_E_OK);
+  CtxtHandle c, s;
+  unsigned char a[4096], b[4096];
+  ULONG alen = 0, blen = 0, attrs = 0;
+  SECURITY_STATUS cst = SEC_I_CONTINUE_NEEDED, sst = SEC_I_CONTINUE_NEEDED;
+  for (int leg = 0; leg < 6 && (cst != SEC_E_OK || sst != SEC_E_OK); leg++) {
+    SecBuffer inb = {leg % 2 ? alen : blen, SECBUFFER_TOKEN, leg % 2 ? a : b};
+    SecBufferDesc ind = {SECBUFFER_VERSION, 1, &inb};
+    SecBuffer outb = {sizeof a, SECBUFFER_TOKEN, leg % 2 ? b : a};
+    SecBufferDesc outd = {SECBUFFER_VERSION, 1, &outb};
+    TimeStamp ts;
+    if (leg % 2 == 0) {
+      cst = SaslInitializeSecurityContext(&ccred, leg ? &c : NULL, (TCHAR *)TEXT("localhost"), ISC_FLAGS, 0,
+                                          SECURITY_NATIVE_DREP, leg ? &ind : NULL, 0, &c, &outd, &attrs, &ts);
+      CHECK(cst == SEC_E_OK || cst == SEC_I_CONTINUE_NEEDED);
+      alen = outb.cbBuffer;
+    } else {
+      sst = SaslAcceptSecurityContext(&scred, leg > 1 ? &s : NULL, &ind, ASC_FLAGS, SECURITY_NATIVE_DREP, &s, &outd,
+                                      &attrs, &ts);
+      CHECK(sst == SEC_E_OK || sst == SEC_I_CONTINUE_NEEDED);
+      blen = outb.cbBuffer;
+    }
+  }
+  CHECK(cst == SEC_E_OK && sst == SEC_E_OK);
+  ULONG size = 0, needed = 0, want = 4096;
+  EXPECT(SaslSetContextOption(&s, SASL_OPTION_RECV_SIZE, &want, sizeof want), SEC_E_OK);
+  EXPECT(SaslGetContextOption(&s, SASL_OPTION_RECV_SIZE, &size, sizeof size, &needed), SEC_E_OK);
+  CHECK(size == 4096 && needed == 4);
+  SASL_AUTHZID_STATE processing = Sasl_AuthZIDProcessed;
+  EXPECT(SaslSetContextOption(&s, SASL_OPTION_AUTHZ_PROCESSING, &processing, sizeof processing), SEC_E_OK);
+  EXPECT(SaslGetContextOption(&s, SASL_OPTION_AUTHZ_STRING, &size, 0, &needed), SEC_E_OK);
+  CHECK(needed == 0);
+  signatures(&c, &s);
+  sealing(&s, &c, 1000);
+  EXPECT(DeleteSecurityContext(&c), SEC_E_OK);
+  EXPECT(DeleteSecurityContext(&s), SEC_E_OK);
+  EXPECT(FreeCredentialsHandle(&ccred), SEC_E_OK);
+  EXPECT(FreeCredentialsHandle(&scred), SEC_E_OK);
+  package = TEXT("NTLM");
+}
+
 static void wrong_password(void) {
   CredHandle ccred, scred;
   EXPECT(acquire(SECPKG_CRED_OUTBOUND, TEXT("alice"), TEXT("EXAMPLE"), TEXT("not-it"), &ccred), SEC_E_OK);
@@ -469,6 +527,7 @@ int main(void) {
   conversation(0);
   negotiate_conversation(1);
   negotiate_conversation(0);
+  sasl_calls();
   wrong_password();
   bindings();
   unlink(path);
