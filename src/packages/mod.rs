@@ -6,6 +6,7 @@
 //! safe Rust values only: parsed auth data, [`BufferDesc`] views and typed
 //! attribute values; the entry layer does every pointer and struct-layout job.
 
+pub mod digest;
 pub mod kerberos;
 pub mod negotiate;
 pub mod ntlm;
