@@ -4,7 +4,9 @@
 
 use zeroize::Zeroizing;
 
+use crate::abi::{SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE};
 use crate::crypto::{hmac_md5, md5, Rc4};
+use crate::error::{SecError, SecResult};
 
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -230,24 +232,29 @@ impl Layer {
 
     /// Checks (and under auth-conf decrypts) `msg` with its trailer; the state moves only
     /// when the message verifies. `sealed`: the message was encrypted.
-    pub fn open(&mut self, msg: &mut [u8], trailer: &[u8], sealed: bool) -> Result<(), ()> {
-        if trailer.len() != TRAILER || trailer[10..12] != [0, 1] || trailer[12..] != self.recv.seq.to_be_bytes() {
-            return Err(());
+    pub fn open(&mut self, msg: &mut [u8], trailer: &[u8], sealed: bool) -> SecResult<()> {
+        let altered = || SecError::new(SEC_E_MESSAGE_ALTERED, "a DIGEST-MD5 message that does not verify");
+        if trailer.len() != TRAILER || trailer[10..12] != [0, 1] {
+            return Err(altered());
+        }
+        if trailer[12..] != self.recv.seq.to_be_bytes() {
+            return Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "a DIGEST-MD5 message out of sequence"));
         }
         let mut trial = self.recv.clone();
         let mut mac: [u8; 10] = trailer[..10].try_into().expect("10 bytes");
         if sealed {
-            let rc4 = trial.rc4.as_mut().ok_or(())?;
+            let rc4 = trial.rc4.as_mut().ok_or_else(altered)?;
             rc4.apply(msg);
             rc4.apply(&mut mac);
         }
         if !crate::crypto::ct_eq(&Self::mac(&trial, msg), &mac) {
             if sealed {
                 // Put the caller's ciphertext back as it was.
-                let mut undo = self.recv.rc4.clone().ok_or(())?;
-                undo.apply(msg);
+                if let Some(mut undo) = self.recv.rc4.clone() {
+                    undo.apply(msg);
+                }
             }
-            return Err(());
+            return Err(altered());
         }
         trial.seq = trial.seq.wrapping_add(1);
         self.recv = trial;
