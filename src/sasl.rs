@@ -14,6 +14,8 @@
 //!   Windows documents ("SASL processing is suspended for one round trip").
 //! * **GSS-SPNEGO** (on Negotiate): no security-layer exchange; the
 //!   wrapper is the plain token loop, as on Windows and in Cyrus SASL.
+//! * **DIGEST-MD5** (on WDigest): the package negotiates its own layer
+//!   (qop auth / auth-int / auth-conf in its challenge); the plain loop.
 //!
 //! The layer chosen is applied afterwards: with integrity only,
 //! `EncryptMessage` wraps without encrypting whatever fQOP says; with
@@ -29,7 +31,7 @@ use crate::error::{SecError, SecResult};
 use crate::gss;
 use crate::handles::lock;
 use crate::packages::{
-    kerberos, negotiate, Attr, Credentials, DecryptResult, SecurityContext, SetAttr, Side, StepIo, StepResult,
+    digest, kerberos, negotiate, Attr, Credentials, DecryptResult, SecurityContext, SetAttr, Side, StepIo, StepResult,
 };
 
 /// SASL security layers (RFC 4752 section 3.1 / RFC 4422).
@@ -49,20 +51,23 @@ pub const AUTHZ_PROCESSED: u32 = 1;
 pub enum Profile {
     Gssapi,
     GssSpnego,
+    DigestMd5,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 2] = [Profile::Gssapi, Profile::GssSpnego];
+    pub const ALL: [Profile; 3] = [Profile::Gssapi, Profile::GssSpnego, Profile::DigestMd5];
     pub fn name(self) -> &'static str {
         match self {
             Profile::Gssapi => "GSSAPI",
             Profile::GssSpnego => "GSS-SPNEGO",
+            Profile::DigestMd5 => "DIGEST-MD5",
         }
     }
     pub fn package(self) -> &'static str {
         match self {
             Profile::Gssapi => kerberos::package::NAME,
             Profile::GssSpnego => negotiate::NAME,
+            Profile::DigestMd5 => digest::package::NAME,
         }
     }
     pub fn by_name(name: &str) -> Option<Profile> {
@@ -75,6 +80,8 @@ impl Profile {
             Some(Profile::Gssapi)
         } else if any.is::<negotiate::NegotiateCredentials>() {
             Some(Profile::GssSpnego)
+        } else if any.is::<digest::package::DigestCredentials>() {
+            Some(Profile::DigestMd5)
         } else {
             None
         }
@@ -443,6 +450,7 @@ mod tests {
     fn profiles() {
         assert_eq!(Profile::by_name("gssapi"), Some(Profile::Gssapi));
         assert_eq!(Profile::by_name("GSS-SPNEGO").map(Profile::package), Some("Negotiate"));
-        assert_eq!(Profile::by_name("DIGEST-MD5"), None, "no profile without a package behind it");
+        assert_eq!(Profile::by_name("digest-md5").map(Profile::package), Some("WDigest"));
+        assert_eq!(Profile::by_name("PLAIN"), None, "no profile without a package behind it");
     }
 }

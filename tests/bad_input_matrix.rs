@@ -114,7 +114,7 @@ fn packages() {
                 EnumerateSecurityPackagesA(pc, pp.cast())
             };
             if st == SEC_E_OK {
-                assert_eq!(*pc, 5, "Schannel's two names, NTLM, Kerberos and Negotiate");
+                assert_eq!(*pc, 6, "Schannel's two names, NTLM, Kerberos, Negotiate, WDigest");
                 assert_eq!(FreeContextBuffer(*pp), SEC_E_OK);
             }
             st
@@ -1429,7 +1429,7 @@ fn sasl_exports() {
             let (pl, pc) = (or_null(n, 0, o.p::<*mut c_void>(0)), or_null(n, 1, o.p::<ULONG>(1)));
             let st = if wide { SaslEnumerateProfilesW(pl.cast(), pc) } else { SaslEnumerateProfilesA(pl.cast(), pc) };
             if st == SEC_E_OK {
-                assert_eq!(*pc, 2);
+                assert_eq!(*pc, 3);
                 assert_eq!(FreeContextBuffer(*pl), SEC_E_OK);
                 core::ptr::write_bytes(pl.cast::<u8>(), SENTINEL, 8);
                 core::ptr::write_bytes(pc.cast::<u8>(), SENTINEL, 4);

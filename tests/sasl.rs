@@ -270,7 +270,7 @@ fn profile_functions() {
         let mut list: *mut SEC_WCHAR = null_mut();
         let mut n = 0;
         assert_eq!(SaslEnumerateProfilesW(&mut list, &mut n), SEC_E_OK);
-        assert_eq!(n, 2);
+        assert_eq!(n, 3);
         let mut names = Vec::new();
         let mut p = list;
         while *p != 0 {
@@ -278,11 +278,11 @@ fn profile_functions() {
             p = p.add(s.encode_utf16().count() + 1);
             names.push(s);
         }
-        assert_eq!(names, ["GSSAPI", "GSS-SPNEGO"]);
+        assert_eq!(names, ["GSSAPI", "GSS-SPNEGO", "DIGEST-MD5"]);
         assert_eq!(FreeContextBuffer(list.cast()), SEC_E_OK);
         let mut alist: *mut SEC_CHAR = null_mut();
         assert_eq!(SaslEnumerateProfilesA(&mut alist, &mut n), SEC_E_OK);
-        assert_eq!(core::slice::from_raw_parts(alist.cast::<u8>(), 19), b"GSSAPI\0GSS-SPNEGO\0\0");
+        assert_eq!(core::slice::from_raw_parts(alist.cast::<u8>(), 30), b"GSSAPI\0GSS-SPNEGO\0DIGEST-MD5\0\0");
         assert_eq!(FreeContextBuffer(alist.cast()), SEC_E_OK);
         assert_eq!(SaslEnumerateProfilesA(null_mut(), &mut n), SEC_E_INVALID_PARAMETER);
 
@@ -294,7 +294,7 @@ fn profile_functions() {
             assert_eq!(FreeContextBuffer(info.cast()), SEC_E_OK);
         }
         let mut info: PSecPkgInfoA = null_mut();
-        let mut name = *b"DIGEST-MD5\0";
+        let mut name = *b"PLAIN\0";
         assert_eq!(SaslGetProfilePackageA(name.as_mut_ptr().cast(), &mut info), SEC_E_SECPKG_NOT_FOUND);
         assert!(info.is_null());
 
@@ -783,5 +783,235 @@ mod ldap {
         free_cred(cc);
         drop(slapd);
         std::env::remove_var("KRB5_KTNAME");
+    }
+}
+
+/// DIGEST-MD5 (the WDigest package in SASL mode, RFC 2831): both ends ours with each qop, a
+/// wrong password and a forged rspauth; then our client against Cyrus SASL's sample server
+/// (its sasldb made with saslpasswd2 in a temp dir) with auth, auth-int and auth-conf.
+mod digest_md5 {
+    use super::*;
+    use common::sspi::{sign, verify};
+
+    const DUSER: &str = "alice";
+    const DREALM: &str = "localhost";
+    const DPASS: &str = "s3cret";
+
+    fn legs(
+        cc: &mut CredHandle,
+        sc: &mut CredHandle,
+        isc: ULONG,
+    ) -> Result<(CtxtHandle, CtxtHandle, Vec<Vec<u8>>), (usize, i32)> {
+        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+        let mut out = Vec::new();
+        // The client has no initial response; the server's first call makes the challenge.
+        let mut step = Step::client(true, None, "ldap/localhost");
+        step.flags = isc;
+        step.sasl = true;
+        let (st, t0, _) = step.run(cc, &mut c);
+        if st != SEC_I_CONTINUE_NEEDED || !t0.is_empty() {
+            return Err((0, st));
+        }
+        let mut sstep = Step::server(true, None);
+        sstep.sasl = true;
+        let (st, challenge, _) = sstep.run(sc, &mut s);
+        if st != SEC_I_CONTINUE_NEEDED {
+            return Err((1, st));
+        }
+        out.push(challenge.clone());
+        let mut step = Step::client(false, Some(&challenge), "ldap/localhost");
+        step.flags = isc;
+        step.sasl = true;
+        let (st, response, _) = step.run(cc, &mut c);
+        if st != SEC_I_CONTINUE_NEEDED {
+            return Err((2, st));
+        }
+        out.push(response.clone());
+        let mut sstep = Step::server(false, Some(&response));
+        sstep.sasl = true;
+        let (st, rspauth, _) = sstep.run(sc, &mut s);
+        if st != SEC_E_OK {
+            return Err((3, st));
+        }
+        out.push(rspauth.clone());
+        let mut step = Step::client(false, Some(&rspauth), "ldap/localhost");
+        step.flags = isc;
+        step.sasl = true;
+        let (st, last, _) = step.run(cc, &mut c);
+        if st != SEC_E_OK || !last.is_empty() {
+            return Err((4, st));
+        }
+        Ok((c, s, out))
+    }
+
+    #[test]
+    fn both_ends_ours_with_each_qop() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cc = acquire("WDigest", Some((DUSER, DREALM, DPASS)), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut sc = acquire("WDigest", Some((DUSER, DREALM, DPASS)), SECPKG_CRED_INBOUND).unwrap();
+        for (isc, qop) in [
+            (ISC_REQ_MUTUAL_AUTH, "auth"),
+            (ISC_REQ_INTEGRITY, "auth-int"),
+            (ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, "auth-conf"),
+        ] {
+            let (mut c, mut s, l) = legs(&mut cc, &mut sc, isc).unwrap();
+            let challenge = String::from_utf8(l[0].clone()).unwrap();
+            assert!(
+                challenge.contains("algorithm=md5-sess") && challenge.contains("qop=\"auth,auth-int,auth-conf\""),
+                "{challenge}"
+            );
+            let response = String::from_utf8(l[1].clone()).unwrap();
+            assert!(response.contains(&format!("qop={qop}")), "{response}");
+            assert!(String::from_utf8_lossy(&l[2]).starts_with("rspauth="));
+            assert_eq!(common::sspi::names(&mut s), DUSER);
+            if qop == "auth" {
+                assert_eq!(seal(&mut c, 0, b"x").0, SEC_E_UNSUPPORTED_FUNCTION, "no layer with qop=auth");
+            } else {
+                let (st, tok, ct) = seal(&mut c, 0, b"through DIGEST-MD5");
+                assert_eq!(st, SEC_E_OK);
+                assert_eq!(ct == b"through DIGEST-MD5", qop == "auth-int");
+                let (st, pt, _) = unseal(&mut s, &tok, &ct);
+                assert_eq!((st, &pt[..]), (SEC_E_OK, &b"through DIGEST-MD5"[..]));
+                // The SASL wire order, message then trailer, through [STREAM, DATA].
+                let (st, tok, ct) = seal(&mut s, 0, b"back");
+                assert_eq!(st, SEC_E_OK);
+                let (st, pt) = common::sspi::unseal_stream_any(&mut c, &[ct, tok].concat());
+                assert_eq!((st, &pt[..]), (SEC_E_OK, &b"back"[..]));
+                let (st, sig) = sign(&mut c, b"signed");
+                assert_eq!(st, SEC_E_OK);
+                assert_eq!(verify(&mut s, b"signed!", &sig), SEC_E_MESSAGE_ALTERED);
+                assert_eq!(verify(&mut s, b"signed", &sig), SEC_E_OK);
+            }
+            unsafe {
+                DeleteSecurityContext(&mut c);
+                DeleteSecurityContext(&mut s);
+            }
+        }
+        // A wrong password, and the server's rspauth altered.
+        let mut bad = acquire("WDigest", Some((DUSER, DREALM, "wrong")), SECPKG_CRED_OUTBOUND).unwrap();
+        assert_eq!(legs(&mut bad, &mut sc, ISC_REQ_MUTUAL_AUTH).err(), Some((3, SEC_E_LOGON_DENIED)));
+        free_cred(bad);
+        free_cred(cc);
+        free_cred(sc);
+    }
+
+    #[test]
+    fn our_client_against_sasl_sample_server() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        if !std::path::Path::new("/usr/lib/x86_64-linux-gnu/sasl2/libdigestmd5.so").exists() {
+            eprintln!("skipped: Cyrus SASL's DIGEST-MD5 plugin (libsasl2-modules) is missing");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("sspi-digest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("sasldb");
+        let mut p = std::process::Command::new("saslpasswd2")
+            .args(["-f", db.to_str().unwrap(), "-p", "-c", "-u", DREALM, DUSER])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("saslpasswd2 (sasl2-bin)");
+        use std::io::Write;
+        p.stdin.take().unwrap().write_all(DPASS.as_bytes()).unwrap();
+        assert!(p.wait().unwrap().success());
+        std::fs::write(dir.join("sample.conf"), format!("sasldb_path: {}\n", db.display())).unwrap();
+        let mut cc = acquire("WDigest", Some((DUSER, DREALM, DPASS)), SECPKG_CRED_OUTBOUND).unwrap();
+        for (bounds, isc, layer) in [
+            ("min=0,max=0", ISC_REQ_MUTUAL_AUTH, 1u8),
+            ("min=1,max=1", ISC_REQ_INTEGRITY, 2),
+            ("min=0,max=256", ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, 4),
+        ] {
+            let mut srv = std::process::Command::new("stdbuf")
+                .args(["-oL", "sasl-sample-server", "-s", "ldap", "-d", DREALM, "-m", "DIGEST-MD5", "-b", bounds])
+                .env("SASL_CONF_PATH", &dir)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stdin = srv.stdin.take().unwrap();
+            let (tx, rx) = std::sync::mpsc::channel::<String>();
+            let out = srv.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                let mut r = std::io::BufReader::new(out);
+                let mut buf = Vec::new();
+                while r.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+                    let _ = tx.send(String::from_utf8_lossy(&buf).trim_end().to_string());
+                    buf.clear();
+                }
+            });
+            let mut log = Vec::new();
+            let expect = |prefix: &str, log: &mut Vec<String>| -> Vec<u8> {
+                loop {
+                    let l = rx
+                        .recv_timeout(std::time::Duration::from_secs(20))
+                        .unwrap_or_else(|_| panic!("{bounds}: {log:#?}"));
+                    log.push(l.clone());
+                    if let Some(rest) = l.strip_prefix(prefix) {
+                        return common::krb5::unb64(if rest.is_empty() { "-" } else { rest });
+                    }
+                    if l == prefix.trim_end() {
+                        return Vec::new();
+                    }
+                }
+            };
+            let mut send = |line: &[u8]| {
+                let text = if line.is_empty() { "C: ".to_string() } else { format!("C: {}", common::krb5::b64(line)) };
+                writeln!(stdin, "{text}").unwrap();
+                stdin.flush().unwrap();
+            };
+            assert_eq!(expect("S: ", &mut log), b"DIGEST-MD5");
+            let mut c = SecHandle::default();
+            let mut step = Step::client(true, None, "ldap/localhost");
+            step.flags = isc;
+            step.sasl = true;
+            assert_eq!(step.run(&mut cc, &mut c).0, SEC_I_CONTINUE_NEEDED);
+            send(b"DIGEST-MD5");
+            let mut st = SEC_I_CONTINUE_NEEDED;
+            while st == SEC_I_CONTINUE_NEEDED {
+                let challenge = expect("S: ", &mut log);
+                let mut step = Step::client(false, Some(&challenge), "ldap/localhost");
+                step.flags = isc;
+                step.sasl = true;
+                let (s, out, _) = step.run(&mut cc, &mut c);
+                assert!(s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED, "{bounds}: {s:#x} {log:#?}");
+                send(&out);
+                st = s;
+            }
+            let m = expect("S: ", &mut log);
+            let text = if layer == 1 {
+                m
+            } else {
+                let n = u32::from_be_bytes(m[..4].try_into().unwrap()) as usize;
+                assert_eq!(n, m.len() - 4);
+                let (st, pt) = common::sspi::unseal_stream_any(&mut c, &m[4..]);
+                assert_eq!(st, SEC_E_OK, "{bounds}");
+                pt
+            };
+            assert_eq!(text, b"srv message 1\0", "{bounds}");
+            let answer = if layer == 1 {
+                b"client message 1\0".to_vec()
+            } else {
+                let (st, tok, ct) = seal(&mut c, 0, b"client message 1\0");
+                assert_eq!(st, SEC_E_OK);
+                let w = [ct, tok].concat();
+                [&(w.len() as u32).to_be_bytes()[..], &w].concat()
+            };
+            send(&answer);
+            loop {
+                let l = rx
+                    .recv_timeout(std::time::Duration::from_secs(20))
+                    .unwrap_or_else(|_| panic!("{bounds}: {log:#?}"));
+                log.push(l.clone());
+                if l.contains("recieved decoded message 'client message 1'") {
+                    break;
+                }
+            }
+            drop(stdin);
+            assert!(srv.wait().unwrap().success(), "{bounds}: {log:#?}");
+            unsafe { DeleteSecurityContext(&mut c) };
+        }
+        free_cred(cc);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -389,7 +389,8 @@ static void sasl_calls(void) {
   TCHAR *list = NULL;
   ULONG n = 0;
   EXPECT(SaslEnumerateProfiles(&list, &n), SEC_E_OK);
-  CHECK(n == 2 && list && teq(list, "GSSAPI") && teq(list + 7, "GSS-SPNEGO") && list[18] == 0);
+  CHECK(n == 3 && list && teq(list, "GSSAPI") && teq(list + 7, "GSS-SPNEGO") && teq(list + 18, "DIGEST-MD5") &&
+        list[29] == 0);
   EXPECT(FreeContextBuffer(list), SEC_E_OK);
   PSecPkgInfo info = NULL;
   EXPECT(SaslGetProfilePackage((TCHAR *)TEXT("GSS-SPNEGO"), &info), SEC_E_OK);

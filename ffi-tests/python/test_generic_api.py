@@ -9,7 +9,7 @@ import pytest
 
 import sspi as S
 
-PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos", "Negotiate"}
+PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos", "Negotiate", "WDigest"}
 
 
 def check_package(info, name, comment):
@@ -25,6 +25,12 @@ def check_package(info, name, comment):
         assert comment == "Microsoft Kerberos V1.0"
         assert info.fCapabilities == 0x008F3BBF
         assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 16, 48000)
+        return
+    if name == "WDigest":
+        # Windows 10's values: TOKEN_ONLY, IMPERSONATION, ACCEPT_WIN32_NAME, APPCONTAINER_CHECKS; RPC_C_AUTHN_DIGEST.
+        assert comment == "Digest Authentication for Windows"
+        assert info.fCapabilities == 0x00800304
+        assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 21, 4096)
         return
     if name == "Negotiate":
         # Windows 10's values (Wine's negotiate.c has them less APPCONTAINER_CHECKS), RPC_C_AUTHN_GSS_NEGOTIATE.
@@ -43,7 +49,7 @@ def test_enumerate_security_packages_w(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert lib.EnumerateSecurityPackagesW(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 5
+    assert count.value == 6
     names = []
     for i in range(count.value):
         name = S.read_wstr(infos[i].Name)
@@ -58,7 +64,7 @@ def test_enumerate_security_packages_a(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoA)()
     assert lib.EnumerateSecurityPackagesA(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 5
+    assert count.value == 6
     names = []
     for i in range(count.value):
         name = S.read_astr(infos[i].Name)
@@ -128,7 +134,7 @@ def test_call_through_the_table(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert enumerate_w(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 5
+    assert count.value == 6
     free = ctypes.CFUNCTYPE(S.SECURITY_STATUS, c_void_p)(table.FreeContextBuffer)
     assert free(cast(infos, c_void_p)) == S.SEC_E_OK
 

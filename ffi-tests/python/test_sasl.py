@@ -27,20 +27,20 @@ def identity_w(user, domain, password):
 def test_profiles(lib):
     lst, n = S.PWCHAR(), S.ULONG()
     assert lib.SaslEnumerateProfilesW(byref(lst), byref(n)) == S.SEC_E_OK
-    raw = string_at(lst, 2 * (len("GSSAPI") + len("GSS-SPNEGO") + 3)).decode("utf-16-le")
-    assert n.value == 2 and raw == "GSSAPI\0GSS-SPNEGO\0\0"
+    raw = string_at(lst, 2 * 30).decode("utf-16-le")
+    assert n.value == 3 and raw == "GSSAPI\0GSS-SPNEGO\0DIGEST-MD5\0\0"
     assert lib.FreeContextBuffer(lst) == S.SEC_E_OK
     alst = S.PCHAR()
     assert lib.SaslEnumerateProfilesA(byref(alst), byref(n)) == S.SEC_E_OK
-    assert string_at(alst, 19) == b"GSSAPI\0GSS-SPNEGO\0\0"
+    assert string_at(alst, 30) == b"GSSAPI\0GSS-SPNEGO\0DIGEST-MD5\0\0"
     assert lib.FreeContextBuffer(alst) == S.SEC_E_OK
-    for profile, package in (("GSSAPI", "Kerberos"), ("GSS-SPNEGO", "Negotiate")):
+    for profile, package in (("GSSAPI", "Kerberos"), ("GSS-SPNEGO", "Negotiate"), ("DIGEST-MD5", "WDigest")):
         info = ctypes.POINTER(S.SecPkgInfoW)()
         assert lib.SaslGetProfilePackageW(S.wstr(profile), byref(info)) == S.SEC_E_OK
         assert S.read_wstr(info.contents.Name) == package
         assert lib.FreeContextBuffer(info) == S.SEC_E_OK
     info = ctypes.POINTER(S.SecPkgInfoA)()
-    assert lib.SaslGetProfilePackageA(S.astr("DIGEST-MD5"), byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
+    assert lib.SaslGetProfilePackageA(S.astr("PLAIN"), byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
     assert not info
     assert lib.SaslEnumerateProfilesA(None, byref(n)) == S.SEC_E_INVALID_PARAMETER
 

@@ -40,8 +40,12 @@ pub struct Registered {
 pub fn registry() -> &'static [Registered] {
     static ALL: once_cell::sync::Lazy<Vec<Registered>> = once_cell::sync::Lazy::new(|| {
         let mut v: Vec<Registered> = Vec::new();
-        for r in
-            schannel::REGISTERED.iter().chain(ntlm::REGISTERED).chain(kerberos::REGISTERED).chain(negotiate::REGISTERED)
+        for r in schannel::REGISTERED
+            .iter()
+            .chain(ntlm::REGISTERED)
+            .chain(kerberos::REGISTERED)
+            .chain(negotiate::REGISTERED)
+            .chain(digest::REGISTERED)
         {
             v.push(Registered { info: r.info, package: r.package });
         }

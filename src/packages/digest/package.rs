@@ -1,0 +1,538 @@
+//! The "WDigest" SSPI package, SASL mode (RFC 2831 DIGEST-MD5): the
+//! digest-challenge, digest-response and rspauth, and the auth-int and
+//! auth-conf layers behind the message functions. HTTP mode (`ISC_REQ_HTTP`
+//! / `ASC_REQ_HTTP`) is not implemented yet: `SEC_E_UNSUPPORTED_FUNCTION`.
+//!
+//! Client: an identity (user, realm in the domain field, password); the
+//! target name is the digest-uri (`ldap/host.example.com`). Acceptor: the
+//! identity given to it, and the users of `DIGEST_USER_FILE` in `htdigest`'s
+//! format (`user:realm:hex(MD5(user:realm:password))`), so no clear-text
+//! password need be stored; its realm is the identity's domain, else the
+//! file's first realm.
+
+use std::sync::{Arc, Mutex};
+
+use zeroize::Zeroizing;
+
+use super::directives::{Directives, Writer};
+use super::rfc::{self, Cipher, Layer, TRAILER};
+use crate::abi::*;
+use crate::buffers::BufferDesc;
+use crate::error::{SecError, SecResult};
+use crate::gss::{self, WrapLayout};
+use crate::handles::lock;
+use crate::packages::{
+    AcquireRequest, Attr, AuthData, AuthDataFormat, CredentialUse, Credentials, DecryptResult, PackageInfo, Registered,
+    SecurityContext, SecurityPackage, SetAttr, Side, StepIo, StepResult,
+};
+
+pub const NAME: &str = "WDigest";
+
+/// `fCapabilities` as Windows 10 reports WDigest's (TOKEN_ONLY, IMPERSONATION,
+/// ACCEPT_WIN32_NAME, APPCONTAINER_CHECKS).
+pub const CAPABILITIES: ULONG = SECPKG_FLAG_TOKEN_ONLY
+    | SECPKG_FLAG_IMPERSONATION
+    | SECPKG_FLAG_ACCEPT_WIN32_NAME
+    | SECPKG_FLAG_APPCONTAINER_CHECKS;
+const _: () = assert!(CAPABILITIES == 0x0080_0304);
+
+/// `cbMaxToken` and `wRPCID` (RPC_C_AUTHN_DIGEST) as Windows reports them.
+pub const MAX_TOKEN: ULONG = 4096;
+pub const RPC_ID: u16 = 21;
+
+/// `ISC_REQ_HTTP` / `ASC_REQ_HTTP` (Microsoft's "InitializeSecurityContext (Digest)"; mingw-w64
+/// lacks them).
+pub const REQ_HTTP: ULONG = 0x1000_0000;
+
+/// The largest buffer we accept through the layer (maxbuf).
+const MAXBUF: u32 = 65536;
+
+pub struct Digest;
+static DIGEST: Digest = Digest;
+
+pub static REGISTERED: &[Registered] = &[Registered {
+    info: PackageInfo {
+        name: NAME,
+        comment: "Digest Authentication for Windows",
+        capabilities: CAPABILITIES,
+        version: 1,
+        rpc_id: RPC_ID,
+        max_token: MAX_TOKEN,
+    },
+    package: &DIGEST,
+}];
+
+fn invalid(detail: &'static str) -> SecError {
+    SecError::new(SEC_E_INVALID_TOKEN, detail)
+}
+
+struct User {
+    name: String,
+    realm: String,
+    /// MD5(user:realm:password).
+    hash: Zeroizing<[u8; 16]>,
+}
+
+pub struct DigestCredentials {
+    usage: CredentialUse,
+    client: Option<(String, String, Zeroizing<String>)>,
+    users: Vec<User>,
+    realm: String,
+}
+
+/// `DIGEST_USER_FILE`'s users (htdigest format); unreadable or malformed lines are skipped.
+fn user_file() -> Vec<User> {
+    let Some(path) = std::env::var_os("DIGEST_USER_FILE") else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.trim().splitn(3, ':');
+            let (u, r, h) = (f.next()?, f.next()?, f.next()?);
+            let bytes: Vec<u8> = (0..h.len())
+                .step_by(2)
+                .map(|i| h.get(i..i + 2).and_then(|x| u8::from_str_radix(x, 16).ok()))
+                .collect::<Option<_>>()?;
+            let hash: [u8; 16] = bytes.try_into().ok()?;
+            Some(User { name: u.to_string(), realm: r.to_string(), hash: Zeroizing::new(hash) })
+        })
+        .collect()
+}
+
+impl SecurityPackage for Digest {
+    fn auth_data_format(&self) -> AuthDataFormat {
+        AuthDataFormat::Identity
+    }
+
+    fn acquire_credentials(&self, req: AcquireRequest) -> SecResult<Arc<dyn Credentials>> {
+        let identity = match &req.auth {
+            AuthData::Identity(id) if !id.user.is_empty() => {
+                Some((id.user.clone(), id.domain.clone(), id.password.clone()))
+            }
+            AuthData::Identity(_) | AuthData::Default => None,
+            AuthData::Schannel(_) => return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an identity")),
+        };
+        if req.usage.outbound && identity.is_none() {
+            return Err(SecError::new(SEC_E_NO_CREDENTIALS, "Digest needs an identity to authenticate"));
+        }
+        let mut users = Vec::new();
+        let mut realm = String::new();
+        if req.usage.inbound {
+            if let Some((u, d, p)) = &identity {
+                users.push(User {
+                    name: u.clone(),
+                    realm: d.clone(),
+                    hash: rfc::user_hash(u.as_bytes(), d.as_bytes(), p.as_bytes()),
+                });
+                realm = d.clone();
+            }
+            users.extend(user_file());
+            if users.is_empty() {
+                return Err(SecError::new(SEC_E_NO_CREDENTIALS, "no Digest users (an identity, or DIGEST_USER_FILE)"));
+            }
+            if realm.is_empty() {
+                realm = users[0].realm.clone();
+            }
+        }
+        Ok(Arc::new(DigestCredentials {
+            usage: req.usage,
+            client: identity.filter(|_| req.usage.outbound),
+            users,
+            realm,
+        }))
+    }
+}
+
+impl Credentials for DigestCredentials {
+    fn new_context(&self, me: Arc<dyn Credentials>, side: Side) -> SecResult<Arc<dyn SecurityContext>> {
+        match side {
+            Side::Client if !self.usage.outbound => Err(SecError::new(SEC_E_NO_CREDENTIALS, "an inbound credential")),
+            Side::Server if !self.usage.inbound => Err(SecError::new(SEC_E_NO_CREDENTIALS, "an outbound credential")),
+            _ => Ok(Arc::new(DigestContext { side, creds: me, state: Mutex::new(State::Start) })),
+        }
+    }
+
+    fn query(&self, attribute: ULONG) -> SecResult<Attr> {
+        match (attribute, &self.client) {
+            (SECPKG_CRED_ATTR_NAMES, Some((u, _, _))) => Ok(Attr::Names(u.clone())),
+            (SECPKG_CRED_ATTR_NAMES, None) => Ok(Attr::Names(self.realm.clone())),
+            _ => Err(SecError::unsupported("QueryCredentialsAttributes")),
+        }
+    }
+
+    fn as_any(&self) -> &dyn core::any::Any {
+        self
+    }
+}
+
+enum State {
+    Start,
+    /// Client: our response went out; the server's rspauth comes next.
+    SentResponse {
+        expected: String,
+        layer: Option<Layer>,
+        user: String,
+    },
+    /// Server: our challenge went out.
+    SentChallenge {
+        nonce: String,
+    },
+    Established {
+        layer: Option<Layer>,
+        user: String,
+    },
+    Failed(SecError),
+}
+
+pub struct DigestContext {
+    side: Side,
+    creds: Arc<dyn Credentials>,
+    state: Mutex<State>,
+}
+
+fn random_nonce() -> SecResult<String> {
+    let mut b = [0u8; 18];
+    crate::crypto::random(&mut b)?;
+    Ok(rfc::hex(&b))
+}
+
+impl DigestContext {
+    fn dcreds(&self) -> SecResult<&DigestCredentials> {
+        self.creds.as_any().downcast_ref::<DigestCredentials>().ok_or(SecError::internal("not a Digest credential"))
+    }
+
+    fn client_step(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
+        let allocate = io.flags & ISC_REQ_ALLOCATE_MEMORY != 0;
+        let token = gss::input_token(io.input.as_deref())?.filter(|t| !t.is_empty());
+        match std::mem::replace(st, State::Start) {
+            State::Start => {
+                let Some(challenge) = token else {
+                    // SASL DIGEST-MD5 has no initial response: an empty one, and the challenge next.
+                    gss::clear_token(io.output, allocate);
+                    return Ok(StepResult { status: SEC_I_CONTINUE_NEEDED, attributes: 0, expiry: None });
+                };
+                let c = self.dcreds()?;
+                let (user, domain, password) =
+                    c.client.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "no identity"))?;
+                let d = Directives::parse(challenge)?;
+                let nonce = d.get("nonce").ok_or(invalid("a digest-challenge without a nonce"))?.to_vec();
+                if d.text("algorithm").is_none_or(|a| !a.eq_ignore_ascii_case("md5-sess")) {
+                    return Err(invalid("a digest-challenge without algorithm=md5-sess"));
+                }
+                let qops = {
+                    let q = d.list("qop");
+                    if q.is_empty() {
+                        vec!["auth".to_string()]
+                    } else {
+                        q
+                    }
+                };
+                let ciphers: Vec<Cipher> =
+                    Cipher::PREFERENCE.into_iter().filter(|c| d.list("cipher").iter().any(|x| x == c.name())).collect();
+                let want_conf = io.flags & ISC_REQ_CONFIDENTIALITY != 0;
+                let want_integ = want_conf || io.flags & ISC_REQ_INTEGRITY != 0;
+                let has = |q: &str| qops.iter().any(|x| x == q);
+                let (qop, cipher) = if want_conf && has("auth-conf") && !ciphers.is_empty() {
+                    ("auth-conf", Some(ciphers[0]))
+                } else if want_integ && has("auth-int") {
+                    ("auth-int", None)
+                } else if has("auth") {
+                    ("auth", None)
+                } else {
+                    return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "no quality of protection in common"));
+                };
+                let realm = if domain.is_empty() { d.text("realm").unwrap_or_default() } else { domain.clone() };
+                let uri =
+                    io.target.ok_or(SecError::new(SEC_E_TARGET_UNKNOWN, "Digest needs the digest-uri as target"))?;
+                let cnonce = random_nonce()?;
+                let uh = rfc::user_hash(user.as_bytes(), realm.as_bytes(), password.as_bytes());
+                let ha1 = rfc::sasl_ha1(&uh, &nonce, cnonce.as_bytes(), None);
+                let response =
+                    rfc::sasl_response(&ha1, &nonce, "00000001", cnonce.as_bytes(), qop, uri.as_bytes(), false);
+                let expected =
+                    rfc::sasl_response(&ha1, &nonce, "00000001", cnonce.as_bytes(), qop, uri.as_bytes(), true);
+                let mut w = Writer::default();
+                if d.text("charset").is_some_and(|c| c.eq_ignore_ascii_case("utf-8")) {
+                    w = w.bare("charset", "utf-8");
+                }
+                w = w
+                    .quoted("username", user.as_bytes())
+                    .quoted("realm", realm.as_bytes())
+                    .quoted("nonce", &nonce)
+                    .bare("nc", "00000001")
+                    .quoted("cnonce", cnonce.as_bytes())
+                    .quoted("digest-uri", uri.as_bytes())
+                    .bare("maxbuf", &MAXBUF.to_string())
+                    .bare("response", &response)
+                    .bare("qop", qop);
+                if let Some(c) = cipher {
+                    w = w.bare("cipher", c.name());
+                }
+                let layer = (qop != "auth").then(|| Layer::new(&ha1, true, cipher));
+                gss::write_token(io.output, &w.finish(), allocate)?;
+                *st = State::SentResponse { expected, layer, user: user.clone() };
+                Ok(StepResult { status: SEC_I_CONTINUE_NEEDED, attributes: ret_flags(qop, true), expiry: None })
+            }
+            State::SentResponse { expected, layer, user } => {
+                let t = token.ok_or(invalid("no rspauth"))?;
+                let d = Directives::parse(t)?;
+                let got = d.text("rspauth").ok_or(invalid("no rspauth in the server's answer"))?;
+                if !crate::crypto::ct_eq(got.as_bytes(), expected.as_bytes()) {
+                    let e = SecError::new(SEC_E_MUTUAL_AUTH_FAILED, "the server's rspauth is wrong");
+                    *st = State::Failed(e.clone());
+                    return Err(e);
+                }
+                gss::clear_token(io.output, allocate);
+                let attrs = match &layer {
+                    Some(l) if l.confidential() => ret_flags("auth-conf", true),
+                    Some(_) => ret_flags("auth-int", true),
+                    None => ret_flags("auth", true),
+                } | ISC_RET_MUTUAL_AUTH;
+                *st = State::Established { layer, user };
+                Ok(StepResult { status: SEC_E_OK, attributes: attrs, expiry: None })
+            }
+            State::Established { layer, user } => {
+                *st = State::Established { layer, user };
+                Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest exchange is complete"))
+            }
+            State::Failed(e) => {
+                *st = State::Failed(e.clone());
+                Err(e)
+            }
+            other @ State::SentChallenge { .. } => {
+                *st = other;
+                Err(SecError::internal("a server state on a client context"))
+            }
+        }
+    }
+
+    fn server_step(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
+        let allocate = io.flags & ASC_REQ_ALLOCATE_MEMORY != 0;
+        let token = gss::input_token(io.input.as_deref())?.filter(|t| !t.is_empty());
+        let c = self.dcreds()?;
+        match std::mem::replace(st, State::Start) {
+            State::Start => {
+                if token.is_some() {
+                    return Err(invalid("DIGEST-MD5 has no initial response"));
+                }
+                let nonce = random_nonce()?;
+                let w = Writer::default()
+                    .quoted("realm", c.realm.as_bytes())
+                    .quoted("nonce", nonce.as_bytes())
+                    .quoted("qop", b"auth,auth-int,auth-conf")
+                    .quoted("cipher", b"rc4-40,rc4-56,rc4")
+                    .bare("maxbuf", &MAXBUF.to_string())
+                    .bare("charset", "utf-8")
+                    .bare("algorithm", "md5-sess");
+                gss::write_token(io.output, &w.finish(), allocate)?;
+                *st = State::SentChallenge { nonce };
+                Ok(StepResult { status: SEC_I_CONTINUE_NEEDED, attributes: 0, expiry: None })
+            }
+            State::SentChallenge { nonce } => {
+                let r = (|| -> SecResult<(String, State)> {
+                    let d = Directives::parse(token.ok_or(invalid("no digest-response"))?)?;
+                    let field = |n: &'static str| d.get(n).ok_or(invalid("a digest-response directive is missing"));
+                    if field("nonce")? != nonce.as_bytes() {
+                        return Err(SecError::new(SEC_E_LOGON_DENIED, "a digest-response to another nonce"));
+                    }
+                    if d.text("nc").as_deref() != Some("00000001") {
+                        return Err(SecError::new(SEC_E_LOGON_DENIED, "nc must be 00000001 in an authentication"));
+                    }
+                    let qop = d.text("qop").unwrap_or_else(|| "auth".into()).to_ascii_lowercase();
+                    let cipher = match qop.as_str() {
+                        "auth" | "auth-int" => None,
+                        "auth-conf" => {
+                            Some(d.text("cipher").and_then(|c| Cipher::parse(&c.to_ascii_lowercase())).ok_or(
+                                SecError::new(SEC_E_ALGORITHM_MISMATCH, "auth-conf without a cipher we offered"),
+                            )?)
+                        }
+                        _ => return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "a qop we did not offer")),
+                    };
+                    let user = d.text("username").ok_or(invalid("no username"))?;
+                    let realm = d.text("realm").unwrap_or_default();
+                    let entry = c
+                        .users
+                        .iter()
+                        .find(|u| u.name == user && u.realm == realm)
+                        .ok_or(SecError::new(SEC_E_LOGON_DENIED, "unknown user or realm"))?;
+                    let cnonce = field("cnonce")?;
+                    let uri = field("digest-uri")?;
+                    let authzid = d.get("authzid");
+                    let ha1 = rfc::sasl_ha1(&entry.hash, nonce.as_bytes(), cnonce, authzid);
+                    let expected = rfc::sasl_response(&ha1, nonce.as_bytes(), "00000001", cnonce, &qop, uri, false);
+                    if !crate::crypto::ct_eq(expected.as_bytes(), field("response")?) {
+                        return Err(SecError::new(SEC_E_LOGON_DENIED, "wrong response (password)"));
+                    }
+                    let rspauth = rfc::sasl_response(&ha1, nonce.as_bytes(), "00000001", cnonce, &qop, uri, true);
+                    let layer = (qop != "auth").then(|| Layer::new(&ha1, false, cipher));
+                    let attrs_qop = qop.clone();
+                    Ok((format!("rspauth={rspauth}|{attrs_qop}"), State::Established { layer, user }))
+                })();
+                match r {
+                    Ok((answer, next)) => {
+                        let (rsp, qop) = answer.split_once('|').expect("built above");
+                        gss::write_token(io.output, rsp.as_bytes(), allocate)?;
+                        *st = next;
+                        Ok(StepResult { status: SEC_E_OK, attributes: ret_flags(qop, false), expiry: None })
+                    }
+                    Err(e) => {
+                        *st = State::Failed(e.clone());
+                        Err(e)
+                    }
+                }
+            }
+            State::Failed(e) => {
+                *st = State::Failed(e.clone());
+                Err(e)
+            }
+            other => {
+                *st = other;
+                Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest exchange is complete"))
+            }
+        }
+    }
+
+    fn with_layer<T>(&self, f: impl FnOnce(&mut Layer) -> SecResult<T>) -> SecResult<T> {
+        match &mut *lock(&self.state) {
+            State::Established { layer: Some(l), .. } => f(l),
+            State::Established { layer: None, .. } => Err(SecError::unsupported("qop=auth: no security layer")),
+            _ => Err(SecError::invalid_handle("the Digest exchange is not complete")),
+        }
+    }
+}
+
+/// The `*_RET_*` flags a qop gives.
+fn ret_flags(qop: &str, client: bool) -> ULONG {
+    let (integ, conf) = if client {
+        (ISC_RET_INTEGRITY, ISC_RET_CONFIDENTIALITY)
+    } else {
+        (ASC_RET_INTEGRITY, ASC_RET_CONFIDENTIALITY)
+    };
+    match qop {
+        "auth-conf" => integ | conf,
+        "auth-int" => integ,
+        _ => 0,
+    }
+}
+
+/// The single DATA buffer of a message call (DIGEST-MD5 protects one contiguous buffer).
+fn one_data(data: &[usize]) -> SecResult<usize> {
+    match data {
+        [d] => Ok(*d),
+        _ => Err(SecError::unsupported("Digest protects exactly one DATA buffer")),
+    }
+}
+
+impl SecurityContext for DigestContext {
+    fn side(&self) -> Side {
+        self.side
+    }
+
+    fn step(&self, io: StepIo<'_, '_>) -> SecResult<StepResult> {
+        if io.flags & REQ_HTTP != 0 {
+            return Err(SecError::unsupported("HTTP Digest (ISC_REQ_HTTP / ASC_REQ_HTTP) is not implemented yet"));
+        }
+        let mut st = lock(&self.state);
+        match self.side {
+            Side::Client => self.client_step(&mut st, io),
+            Side::Server => self.server_step(&mut st, io),
+        }
+    }
+
+    fn encrypt(&self, qop: ULONG, m: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<SECURITY_STATUS> {
+        let (token, data, padding) = gss::token_layout(m)?;
+        let data = one_data(&data)?;
+        if m.buffer_len(token) < TRAILER {
+            return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "the token buffer holds the 16-byte trailer"));
+        }
+        let sign_only = qop & SECQOP_WRAP_NO_ENCRYPT == SECQOP_WRAP_NO_ENCRYPT;
+        let trailer = self.with_layer(|l| {
+            let msg = m.bytes_mut(data)?;
+            Ok(l.seal(msg, sign_only))
+        })?;
+        m.bytes_mut(token)?[..TRAILER].copy_from_slice(&trailer);
+        m.set_len(token, TRAILER);
+        if let Some(p) = padding {
+            m.set_len(p, 0); // RC4 is a stream cipher: no padding
+        }
+        Ok(SEC_E_OK)
+    }
+
+    fn decrypt(&self, m: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<DecryptResult> {
+        let sealed = self.with_layer(|l| Ok(l.confidential()))?;
+        match gss::wrap_layout(m, true)? {
+            // The SASL wire order: the message, then the 16-byte trailer.
+            WrapLayout::Stream { stream, data } => {
+                let whole = m.original(stream);
+                let len = m.buffer_len(stream).checked_sub(TRAILER).ok_or(invalid("shorter than the trailer"))?;
+                let buf = m.bytes_mut(stream)?;
+                let (msg, trailer) = buf.split_at_mut(len);
+                let trailer = trailer.to_vec();
+                self.with_layer(|l| l.open(msg, &trailer, sealed))?;
+                m.set(data, SECBUFFER_DATA, whole.sub(0, len).ok_or(SecError::internal("inside the stream"))?);
+                Ok(DecryptResult { status: SEC_E_OK, qop: if sealed { 0 } else { SECQOP_WRAP_NO_ENCRYPT } })
+            }
+            WrapLayout::Token { token, data, .. } => {
+                let data = one_data(&data)?;
+                let trailer = m.bytes(token)?.get(..TRAILER).ok_or(invalid("a token shorter than 16 bytes"))?.to_vec();
+                let msg = m.bytes_mut(data)?;
+                self.with_layer(|l| l.open(msg, &trailer, sealed))?;
+                Ok(DecryptResult { status: SEC_E_OK, qop: if sealed { 0 } else { SECQOP_WRAP_NO_ENCRYPT } })
+            }
+        }
+    }
+
+    fn make_signature(&self, _qop: ULONG, m: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
+        let (token, data, _) = gss::token_layout(m)?;
+        let data = one_data(&data)?;
+        if m.buffer_len(token) < TRAILER {
+            return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "the token buffer holds the 16-byte MAC"));
+        }
+        let trailer = self.with_layer(|l| {
+            let mut copy = m.bytes(data)?.to_vec();
+            Ok(l.seal(&mut copy, true))
+        })?;
+        m.bytes_mut(token)?[..TRAILER].copy_from_slice(&trailer);
+        m.set_len(token, TRAILER);
+        Ok(())
+    }
+
+    fn verify_signature(&self, m: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<ULONG> {
+        let (token, data, _) = gss::token_layout(m)?;
+        let data = one_data(&data)?;
+        let trailer = m.bytes(token)?.to_vec();
+        let mut copy = m.bytes(data)?.to_vec();
+        self.with_layer(|l| l.open(&mut copy, &trailer, false))?;
+        Ok(0)
+    }
+
+    fn query(&self, attribute: ULONG) -> SecResult<Attr> {
+        let st = lock(&self.state);
+        let user = match &*st {
+            State::Established { user, .. } => Some(user.clone()),
+            _ => None,
+        };
+        match attribute {
+            SECPKG_ATTR_SIZES => Ok(Attr::Sizes(SecPkgContext_Sizes {
+                cbMaxToken: MAX_TOKEN,
+                cbMaxSignature: TRAILER as ULONG,
+                cbBlockSize: 1,
+                cbSecurityTrailer: TRAILER as ULONG,
+            })),
+            SECPKG_ATTR_NAMES => user.map(Attr::Names).ok_or(SecError::invalid_handle("not authenticated yet")),
+            SECPKG_ATTR_PACKAGE_INFO => Ok(Attr::PackageInfo(NAME)),
+            SECPKG_ATTR_NEGOTIATION_INFO => Ok(Attr::NegotiationInfo {
+                package: NAME,
+                state: if user.is_some() { SECPKG_NEGOTIATION_COMPLETE } else { SECPKG_NEGOTIATION_IN_PROGRESS },
+            }),
+            _ => Err(SecError::unsupported("attribute not supported by Digest")),
+        }
+    }
+
+    fn set(&self, _attribute: SetAttr) -> SecResult<()> {
+        Err(SecError::unsupported("SetContextAttributes"))
+    }
+
+    fn apply_control(&self, _token: &[u8]) -> SecResult<()> {
+        Err(SecError::unsupported("ApplyControlToken"))
+    }
+}
