@@ -797,11 +797,10 @@ mod digest_md5 {
     const DREALM: &str = "localhost";
     const DPASS: &str = "s3cret";
 
-    fn legs(
-        cc: &mut CredHandle,
-        sc: &mut CredHandle,
-        isc: ULONG,
-    ) -> Result<(CtxtHandle, CtxtHandle, Vec<Vec<u8>>), (usize, i32)> {
+    /// (client context, server context, the tokens: challenge, response, rspauth)
+    type Legs = (CtxtHandle, CtxtHandle, Vec<Vec<u8>>);
+
+    fn legs(cc: &mut CredHandle, sc: &mut CredHandle, isc: ULONG) -> Result<Legs, (usize, i32)> {
         let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
         let mut out = Vec::new();
         // The client has no initial response; the server's first call makes the challenge.
