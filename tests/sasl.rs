@@ -1013,4 +1013,110 @@ mod digest_md5 {
         free_cred(cc);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// Cyrus SASL's sample client against our acceptor. Its password prompt reads the
+    /// terminal, so it runs under `script` (a pseudo-terminal, echo off); lines to it end in CR.
+    #[test]
+    fn sasl_sample_client_against_our_server() {
+        let _env = ENV.lock().unwrap_or_else(|e| e.into_inner());
+        if !std::path::Path::new("/usr/lib/x86_64-linux-gnu/sasl2/libdigestmd5.so").exists()
+            || !std::path::Path::new("/usr/bin/script").exists()
+        {
+            eprintln!("skipped: Cyrus SASL's DIGEST-MD5 plugin or script(1) is missing");
+            return;
+        }
+        use std::io::{Read, Write};
+        let mut sc = acquire("WDigest", Some((DUSER, DREALM, DPASS)), SECPKG_CRED_INBOUND).unwrap();
+        for (bounds, layer) in [("min=0,max=0", 1u8), ("min=1,max=1", 2), ("min=0,max=256", 4)] {
+            let cmd = format!(
+                "stty -echo; exec sasl-sample-client -s ldap -n {DREALM} -m DIGEST-MD5 -b {bounds} -u {DUSER} -a {DUSER}"
+            );
+            let mut cli = std::process::Command::new("script")
+                .args(["-qfec", &cmd, "/dev/null"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut stdin = cli.stdin.take().unwrap();
+            let mut out = cli.stdout.take().unwrap();
+            let (tx, rx) = std::sync::mpsc::channel::<String>();
+            std::thread::spawn(move || {
+                let (mut buf, mut b) = (Vec::new(), [0u8; 1]);
+                while out.read(&mut b).is_ok_and(|n| n == 1) {
+                    buf.push(b[0]);
+                    if b[0] == b'\n' || buf.ends_with(b"Password: ") {
+                        let _ = tx.send(String::from_utf8_lossy(&buf).trim_end().to_string());
+                        buf.clear();
+                    }
+                }
+            });
+            let mut log: Vec<String> = Vec::new();
+            let next = |want: &str, log: &mut Vec<String>| -> String {
+                loop {
+                    let l = rx
+                        .recv_timeout(std::time::Duration::from_secs(20))
+                        .unwrap_or_else(|_| panic!("{bounds}: {log:#?}"));
+                    log.push(l.clone());
+                    if l.starts_with(want) {
+                        return l;
+                    }
+                }
+            };
+            let send = |stdin: &mut std::process::ChildStdin, data: &[u8]| {
+                let text = if data.is_empty() { "S: ".to_string() } else { format!("S: {}", common::krb5::b64(data)) };
+                write!(stdin, "{text}\r").unwrap();
+                stdin.flush().unwrap();
+            };
+            let decode = |l: &str| -> Vec<u8> {
+                let rest = l.strip_prefix("C:").unwrap().trim();
+                common::krb5::unb64(if rest.is_empty() { "-" } else { rest })
+            };
+            next("Waiting for mechanism list", &mut log);
+            send(&mut stdin, b"DIGEST-MD5");
+            assert_eq!(decode(&next("C:", &mut log)), b"DIGEST-MD5");
+            let mut s = SecHandle::default();
+            let mut step = Step::server(true, None);
+            step.sasl = true;
+            let (st, challenge, _) = step.run(&mut sc, &mut s);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+            send(&mut stdin, &challenge);
+            next("Password:", &mut log);
+            write!(stdin, "{DPASS}\r").unwrap();
+            stdin.flush().unwrap();
+            let response = decode(&next("C:", &mut log));
+            let mut step = Step::server(false, Some(&response));
+            step.sasl = true;
+            let (st, rspauth, _) = step.run(&mut sc, &mut s);
+            assert_eq!(st, SEC_E_OK, "{bounds}: {log:#?}");
+            send(&mut stdin, &rspauth);
+            assert!(decode(&next("C:", &mut log)).is_empty(), "the client's empty last word");
+            next("Negotiation complete", &mut log);
+            // A message each way through the layer (4-byte length, message, trailer).
+            let msg = b"srv message 1\0";
+            let wire = if layer == 1 {
+                msg.to_vec()
+            } else {
+                let (st, tok, ct) = seal(&mut s, 0, msg);
+                assert_eq!(st, SEC_E_OK);
+                let w = [ct, tok].concat();
+                [&(w.len() as u32).to_be_bytes()[..], &w].concat()
+            };
+            send(&mut stdin, &wire);
+            next("recieved decoded message 'srv message 1'", &mut log);
+            let m = decode(&next("C:", &mut log));
+            let text = if layer == 1 {
+                m
+            } else {
+                let (st, pt) = common::sspi::unseal_stream_any(&mut s, &m[4..]);
+                assert_eq!(st, SEC_E_OK, "{bounds}");
+                pt
+            };
+            assert_eq!(text, b"client message 1\0", "{bounds}");
+            drop(stdin);
+            let _ = cli.wait();
+            unsafe { DeleteSecurityContext(&mut s) };
+        }
+        free_cred(sc);
+    }
 }
