@@ -98,3 +98,8 @@ fn spnego() {
 fn sasl() {
     replay("sasl", harness::sasl);
 }
+
+#[test]
+fn digest() {
+    replay("digest", harness::digest);
+}

@@ -115,6 +115,7 @@ pub fn panics() -> usize {
 const DOCUMENTED: &[i32] = &[
     SEC_E_OK,
     SEC_I_CONTINUE_NEEDED,
+    SEC_E_MUTUAL_AUTH_FAILED,
     SEC_I_CONTEXT_EXPIRED,
     SEC_I_RENEGOTIATE,
     SEC_I_INCOMPLETE_CREDENTIALS,
@@ -2516,4 +2517,122 @@ pub fn sasl(data: &[u8]) {
         let (st, _) = sasl_call(&ctx, flags, rest);
         assert!(st < 0, "nothing after the exchange");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Target: digest
+
+/// WDigest credentials with an identity (fuzz / FUZZ.REALM / pw), both directions.
+fn digest_credentials() -> (CredHandle, CredHandle) {
+    static CREDS: OnceLock<(CredHandle, CredHandle)> = OnceLock::new();
+    *CREDS.get_or_init(|| {
+        let (mut u, mut d, mut p) = (wide("fuzz"), wide("FUZZ.REALM"), wide("pw"));
+        let mut id = SEC_WINNT_AUTH_IDENTITY_W {
+            User: u.as_mut_ptr(),
+            UserLength: 4,
+            Domain: d.as_mut_ptr(),
+            DomainLength: 10,
+            Password: p.as_mut_ptr(),
+            PasswordLength: 2,
+            Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        };
+        let acquire = |usage: u32, id: &mut SEC_WINNT_AUTH_IDENTITY_W| {
+            let mut h = SecHandle::default();
+            let mut pkg = wide("WDigest");
+            // SAFETY: valid pointers for the call.
+            let st = unsafe {
+                AcquireCredentialsHandleW(
+                    core::ptr::null_mut(),
+                    pkg.as_mut_ptr(),
+                    usage,
+                    core::ptr::null_mut(),
+                    (id as *mut SEC_WINNT_AUTH_IDENTITY_W).cast(),
+                    None,
+                    core::ptr::null_mut(),
+                    &mut h,
+                    core::ptr::null_mut(),
+                )
+            };
+            assert_eq!(st, SEC_E_OK);
+            h
+        };
+        (acquire(SECPKG_CRED_OUTBOUND, &mut id), acquire(SECPKG_CRED_INBOUND, &mut id))
+    })
+}
+
+/// The Digest directive parser and the WDigest package (SASL DIGEST-MD5):
+/// 0 `Directives::parse` on the rest; what parses, written back quoted, parses to the same;
+/// 1 an acceptor (after its own challenge) given an arbitrary digest-response;
+/// 2 an initiator given an arbitrary challenge, then an arbitrary rspauth;
+/// 3 our own pair (auth-conf), then forged messages, then a genuine one.
+pub fn digest(data: &[u8]) {
+    use secur32::packages::digest::directives::{Directives, Writer};
+    env();
+    let (cc, sc) = digest_credentials();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let op = r.u8();
+    let (mut c, mut s) = (None, None);
+    match op & 3 {
+        0 => {
+            if let Ok(d) = Directives::parse(r.rest()) {
+                let mut w = Writer::default();
+                for (k, v) in &d.0 {
+                    w = w.quoted(k, v);
+                }
+                assert_eq!(Directives::parse(&w.finish()).unwrap(), d, "written back, the same list");
+            }
+        }
+        1 => {
+            let (st, challenge) = ntlm_call(true, sc, &mut s, Some(&[]), None, false);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED, "the acceptor's challenge");
+            assert!(Directives::parse(&challenge).is_ok(), "our challenge parses");
+            let (st, _) = ntlm_call(true, sc, &mut s, Some(r.chunk()), None, op & 4 != 0);
+            assert!(
+                matches!(st, SEC_E_OK | SEC_E_INVALID_TOKEN | SEC_E_LOGON_DENIED | SEC_E_ALGORITHM_MISMATCH),
+                "{st:#x}"
+            );
+        }
+        2 => {
+            let (st, _) = ntlm_call(false, cc, &mut c, Some(r.chunk()), None, op & 4 != 0);
+            let ok = |st: i32| {
+                matches!(
+                    st,
+                    SEC_E_OK
+                        | SEC_I_CONTINUE_NEEDED
+                        | SEC_E_INVALID_TOKEN
+                        | SEC_E_ALGORITHM_MISMATCH
+                        | SEC_E_MUTUAL_AUTH_FAILED
+                        | SEC_E_OUT_OF_SEQUENCE
+                        | SEC_E_BUFFER_TOO_SMALL
+                        | SEC_E_INSUFFICIENT_MEMORY
+                )
+            };
+            assert!(ok(st), "{st:#x}");
+            if st == SEC_I_CONTINUE_NEEDED {
+                let (st, _) = ntlm_call(false, cc, &mut c, Some(r.chunk()), None, op & 4 != 0);
+                assert!(ok(st), "{st:#x}");
+            }
+        }
+        _ => {
+            let (_, challenge) = ntlm_call(true, sc, &mut s, Some(&[]), None, false);
+            let (st, response) = ntlm_call(false, cc, &mut c, Some(&challenge), None, false);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+            let (st, rspauth) = ntlm_call(true, sc, &mut s, Some(&response), None, false);
+            assert_eq!(st, SEC_E_OK, "our own acceptor");
+            let (st, _) = ntlm_call(false, cc, &mut c, Some(&rspauth), None, false);
+            assert_eq!(st, SEC_E_OK, "our own initiator");
+            let (mut ch, mut sh) = (c.unwrap(), s.unwrap());
+            while !r.is_empty() {
+                let op = r.u8();
+                ntlm_unprotect(&mut sh, op, r.chunk());
+            }
+            let sealed = ntlm_seal(&mut ch, b"genuine");
+            let (st, plain) = ntlm_unprotect(&mut sh, 0, &sealed);
+            assert_eq!((st, plain.as_slice()), (SEC_E_OK, &b"genuine"[..]), "a genuine message after forgeries");
+        }
+    }
+    ntlm_delete(&mut c);
+    ntlm_delete(&mut s);
+    base.assert_unchanged("digest");
 }

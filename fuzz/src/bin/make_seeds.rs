@@ -364,6 +364,24 @@ fn main() {
         write("sasl", name, &c);
     }
 
+    // digest: directive lists, a response, a challenge and an rspauth, a pair with forgeries.
+    {
+        let challenge: &[u8] = br#"realm="FUZZ.REALM",nonce="abc",qop="auth,auth-int,auth-conf",cipher="rc4-40,rc4-56,rc4",maxbuf=65536,charset=utf-8,algorithm=md5-sess"#;
+        let mut c = vec![0u8];
+        c.extend_from_slice(challenge);
+        write("digest", "directives", &c);
+        let response: &[u8] = br#"charset=utf-8,username="fuzz",realm="FUZZ.REALM",nonce="x",nc=00000001,cnonce="y",digest-uri="HOST/fuzz.example",maxbuf=65536,response=0123456789abcdef0123456789abcdef,qop=auth-conf,cipher=rc4"#;
+        let mut c = vec![1u8];
+        c.extend(chunks(&[response]));
+        write("digest", "acceptor", &c);
+        let mut c = vec![2u8];
+        c.extend(chunks(&[challenge, b"rspauth=00000000000000000000000000000000"]));
+        write("digest", "initiator", &c);
+        let mut c = vec![3u8, 0];
+        c.extend(chunks(&[&[0u8; 32]]));
+        write("digest", "pair-forgery", &c);
+    }
+
     // kerberos: messages, an AP-REQ and AP-REP made with the harness's keys, tokens, a keytab.
     {
         use secur32::crypto::kerberos::{Enctype, Key};
