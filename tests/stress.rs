@@ -16,6 +16,8 @@
 //! signed messages both ways) and `DeleteSecurityContext` racing
 //! `MakeSignature`, `EncryptMessage` and `QueryContextAttributes`.
 //!
+//! Negotiate (NTLM inside SPNEGO) from 8 threads × 300 conversations on shared credentials.
+//!
 //! And for Kerberos against a real MIT KDC made for the run: 8 threads × 500
 //! conversations on shared credentials (the service ticket fetched once and
 //! shared, every AP-REQ a new authenticator the acceptor's replay cache must
@@ -591,4 +593,46 @@ fn kerberos_eight_threads_times_five_hundred_conversations() {
     assert_eq!(counters(), before, "leaked handles or blocks");
     std::env::remove_var("KRB5_KTNAME");
     drop(realm);
+}
+
+/// Negotiate (NTLM inside SPNEGO: four legs with both mechListMICs, no KDC needed) on shared
+/// credentials from 8 threads × 300 conversations, a sealed message checked after each.
+#[test]
+fn negotiate_eight_threads_times_three_hundred_conversations() {
+    use common::sspi::{acquire, free_cred, handshake, seal, unseal, ISC_FLAGS};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let before = counters();
+    let id = ("alice", "EXAMPLE", "s3cret");
+    let nc = acquire("Negotiate", Some(id), SECPKG_CRED_OUTBOUND).unwrap();
+    let ns = acquire("Negotiate", Some(id), SECPKG_CRED_INBOUND).unwrap();
+    let total = Arc::new(AtomicU64::new(0));
+    let t = Arc::clone(&total);
+    watchdog("Negotiate 8 × 300 conversations", 20, move || {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|n| {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || {
+                    let (mut c, mut s) = (nc, ns);
+                    for k in 0..300u64 {
+                        let mut p = handshake(&mut c, &mut s, "localhost", ISC_FLAGS).unwrap();
+                        assert_eq!(p.legs.len(), 4);
+                        let msg = data(n as u64 * 1000 + k, (k as usize * 37) % 2000);
+                        let (st, tok, ct) = seal(&mut p.client, 0, &msg);
+                        assert_eq!(st, SEC_E_OK);
+                        let (st, pt, _) = unseal(&mut p.server, &tok, &ct);
+                        assert_eq!((st, &pt), (SEC_E_OK, &msg));
+                        t.fetch_add(msg.len() as u64, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+    });
+    let expected: u64 = (0..THREADS as u64).map(|_| (0..300u64).map(|k| (k * 37) % 2000).sum::<u64>()).sum();
+    assert_eq!(total.load(Ordering::Relaxed), expected);
+    free_cred(nc);
+    free_cred(ns);
+    assert_eq!(counters(), before, "leaked handles or blocks");
 }
