@@ -461,6 +461,130 @@ def test_apply_control_token_bad_descriptors(lib, outbound):
     assert lib.DeleteSecurityContext(byref(ctx)) == S.SEC_E_OK
 
 
+# ---- The SASL wrappers ----
+def test_sasl_profile_functions_bad_arguments(lib):
+    n = S.ULONG(0xEEEE)
+    for fn, kind in ((lib.SaslEnumerateProfilesW, S.PWCHAR), (lib.SaslEnumerateProfilesA, S.PCHAR)):
+        lst = kind()
+        assert fn(None, byref(n)) == S.SEC_E_INVALID_PARAMETER
+        assert fn(byref(lst), None) == S.SEC_E_INVALID_PARAMETER
+        assert not lst and n.value == 0xEEEE, "nothing is written on failure"
+    for fn, mk, info_t in (
+        (lib.SaslGetProfilePackageW, S.wstr, S.SecPkgInfoW),
+        (lib.SaslGetProfilePackageA, S.astr, S.SecPkgInfoA),
+    ):
+        info = POINTER(info_t)()
+        assert fn(None, byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
+        assert fn(mk("NO-SUCH-MECH"), byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
+        assert fn(mk("GSSAPI"), None) == S.SEC_E_INVALID_PARAMETER
+        assert not info
+    lone_surrogate = (S.WCHAR * 3)(0x0047, 0xD800, 0)
+    info = POINTER(S.SecPkgInfoW)()
+    assert lib.SaslGetProfilePackageW(lone_surrogate, byref(info)) == S.SEC_E_INVALID_PARAMETER
+    assert not info
+
+
+@pytest.mark.parametrize("fn", ["SaslIdentifyPackageW", "SaslIdentifyPackageA"])
+def test_sasl_identify_package_bad_tokens(lib, fn):
+    f = getattr(lib, fn)
+    info = POINTER(S.SecPkgInfoW if fn.endswith("W") else S.SecPkgInfoA)()
+    assert f(None, byref(info)) == S.SEC_E_INVALID_TOKEN
+    descs, _keep = bad_descriptors()
+    for what, desc in descs:
+        assert f(byref(desc), byref(info)) == S.SEC_E_INVALID_TOKEN, what
+    garbage, _k = S.make_desc([(S.SECBUFFER_TOKEN, bytearray(b"\x60\x80\xff" + b"\x00" * 13))])
+    assert f(byref(garbage), byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
+    ntlm, _k2 = S.make_desc([(S.SECBUFFER_TOKEN, bytearray(b"NTLMSSP\x00\x01\x00\x00\x00" + b"\x00" * 20))])
+    assert f(byref(ntlm), byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
+    empty, _k3 = S.make_desc([(S.SECBUFFER_TOKEN, bytearray(0))])
+    assert f(byref(empty), byref(info)) == S.SEC_E_SECPKG_NOT_FOUND
+    good, _k4 = S.make_desc([(S.SECBUFFER_TOKEN, bytearray(b"\x60\x06\x06\x06\x2b\x06\x01\x05\x05\x02"))])
+    assert f(byref(good), None) == S.SEC_E_INVALID_PARAMETER
+    assert not info, "nothing is written on failure"
+
+
+def sasl_isc(lib, cred, ctx=None, new=None, inp=None, out=None, wide=True):
+    fn = lib.SaslInitializeSecurityContextW if wide else lib.SaslInitializeSecurityContextA
+    name = S.wstr("ldap/localhost") if wide else S.astr("ldap/localhost")
+    attrs = S.ULONG(0)
+    return fn(
+        byref(cred) if cred is not None else None,
+        byref(ctx) if ctx is not None else None,
+        name,
+        0,
+        0,
+        S.SECURITY_NATIVE_DREP,
+        byref(inp) if inp is not None else None,
+        0,
+        byref(new) if new is not None else None,
+        byref(out) if out is not None else None,
+        byref(attrs),
+        None,
+    )
+
+
+def sasl_asc(lib, cred, ctx=None, new=None, inp=None, out=None):
+    attrs = S.ULONG(0)
+    return lib.SaslAcceptSecurityContext(
+        byref(cred) if cred is not None else None,
+        byref(ctx) if ctx is not None else None,
+        byref(inp) if inp is not None else None,
+        0,
+        S.SECURITY_NATIVE_DREP,
+        byref(new) if new is not None else None,
+        byref(out) if out is not None else None,
+        byref(attrs),
+        None,
+    )
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_sasl_token_loop_bad_handles_and_descriptors(lib, outbound, wide):
+    ss, inbound = S.acquire(lib, S.SECPKG_CRED_INBOUND, package="Negotiate")
+    assert ss == S.SEC_E_OK
+    out, _k = S.make_desc([(S.SECBUFFER_TOKEN, bytearray(16384))])
+    inp, _k2 = S.make_desc([(S.SECBUFFER_TOKEN, bytearray(64))])
+    new = sentinel_handle()
+    assert sasl_isc(lib, None, new=new, out=out, wide=wide) == S.SEC_E_INVALID_HANDLE
+    assert sasl_asc(lib, None, new=new, inp=inp, out=out) == S.SEC_E_INVALID_HANDLE
+    for h in forged_handles():
+        assert sasl_isc(lib, h, new=new, out=out, wide=wide) == S.SEC_E_INVALID_HANDLE
+        assert sasl_isc(lib, outbound, ctx=h, new=new, out=out, wide=wide) == S.SEC_E_INVALID_HANDLE
+        assert sasl_asc(lib, h, new=new, inp=inp, out=out) == S.SEC_E_INVALID_HANDLE
+        assert sasl_asc(lib, outbound, ctx=h, new=new, inp=inp, out=out) == S.SEC_E_INVALID_HANDLE
+    # The SASL wrappers need a token buffer to write into.
+    assert sasl_isc(lib, outbound, new=new, out=None, wide=wide) == S.SEC_E_INVALID_TOKEN
+    assert sasl_asc(lib, outbound, new=new, inp=inp, out=None) == S.SEC_E_INVALID_TOKEN
+    descs, _keep = bad_descriptors()
+    for what, desc in descs:
+        assert sasl_isc(lib, outbound, new=new, inp=desc, out=out, wide=wide) == S.SEC_E_INVALID_TOKEN, what
+        assert sasl_isc(lib, outbound, new=new, out=desc, wide=wide) == S.SEC_E_INVALID_TOKEN, what
+        assert sasl_asc(lib, inbound, new=new, inp=desc, out=out) == S.SEC_E_INVALID_TOKEN, what
+    assert sasl_asc(lib, inbound, new=new, inp=inp, out=None) == S.SEC_E_INVALID_TOKEN
+    assert (new.dwLower, new.dwUpper) == (0xAAAA, 0xBBBB), "no context is created"
+    assert lib.FreeCredentialsHandle(byref(inbound)) == S.SEC_E_OK
+
+
+def test_sasl_context_options_bad_handles(lib, outbound):
+    v = S.ULONG(0x1234)
+    needed = S.ULONG(0xEEEE)
+    for h in forged_handles() + [outbound]:
+        assert lib.SaslSetContextOption(byref(h), S.SASL_OPTION_RECV_SIZE, byref(v), 4) == S.SEC_E_INVALID_HANDLE
+        assert lib.SaslGetContextOption(byref(h), S.SASL_OPTION_RECV_SIZE, byref(v), 4, byref(needed)) == (
+            S.SEC_E_INVALID_HANDLE
+        )
+    assert lib.SaslSetContextOption(None, S.SASL_OPTION_RECV_SIZE, byref(v), 4) == S.SEC_E_INVALID_HANDLE
+    assert lib.SaslGetContextOption(None, S.SASL_OPTION_RECV_SIZE, byref(v), 4, None) == S.SEC_E_INVALID_HANDLE
+    # A live context that is not a SASL one (Schannel, from InitializeSecurityContext).
+    ctx, _keep = new_context(lib, outbound)
+    assert lib.SaslSetContextOption(byref(ctx), S.SASL_OPTION_SEND_SIZE, byref(v), 4) == S.SEC_E_INVALID_HANDLE
+    assert lib.SaslGetContextOption(byref(ctx), S.SASL_OPTION_SEND_SIZE, byref(v), 4, byref(needed)) == (
+        S.SEC_E_INVALID_HANDLE
+    )
+    assert (v.value, needed.value) == (0x1234, 0xEEEE), "nothing is written on failure"
+    assert lib.DeleteSecurityContext(byref(ctx)) == S.SEC_E_OK
+
+
 def test_no_platform_width_types_in_python_declarations():
     """ULONG is 32-bit and WCHAR UTF-16 on Windows: no declaration here may
     use ctypes' platform-width types (checked on the code, not on comments)."""
