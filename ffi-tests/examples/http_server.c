@@ -4,8 +4,12 @@
  *
  *   http_server [options]
  *     --port N         the loopback port (default: any free one; printed)
- *     --package NAME   the SSPI package (default: Negotiate; NTLM works too)
+ *     --package NAME   the SSPI package (default: Negotiate; NTLM works too; WDigest
+ *                      for HTTP Digest, where tokens are the header's text, not base64)
  *     --count N        serve N authenticated requests, then exit 0 (default 1)
+ *     --algorithm ALG  WDigest: MD5 (default), MD5-sess, SHA-256 or SHA-256-sess
+ *     --user U --password P --realm R   an identity for the acceptor (WDigest's user;
+ *                      without it, DIGEST_USER_FILE's htdigest users)
  *
  * The credential is the package's default acceptor credential: for Kerberos
  * inside Negotiate the keytab (KRB5_KTNAME), for NTLM the users of
@@ -44,26 +48,50 @@ static int respond(net_socket s, int status, const char *scheme, const char *tok
   return net_send_all(s, out, (size_t)n);
 }
 
+/* 200 with the Digest server's Authentication-Info (rspauth). */
+static int respond_info(net_socket s, const char *info, const char *body) {
+  static char out[HTTP_MAX_HEADERS + 1024];
+  int n = snprintf(out, sizeof out,
+                   "HTTP/1.1 200 OK\r\nAuthentication-Info: %s\r\nContent-Type: text/plain\r\nContent-Length: %u\r\n\r\n%s",
+                   info, (unsigned)strlen(body), body);
+  if (n < 0 || (size_t)n >= sizeof out) return -1;
+  return net_send_all(s, out, (size_t)n);
+}
+
 int main(int argc, char **argv) {
   unsigned short port = 0;
-  const char *package = "Negotiate";
+  const char *package = "Negotiate", *algorithm = "", *user = NULL, *password = "", *realm = "";
   int count = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--port") == 0) port = (unsigned short)atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--package") == 0) package = argv[i + 1];
     else if (strcmp(argv[i], "--count") == 0) count = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--algorithm") == 0) algorithm = argv[i + 1];
+    else if (strcmp(argv[i], "--user") == 0) user = argv[i + 1];
+    else if (strcmp(argv[i], "--password") == 0) password = argv[i + 1];
+    else if (strcmp(argv[i], "--realm") == 0) realm = argv[i + 1];
     else {
       fprintf(stderr, "usage: http_server [--port N] [--package NAME] [--count N]\n");
       return 2;
     }
   }
   /* The HTTP scheme: Negotiate for Negotiate and Kerberos, else the package's name. */
-  const char *scheme = strcmp(package, "NTLM") == 0 ? "NTLM" : "Negotiate";
+  int digest = strcmp(package, "WDigest") == 0;
+  const char *scheme = strcmp(package, "NTLM") == 0 ? "NTLM" : digest ? "Digest" : "Negotiate";
   if (net_init() != 0) return 1;
   CredHandle cred;
   TimeStamp expiry;
-  SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_INBOUND, NULL, NULL, NULL,
-                                                 NULL, &cred, &expiry);
+  SEC_WINNT_AUTH_IDENTITY_A id;
+  memset(&id, 0, sizeof id);
+  id.User = (unsigned char *)user;
+  id.UserLength = user ? (ULONG)strlen(user) : 0;
+  id.Domain = (unsigned char *)realm;
+  id.DomainLength = (ULONG)strlen(realm);
+  id.Password = (unsigned char *)password;
+  id.PasswordLength = (ULONG)strlen(password);
+  id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+  SECURITY_STATUS st = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)package, SECPKG_CRED_INBOUND, NULL,
+                                                 user ? &id : NULL, NULL, NULL, &cred, &expiry);
   if (st != SEC_E_OK) {
     fprintf(stderr, "http_server: AcquireCredentialsHandle: 0x%08x\n", (unsigned)st);
     return 1;
@@ -95,6 +123,64 @@ int main(int argc, char **argv) {
       const char *auth = http_header(&req, "Authorization", scheme);
       free(req.body);
       req.body = NULL;
+      if (digest) {
+        /* HTTP Digest (AcceptSecurityContext (Digest)): TOKEN, then SECBUFFER_PKG_PARAMS: the
+         * method, reserved, H(entity), the realm, and (sspi-rustls) the algorithm. */
+        char method[16] = "";
+        sscanf(req.headers, "%15s", method);
+        const char *tok = auth ? auth + strlen(scheme) + 1 : "";
+        size_t tlen = strcspn(tok, "\r\n");
+        SecBuffer inb[6] = {
+            {(ULONG)tlen, SECBUFFER_TOKEN, (void *)tok},
+            {(ULONG)strlen(method), SECBUFFER_PKG_PARAMS, method},
+            {0, SECBUFFER_PKG_PARAMS, NULL},
+            {0, SECBUFFER_PKG_PARAMS, NULL},
+            {0, SECBUFFER_PKG_PARAMS, NULL},
+            {(ULONG)strlen(algorithm), SECBUFFER_PKG_PARAMS, (void *)algorithm},
+        };
+        SecBufferDesc ind = {SECBUFFER_VERSION, 6, inb};
+        SecBuffer outb = {0, SECBUFFER_TOKEN, NULL};
+        SecBufferDesc outd = {SECBUFFER_VERSION, 1, &outb};
+        ULONG attrs = 0;
+        int fresh = !auth;
+        if (fresh && have_ctx) {
+          DeleteSecurityContext(&ctx);
+          have_ctx = 0;
+        }
+        st = AcceptSecurityContext(&cred, have_ctx ? &ctx : NULL, &ind,
+                                   ASC_REQ_ALLOCATE_MEMORY | 0x10000000 /* ASC_REQ_HTTP */, SECURITY_NATIVE_DREP,
+                                   &ctx, &outd, &attrs, &expiry);
+        token[0] = 0;
+        if (outb.pvBuffer && outb.cbBuffer < sizeof token) {
+          memcpy(token, outb.pvBuffer, outb.cbBuffer);
+          token[outb.cbBuffer] = 0;
+        }
+        if (outb.pvBuffer) FreeContextBuffer(outb.pvBuffer);
+        if (st == SEC_I_CONTINUE_NEEDED) {
+          have_ctx = 1;
+          if (respond(s, 401, scheme, token, "authenticate\n") != 0) break;
+          continue;
+        }
+        if (st != SEC_E_OK) {
+          fprintf(stderr, "http_server: AcceptSecurityContext: 0x%08x\n", (unsigned)st);
+          if (have_ctx) DeleteSecurityContext(&ctx);
+          have_ctx = 0;
+          if (respond(s, 401, NULL, NULL, "refused\n") != 0) break;
+          continue;
+        }
+        SecPkgContext_NamesA names;
+        char body[512] = "hello ?\n";
+        if (QueryContextAttributesA(&ctx, SECPKG_ATTR_NAMES, &names) == SEC_E_OK) {
+          snprintf(body, sizeof body, "hello %s (WDigest)\n", names.sUserName);
+          fprintf(stderr, "http_server: authenticated %s with WDigest\n", names.sUserName);
+          FreeContextBuffer(names.sUserName);
+        }
+        DeleteSecurityContext(&ctx);
+        have_ctx = 0;
+        served++;
+        if (respond_info(s, token, body) != 0) break;
+        continue;
+      }
       if (!auth || !auth[strlen(scheme)]) {
         if (respond(s, 401, scheme, NULL, "authenticate\n") != 0) break;
         continue;

@@ -1,7 +1,10 @@
-//! The "WDigest" SSPI package, SASL mode (RFC 2831 DIGEST-MD5): the
+//! The "WDigest" SSPI package: SASL mode (RFC 2831 DIGEST-MD5: the
 //! digest-challenge, digest-response and rspauth, and the auth-int and
-//! auth-conf layers behind the message functions. HTTP mode (`ISC_REQ_HTTP`
-//! / `ASC_REQ_HTTP`) is not implemented yet: `SEC_E_UNSUPPORTED_FUNCTION`.
+//! auth-conf layers behind the message functions) and HTTP mode
+//! (`ISC_REQ_HTTP` / `ASC_REQ_HTTP`, RFC 7616: MD5, MD5-sess, SHA-256,
+//! SHA-256-sess; qop auth and auth-int; the buffers as Microsoft's
+//! "InitializeSecurityContext (Digest)" / "AcceptSecurityContext (Digest)"
+//! lay them out: TOKEN, then SECBUFFER_PKG_PARAMS — the method, H(entity)...).
 //!
 //! Client: an identity (user, realm in the domain field, password); the
 //! target name is the digest-uri (`ldap/host.example.com`). Acceptor: the
@@ -71,6 +74,8 @@ struct User {
     realm: String,
     /// MD5(user:realm:password).
     hash: Zeroizing<[u8; 16]>,
+    /// The password itself, when the identity gave it (HTTP's SHA-256 needs it).
+    password: Option<Zeroizing<String>>,
 }
 
 pub struct DigestCredentials {
@@ -78,6 +83,9 @@ pub struct DigestCredentials {
     client: Option<(String, String, Zeroizing<String>)>,
     users: Vec<User>,
     realm: String,
+    /// HTTP: the highest nc seen per nonce (nonces are self-validating, so any context of
+    /// this credential accepts them; this is what refuses a replay).
+    seen_nc: Mutex<std::collections::HashMap<String, (u32, u64)>>,
 }
 
 /// `DIGEST_USER_FILE`'s users (htdigest format); unreadable or malformed lines are skipped.
@@ -93,7 +101,7 @@ fn user_file() -> Vec<User> {
                 .map(|i| h.get(i..i + 2).and_then(|x| u8::from_str_radix(x, 16).ok()))
                 .collect::<Option<_>>()?;
             let hash: [u8; 16] = bytes.try_into().ok()?;
-            Some(User { name: u.to_string(), realm: r.to_string(), hash: Zeroizing::new(hash) })
+            Some(User { name: u.to_string(), realm: r.to_string(), hash: Zeroizing::new(hash), password: None })
         })
         .collect()
 }
@@ -122,6 +130,7 @@ impl SecurityPackage for Digest {
                     name: u.clone(),
                     realm: d.clone(),
                     hash: rfc::user_hash(u.as_bytes(), d.as_bytes(), p.as_bytes()),
+                    password: Some(p.clone()),
                 });
                 realm = d.clone();
             }
@@ -138,6 +147,7 @@ impl SecurityPackage for Digest {
             client: identity.filter(|_| req.usage.outbound),
             users,
             realm,
+            seen_nc: Mutex::new(std::collections::HashMap::new()),
         }))
     }
 }
@@ -172,6 +182,14 @@ enum State {
         layer: Option<Layer>,
         user: String,
     },
+    /// Server, HTTP: our challenge went out (kept for the record: nonces validate themselves).
+    #[allow(dead_code)]
+    HttpChallenge {
+        nonce: String,
+        opaque: String,
+        realm: String,
+        alg: rfc::HttpAlg,
+    },
     /// Server: our challenge went out.
     SentChallenge {
         nonce: String,
@@ -187,6 +205,39 @@ pub struct DigestContext {
     side: Side,
     creds: Arc<dyn Credentials>,
     state: Mutex<State>,
+}
+
+/// HTTP nonces live this long (then the answer is a new challenge with stale=true).
+const NONCE_LIFETIME: u64 = 300;
+
+/// The process' key for self-validating HTTP nonces.
+fn nonce_key() -> &'static [u8; 16] {
+    static KEY: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut k = [0u8; 16];
+        let _ = crate::crypto::random(&mut k);
+        k
+    })
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A nonce that proves itself: its time and a MAC over time, realm and algorithm.
+fn http_nonce(realm: &str, alg: rfc::HttpAlg, at: u64) -> (String, String) {
+    let t = at.to_be_bytes();
+    let mac = crate::crypto::hmac_md5(nonce_key(), &[&t, realm.as_bytes(), alg.name().as_bytes()]);
+    let nonce = format!("{}{}", rfc::hex(&t), rfc::hex(&mac));
+    let opaque = rfc::hex(&crate::crypto::hmac_md5(nonce_key(), &[b"opaque", nonce.as_bytes()])[..8]);
+    (nonce, opaque)
+}
+
+/// The time a nonce of ours was made, if it is one (for this realm and algorithm).
+fn nonce_time(nonce: &str, realm: &str, alg: rfc::HttpAlg) -> Option<u64> {
+    let t = u64::from_str_radix(nonce.get(..16)?, 16).ok()?;
+    let (expected, _) = http_nonce(realm, alg, t);
+    crate::crypto::ct_eq(expected.as_bytes(), nonce.as_bytes()).then_some(t)
 }
 
 fn random_nonce() -> SecResult<String> {
@@ -298,7 +349,7 @@ impl DigestContext {
                 *st = State::Failed(e.clone());
                 Err(e)
             }
-            other @ State::SentChallenge { .. } => {
+            other @ (State::SentChallenge { .. } | State::HttpChallenge { .. }) => {
                 *st = other;
                 Err(SecError::internal("a server state on a client context"))
             }
@@ -391,6 +442,205 @@ impl DigestContext {
         }
     }
 
+    /// HTTP, client: the challenge in TOKEN, the method and H(entity) in the first two
+    /// SECBUFFER_PKG_PARAMS buffers, the request-URI as the target name; the Authorization
+    /// parameters out, and SEC_E_OK (one leg).
+    fn http_client_step(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
+        let allocate = io.flags & ISC_REQ_ALLOCATE_MEMORY != 0;
+        if !matches!(st, State::Start) {
+            return Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest response was made"));
+        }
+        let input = io.input.as_deref().ok_or(invalid("no input: the server's challenge"))?;
+        let challenge =
+            gss::input_token(Some(input))?.filter(|t| !t.is_empty()).ok_or(invalid("no Digest challenge"))?;
+        let params = pkg_params(input)?;
+        let method = params.first().ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
+        let h_entity = params.get(1).cloned().unwrap_or_default();
+        let c = self.dcreds()?;
+        let (user, domain, password) = c.client.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "no identity"))?;
+        let d = Directives::parse(challenge)?;
+        let nonce = d.get("nonce").ok_or(invalid("a Digest challenge without a nonce"))?.to_vec();
+        let realm = d.text("realm").unwrap_or_else(|| domain.clone());
+        let alg = match d.text("algorithm") {
+            None => rfc::HttpAlg::Md5,
+            Some(a) => {
+                rfc::HttpAlg::parse(&a).ok_or(SecError::new(SEC_E_ALGORITHM_MISMATCH, "an unknown Digest algorithm"))?
+            }
+        };
+        let qops = d.list("qop");
+        let qop = if qops.iter().any(|q| q == "auth") {
+            "auth"
+        } else if qops.iter().any(|q| q == "auth-int") {
+            "auth-int"
+        } else {
+            return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "no qop in common (RFC 2069 digests are not made)"));
+        };
+        let uri = io.target.ok_or(SecError::new(SEC_E_TARGET_UNKNOWN, "the target name is the request-URI"))?;
+        let cnonce = random_nonce()?;
+        let secret = rfc::HttpSecret::Password(password.as_bytes());
+        let ha1 = rfc::http_ha1(alg, user.as_bytes(), realm.as_bytes(), secret, &nonce, cnonce.as_bytes())
+            .ok_or(SecError::internal("a password always gives H(A1)"))?;
+        let response = rfc::http_response_ha1(
+            alg,
+            &ha1,
+            method,
+            uri.as_bytes(),
+            &nonce,
+            "00000001",
+            cnonce.as_bytes(),
+            qop,
+            &h_entity,
+        );
+        let mut w = Writer::default()
+            .quoted("username", user.as_bytes())
+            .quoted("realm", realm.as_bytes())
+            .quoted("nonce", &nonce)
+            .quoted("uri", uri.as_bytes())
+            .bare("algorithm", alg.name())
+            .quoted("response", response.as_bytes())
+            .bare("qop", qop)
+            .bare("nc", "00000001")
+            .quoted("cnonce", cnonce.as_bytes());
+        if let Some(o) = d.get("opaque") {
+            w = w.quoted("opaque", o);
+        }
+        gss::write_token(io.output, &w.finish(), allocate)?;
+        *st = State::Established { layer: None, user: user.clone() };
+        Ok(StepResult { status: SEC_E_OK, attributes: 0, expiry: None })
+    }
+
+    /// HTTP, server: without a token, the challenge — the realm from the fourth
+    /// SECBUFFER_PKG_PARAMS buffer if given (else the credential's), the algorithm from a fifth
+    /// (an sspi-rustls extension: "MD5", "MD5-sess", "SHA-256", "SHA-256-sess"; MD5 by default,
+    /// as Windows). With a token (the Authorization parameters), the check, with the method
+    /// (first PKG_PARAMS) and H(entity) (third); the answer is the Authentication-Info
+    /// parameters (rspauth). Nonces are self-validating (a time and a MAC under a key of the
+    /// process), so any context of the credential accepts an Authorization for one it issued —
+    /// HTTP clients answer on a new connection — within five minutes; an older one gets a new
+    /// challenge with stale=true. nc must grow per nonce (a replay is SEC_E_LOGON_DENIED).
+    fn http_server_step(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
+        let allocate = io.flags & ASC_REQ_ALLOCATE_MEMORY != 0;
+        let c = self.dcreds()?;
+        let input = io.input.as_deref();
+        let token = gss::input_token(input)?.filter(|t| !t.is_empty()).map(<[u8]>::to_vec);
+        let params = match input {
+            Some(i) => pkg_params(i)?,
+            None => Vec::new(),
+        };
+        match &*st {
+            State::Start | State::HttpChallenge { .. } => {}
+            State::Failed(e) => return Err(e.clone()),
+            _ => return Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest exchange is complete")),
+        }
+        let realm = params
+            .get(3)
+            .filter(|r| !r.is_empty())
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .unwrap_or_else(|| c.realm.clone());
+        let offered = match params.get(4).filter(|a| !a.is_empty()) {
+            Some(a) => rfc::HttpAlg::parse(&String::from_utf8_lossy(a))
+                .ok_or(SecError::invalid_parameter("an unknown Digest algorithm"))?,
+            None => rfc::HttpAlg::Md5,
+        };
+        let challenge = |st: &mut State, output, alg: rfc::HttpAlg, stale: bool| -> SecResult<StepResult> {
+            let (nonce, opaque) = http_nonce(&realm, alg, now_secs());
+            let mut w = Writer::default()
+                .quoted("realm", realm.as_bytes())
+                .quoted("qop", b"auth,auth-int")
+                .bare("algorithm", alg.name())
+                .quoted("nonce", nonce.as_bytes())
+                .quoted("opaque", opaque.as_bytes())
+                .bare("charset", "UTF-8");
+            if stale {
+                w = w.bare("stale", "true");
+            }
+            gss::write_token(output, &w.finish(), allocate)?;
+            *st = State::HttpChallenge { nonce, opaque, realm: realm.clone(), alg };
+            Ok(StepResult { status: SEC_I_CONTINUE_NEEDED, attributes: 0, expiry: None })
+        };
+        let Some(token) = token else { return challenge(st, io.output, offered, false) };
+        let d = Directives::parse(&token)?;
+        let field = |n: &'static str| d.get(n).ok_or(invalid("an Authorization parameter is missing"));
+        let alg = match d.text("algorithm") {
+            None => rfc::HttpAlg::Md5,
+            Some(a) => {
+                rfc::HttpAlg::parse(&a).ok_or(SecError::new(SEC_E_ALGORITHM_MISMATCH, "an unknown algorithm"))?
+            }
+        };
+        let r = (|| -> SecResult<Option<(Vec<u8>, String)>> {
+            if d.text("realm").as_deref() != Some(realm.as_str()) {
+                return Err(SecError::new(SEC_E_LOGON_DENIED, "an Authorization for another realm"));
+            }
+            let nonce = d.text("nonce").ok_or(invalid("no nonce"))?;
+            let made =
+                nonce_time(&nonce, &realm, alg).ok_or(SecError::new(SEC_E_LOGON_DENIED, "not a nonce of ours"))?;
+            if d.get("opaque").is_some_and(|o| o != http_nonce(&realm, alg, made).1.as_bytes()) {
+                return Err(SecError::new(SEC_E_LOGON_DENIED, "the opaque of another challenge"));
+            }
+            if now_secs().saturating_sub(made) > NONCE_LIFETIME {
+                return Ok(None); // stale: a new challenge
+            }
+            let qop = d.text("qop").ok_or(invalid("no qop (RFC 2069 digests are refused)"))?.to_ascii_lowercase();
+            if qop != "auth" && qop != "auth-int" {
+                return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "a qop we did not offer"));
+            }
+            let nc_text = d.text("nc").ok_or(invalid("no nc"))?;
+            let nc = u32::from_str_radix(&nc_text, 16).map_err(|_| invalid("nc is not 8 hex digits"))?;
+            let method = params.first().ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
+            let h_entity = params.get(2).cloned().unwrap_or_default();
+            let user = d.text("username").ok_or(invalid("no username"))?;
+            let entry = c
+                .users
+                .iter()
+                .find(|u| u.name == user && u.realm == realm)
+                .ok_or(SecError::new(SEC_E_LOGON_DENIED, "unknown user"))?;
+            let secret = match &entry.password {
+                Some(p) => rfc::HttpSecret::Password(p.as_bytes()),
+                None => rfc::HttpSecret::StoredMd5(&entry.hash),
+            };
+            let cnonce = field("cnonce")?;
+            let uri = field("uri")?;
+            let ha1 = rfc::http_ha1(alg, user.as_bytes(), realm.as_bytes(), secret, nonce.as_bytes(), cnonce)
+                .ok_or(SecError::new(SEC_E_LOGON_DENIED, "no SHA-256 digest from an htdigest (MD5) entry"))?;
+            let expected =
+                rfc::http_response_ha1(alg, &ha1, method, uri, nonce.as_bytes(), &nc_text, cnonce, &qop, &h_entity);
+            if !crate::crypto::ct_eq(expected.as_bytes(), field("response")?) {
+                return Err(SecError::new(SEC_E_LOGON_DENIED, "wrong response (password)"));
+            }
+            {
+                let mut seen = lock(&c.seen_nc);
+                let now = now_secs();
+                seen.retain(|_, (_, t)| now.saturating_sub(*t) <= NONCE_LIFETIME);
+                let last = seen.entry(nonce.clone()).or_insert((0, made));
+                if nc <= last.0 {
+                    return Err(SecError::new(SEC_E_LOGON_DENIED, "a replayed nc for this nonce"));
+                }
+                last.0 = nc;
+            }
+            let rspauth =
+                rfc::http_response_ha1(alg, &ha1, b"", uri, nonce.as_bytes(), &nc_text, cnonce, &qop, &h_entity);
+            let info = Writer::default()
+                .quoted("rspauth", rspauth.as_bytes())
+                .bare("qop", &qop)
+                .bare("nc", &nc_text)
+                .quoted("cnonce", cnonce)
+                .finish();
+            Ok(Some((info, user)))
+        })();
+        match r {
+            Ok(Some((info, user))) => {
+                gss::write_token(io.output, &info, allocate)?;
+                *st = State::Established { layer: None, user };
+                Ok(StepResult { status: SEC_E_OK, attributes: 0, expiry: None })
+            }
+            Ok(None) => challenge(st, io.output, alg, true),
+            Err(e) => {
+                *st = State::Failed(e.clone());
+                Err(e)
+            }
+        }
+    }
+
     fn with_layer<T>(&self, f: impl FnOnce(&mut Layer) -> SecResult<T>) -> SecResult<T> {
         match &mut *lock(&self.state) {
             State::Established { layer: Some(l), .. } => f(l),
@@ -398,6 +648,11 @@ impl DigestContext {
             _ => Err(SecError::invalid_handle("the Digest exchange is not complete")),
         }
     }
+}
+
+/// The SECBUFFER_PKG_PARAMS buffers of an input descriptor, in order.
+fn pkg_params(d: &BufferDesc<'_>) -> SecResult<Vec<Vec<u8>>> {
+    (0..d.len()).filter(|&i| d.buffer_type(i) == SECBUFFER_PKG_PARAMS).map(|i| d.bytes(i).map(<[u8]>::to_vec)).collect()
 }
 
 /// The `*_RET_*` flags a qop gives.
@@ -428,13 +683,12 @@ impl SecurityContext for DigestContext {
     }
 
     fn step(&self, io: StepIo<'_, '_>) -> SecResult<StepResult> {
-        if io.flags & REQ_HTTP != 0 {
-            return Err(SecError::unsupported("HTTP Digest (ISC_REQ_HTTP / ASC_REQ_HTTP) is not implemented yet"));
-        }
         let mut st = lock(&self.state);
-        match self.side {
-            Side::Client => self.client_step(&mut st, io),
-            Side::Server => self.server_step(&mut st, io),
+        match (self.side, io.flags & REQ_HTTP != 0) {
+            (Side::Client, false) => self.client_step(&mut st, io),
+            (Side::Server, false) => self.server_step(&mut st, io),
+            (Side::Client, true) => self.http_client_step(&mut st, io),
+            (Side::Server, true) => self.http_server_step(&mut st, io),
         }
     }
 

@@ -78,7 +78,7 @@ impl HttpAlg {
             .into_iter()
             .find(|a| a.name().eq_ignore_ascii_case(s))
     }
-    fn h(self, parts: &[&[u8]]) -> String {
+    pub fn h(self, parts: &[&[u8]]) -> String {
         match self {
             HttpAlg::Md5 | HttpAlg::Md5Sess => hex(&md5(parts)),
             HttpAlg::Sha256 | HttpAlg::Sha256Sess => {
@@ -92,7 +92,56 @@ impl HttpAlg {
     }
 }
 
-/// RFC 7616 3.4.1: the response for qop "auth" (or "auth-int" with the body's hash given).
+/// RFC 7616 3.4.2: H(A1) as hex, from the password, or for MD5 from an htdigest file's
+/// stored H(user:realm:password) (`stored_md5`); `-sess` adds the nonce and cnonce.
+pub fn http_ha1(
+    alg: HttpAlg,
+    user: &[u8],
+    realm: &[u8],
+    secret: HttpSecret<'_>,
+    nonce: &[u8],
+    cnonce: &[u8],
+) -> Option<Zeroizing<String>> {
+    let base = match (secret, alg) {
+        (HttpSecret::Password(pw), _) => alg.h(&[user, b":", realm, b":", pw]),
+        (HttpSecret::StoredMd5(h), HttpAlg::Md5 | HttpAlg::Md5Sess) => hex(h),
+        (HttpSecret::StoredMd5(_), _) => return None,
+    };
+    let base = Zeroizing::new(base);
+    Some(if matches!(alg, HttpAlg::Md5Sess | HttpAlg::Sha256Sess) {
+        Zeroizing::new(alg.h(&[base.as_bytes(), b":", nonce, b":", cnonce]))
+    } else {
+        base
+    })
+}
+
+/// What the server knows of a user's password.
+#[derive(Clone, Copy)]
+pub enum HttpSecret<'a> {
+    Password(&'a [u8]),
+    /// htdigest's MD5(user:realm:password).
+    StoredMd5(&'a [u8; 16]),
+}
+
+/// RFC 7616 3.4.1: the response (and, with an empty method, rspauth) from H(A1);
+/// `h_entity`: the hex H(entity-body) for qop auth-int.
+#[allow(clippy::too_many_arguments)]
+pub fn http_response_ha1(
+    alg: HttpAlg,
+    ha1: &str,
+    method: &[u8],
+    uri: &[u8],
+    nonce: &[u8],
+    nc: &str,
+    cnonce: &[u8],
+    qop: &str,
+    h_entity: &[u8],
+) -> String {
+    let ha2 = if qop == "auth-int" { alg.h(&[method, b":", uri, b":", h_entity]) } else { alg.h(&[method, b":", uri]) };
+    alg.h(&[ha1.as_bytes(), b":", nonce, b":", nc.as_bytes(), b":", cnonce, b":", qop.as_bytes(), b":", ha2.as_bytes()])
+}
+
+/// RFC 7616 3.4.1: the response for qop "auth" (or "auth-int" with the body given).
 #[allow(clippy::too_many_arguments)]
 pub fn http_response(
     alg: HttpAlg,
@@ -107,18 +156,9 @@ pub fn http_response(
     qop: &str,
     body: Option<&[u8]>,
 ) -> String {
-    let mut ha1 = Zeroizing::new(alg.h(&[user, b":", realm, b":", password]));
-    if matches!(alg, HttpAlg::Md5Sess | HttpAlg::Sha256Sess) {
-        ha1 = Zeroizing::new(alg.h(&[ha1.as_bytes(), b":", nonce, b":", cnonce]));
-    }
-    let ha2 = match (qop, body) {
-        ("auth-int", Some(b)) => {
-            let hb = alg.h(&[b]);
-            alg.h(&[method, b":", uri, b":", hb.as_bytes()])
-        }
-        _ => alg.h(&[method, b":", uri]),
-    };
-    alg.h(&[ha1.as_bytes(), b":", nonce, b":", nc.as_bytes(), b":", cnonce, b":", qop.as_bytes(), b":", ha2.as_bytes()])
+    let ha1 = http_ha1(alg, user, realm, HttpSecret::Password(password), nonce, cnonce).expect("a password");
+    let he = body.map(|b| alg.h(&[b])).unwrap_or_default();
+    http_response_ha1(alg, &ha1, method, uri, nonce, nc, cnonce, qop, he.as_bytes())
 }
 
 /// The ciphers of auth-conf we offer and accept (RFC 2831 2.4): RC4 with 128-, 56- and 40-bit
