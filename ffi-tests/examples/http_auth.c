@@ -13,6 +13,8 @@
  *                          WDigest for --scheme Digest, HTTP Digest with
  *                          --user REALM\user or user@realm)
  *     --spn SPN            the target name (default: HTTP/HOST)
+ *     --requests N         Digest: N requests for PATH on the connection, the
+ *                          later ones signed with MakeSignature (default 1)
  *
  * It sends GET PATH; on "401" with "WWW-Authenticate: NTLM" (or Negotiate)
  * it runs the InitializeSecurityContext loop over the same keep-alive
@@ -101,13 +103,14 @@ static SECURITY_STATUS isc(CredHandle *cred, CtxtHandle *ctx, int first, const c
 int main(int argc, char **argv) {
   const char *user = NULL, *password = getenv("HTTP_AUTH_PASSWORD"), *scheme = NULL, *package = "NTLM";
   const char *spn_arg = NULL;
-  int i = 1;
+  int i = 1, requests = 1;
   for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
     if (strcmp(argv[i], "--user") == 0) user = argv[i + 1];
     else if (strcmp(argv[i], "--password") == 0) password = argv[i + 1];
     else if (strcmp(argv[i], "--scheme") == 0) scheme = argv[i + 1];
     else if (strcmp(argv[i], "--package") == 0) package = argv[i + 1];
     else if (strcmp(argv[i], "--spn") == 0) spn_arg = argv[i + 1];
+    else if (strcmp(argv[i], "--requests") == 0) requests = atoi(argv[i + 1]);
     else break;
   }
   if (argc - i != 3) {
@@ -177,7 +180,46 @@ int main(int argc, char **argv) {
       free(r.body);
       r.body = NULL;
       if (send_request(s, host, path, scheme, token) != 0 || http_read(s, &r) != 0) goto out;
-      if (http_header(&r, "Authentication-Info", "rspauth")) fprintf(stderr, "http_auth: server sent rspauth\n");
+      const char *info = http_header(&r, "Authentication-Info", "rspauth");
+      if (info) {
+        /* The server's rspauth goes to InitializeSecurityContext on the context: mutual
+         * authentication (SEC_E_MUTUAL_AUTH_FAILED when it is wrong). */
+        fprintf(stderr, "http_auth: server sent rspauth\n");
+        SecBuffer ib = {(ULONG)strcspn(info, "\r\n"), SECBUFFER_TOKEN, (void *)info};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
+        SecBuffer ob = {0, SECBUFFER_TOKEN, NULL};
+        SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+        st = InitializeSecurityContextA(&cred, &ctx, (SEC_CHAR *)path,
+                                        ISC_REQ_ALLOCATE_MEMORY | 0x10000000 /* ISC_REQ_HTTP */, 0,
+                                        SECURITY_NATIVE_DREP, &id, 0, &ctx, &od, &attrs, &ts);
+        if (ob.pvBuffer) FreeContextBuffer(ob.pvBuffer);
+        if (st != SEC_E_OK) {
+          fprintf(stderr, "http_auth: the server's rspauth: 0x%08x\n", (unsigned)st);
+          goto out;
+        }
+        fprintf(stderr, "http_auth: server authenticated (rspauth)\n");
+      }
+      /* Later requests on the connection: MakeSignature makes each one's Authorization (nc + 1)
+       * from TOKEN, then SECBUFFER_PKG_PARAMS: the method, the request-URI, H(entity). */
+      for (int k = 1; k < requests && r.status >= 200 && r.status < 300; k++) {
+        fwrite(r.body, 1, r.body_len, stdout);
+        free(r.body);
+        r.body = NULL;
+        SecBuffer mb[5] = {{(ULONG)sizeof token - 1, SECBUFFER_TOKEN, token},
+                           {3, SECBUFFER_PKG_PARAMS, method},
+                           {(ULONG)strlen(path), SECBUFFER_PKG_PARAMS, (void *)path},
+                           {0, SECBUFFER_PKG_PARAMS, NULL},
+                           {0, SECBUFFER_PADDING, NULL}};
+        SecBufferDesc md = {SECBUFFER_VERSION, 5, mb};
+        st = MakeSignature(&ctx, 0, &md, 0);
+        if (st != SEC_E_OK) {
+          fprintf(stderr, "http_auth: MakeSignature: 0x%08x\n", (unsigned)st);
+          goto out;
+        }
+        token[mb[0].cbBuffer] = 0;
+        if (send_request(s, host, path, scheme, token) != 0 || http_read(s, &r) != 0) goto out;
+        fprintf(stderr, "http_auth: request %d (MakeSignature): HTTP %d\n", k + 1, r.status);
+      }
       token[0] = 0; /* nothing more to send */
     }
     if (strcmp(scheme, "Digest") != 0) st = isc(&cred, &ctx, 1, spn, NULL, 0, token);

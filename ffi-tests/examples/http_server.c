@@ -20,7 +20,9 @@
  * last token (Kerberos' AP-REP inside SPNEGO) in WWW-Authenticate when there
  * is one, and a body naming the client (SECPKG_ATTR_NAMES) and the package
  * chosen (SECPKG_ATTR_NEGOTIATION_INFO). A failure answers 401 again and
- * prints the status. One connection at a time; keep-alive.
+ * prints the status. One connection at a time; keep-alive. WDigest keeps the
+ * authenticated context for the connection: a later request's Authorization
+ * (nc + 1, as curl sends for its next URL) goes to VerifySignature.
  *
  * Plain C11 over net.h; builds against Windows' own headers as well. */
 #define _POSIX_C_SOURCE 200809L
@@ -118,7 +120,7 @@ int main(int argc, char **argv) {
     }
     net_set_timeout(s, 20000);
     CtxtHandle ctx;
-    int have_ctx = 0;
+    int have_ctx = 0, digest_done = 0;
     while (served < count && http_read(s, &req) == 0) {
       const char *auth = http_header(&req, "Authorization", scheme);
       free(req.body);
@@ -126,10 +128,34 @@ int main(int argc, char **argv) {
       if (digest) {
         /* HTTP Digest (AcceptSecurityContext (Digest)): TOKEN, then SECBUFFER_PKG_PARAMS: the
          * method, reserved, H(entity), the realm, and (sspi-rustls) the algorithm. */
-        char method[16] = "";
-        sscanf(req.headers, "%15s", method);
+        char method[16] = "", uri[1024] = "";
+        sscanf(req.headers, "%15s %1023s", method, uri);
         const char *tok = auth ? auth + strlen(scheme) + 1 : "";
         size_t tlen = strcspn(tok, "\r\n");
+        if (auth && have_ctx && digest_done) {
+          /* A later request on an authenticated context (Microsoft's "Authenticating Subsequent
+           * Requests Using Microsoft Digest"): VerifySignature checks the Authorization (TOKEN)
+           * with the method, the request-URI and H(entity) in SECBUFFER_PKG_PARAMS, and that nc
+           * is one more than the last. */
+          SecBuffer vb[4] = {
+              {(ULONG)tlen, SECBUFFER_TOKEN, (void *)tok},
+              {(ULONG)strlen(method), SECBUFFER_PKG_PARAMS, method},
+              {(ULONG)strlen(uri), SECBUFFER_PKG_PARAMS, uri},
+              {0, SECBUFFER_PKG_PARAMS, NULL},
+          };
+          SecBufferDesc vd = {SECBUFFER_VERSION, 4, vb};
+          ULONG qop = 0;
+          st = VerifySignature(&ctx, &vd, 0, &qop);
+          if (st == SEC_E_OK) {
+            fprintf(stderr, "http_server: a later request verified (VerifySignature)\n");
+            served++;
+            if (respond(s, 200, NULL, NULL, "hello again (WDigest)\n") != 0) break;
+            continue;
+          }
+          fprintf(stderr, "http_server: VerifySignature: 0x%08x\n", (unsigned)st);
+          DeleteSecurityContext(&ctx);
+          have_ctx = digest_done = 0;
+        }
         SecBuffer inb[6] = {
             {(ULONG)tlen, SECBUFFER_TOKEN, (void *)tok},
             {(ULONG)strlen(method), SECBUFFER_PKG_PARAMS, method},
@@ -143,9 +169,9 @@ int main(int argc, char **argv) {
         SecBufferDesc outd = {SECBUFFER_VERSION, 1, &outb};
         ULONG attrs = 0;
         int fresh = !auth;
-        if (fresh && have_ctx) {
+        if ((fresh || digest_done) && have_ctx) {
           DeleteSecurityContext(&ctx);
-          have_ctx = 0;
+          have_ctx = digest_done = 0;
         }
         st = AcceptSecurityContext(&cred, have_ctx ? &ctx : NULL, &ind,
                                    ASC_REQ_ALLOCATE_MEMORY | 0x10000000 /* ASC_REQ_HTTP */, SECURITY_NATIVE_DREP,
@@ -175,8 +201,7 @@ int main(int argc, char **argv) {
           fprintf(stderr, "http_server: authenticated %s with WDigest\n", names.sUserName);
           FreeContextBuffer(names.sUserName);
         }
-        DeleteSecurityContext(&ctx);
-        have_ctx = 0;
+        have_ctx = digest_done = 1; /* kept for the connection's later requests */
         served++;
         if (respond_info(s, token, body) != 0) break;
         continue;

@@ -56,6 +56,24 @@ def test_curl_wrong_password_and_htdigest_users(programs, procs, tmp_path):
     assert "AcceptSecurityContext: 0x8009030c" in srv.stderr(), "the wrong password: SEC_E_LOGON_DENIED"
 
 
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is missing")
+def test_curl_userhash(programs, procs):
+    """Our challenge offers userhash=true: curl sends H(user:realm) as the username, for each URL
+    (curl answers each 401 afresh; it does not sign later requests ahead)."""
+    srv, port = start_server(programs, procs, "--user", USER, "--password", PASSWORD, "--realm", REALM,
+                             "--algorithm", "SHA-256", "--count", "2")
+    url = f"http://127.0.0.1:{port}/"
+    r = subprocess.run(["curl", "-sS", "-v", "--fail", "--digest", "-u", f"{USER}:{PASSWORD}", url, url],
+                       capture_output=True, timeout=60)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 0, err + srv.stderr()
+    assert r.stdout == b"hello alice (WDigest)\n" * 2, err + srv.stderr()
+    auths = [line for line in err.splitlines() if line.startswith("> Authorization: Digest")]
+    hashed = hashlib.sha256(f"{USER}:{REALM}".encode()).hexdigest()
+    assert len(auths) == 2 and all(f'username="{hashed}"' in a and "userhash=true" in a for a in auths), auths
+    assert srv.wait(60) == 0, srv.stderr()
+
+
 def test_python_urllib_against_our_server(programs, procs):
     srv, port = start_server(programs, procs, "--user", USER, "--password", PASSWORD, "--realm", REALM)
     url = f"http://127.0.0.1:{port}/"
@@ -67,9 +85,9 @@ def test_python_urllib_against_our_server(programs, procs):
     assert srv.wait(60) == 0, srv.stderr()
 
 
-def http_auth(programs, port, path, user, password):
+def http_auth(programs, port, path, user, password, requests=1):
     return subprocess.run([programs["http_auth"], "--package", "WDigest", "--scheme", "Digest", "--user", user,
-                           "--password", password, "127.0.0.1", str(port), path],
+                           "--password", password, "--requests", str(requests), "127.0.0.1", str(port), path],
                           env=dict(os.environ, **sanitizer_env()), capture_output=True, timeout=60)
 
 
@@ -80,7 +98,19 @@ def test_our_client_against_our_server_sha256(programs, procs):
     err = r.stderr.decode(errors="replace")
     assert r.returncode == 0, err + srv.stderr()
     assert r.stdout == b"hello alice (WDigest)\n"
-    assert "http_auth: server sent rspauth" in err and "http_auth: package: WDigest" in err, err
+    assert "http_auth: server authenticated (rspauth)" in err and "http_auth: package: WDigest" in err, err
+
+
+def test_our_client_later_requests_with_make_signature(programs, procs):
+    srv, port = start_server(programs, procs, "--user", USER, "--password", PASSWORD, "--realm", REALM,
+                             "--count", "3")
+    r = http_auth(programs, port, "/", f"{REALM}\\{USER}", PASSWORD, requests=3)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode == 0, err + srv.stderr()
+    assert r.stdout == b"hello alice (WDigest)\n" + b"hello again (WDigest)\n" * 2, r.stdout
+    assert err.count("(MakeSignature): HTTP 200") == 2, err
+    assert srv.wait(60) == 0, srv.stderr()
+    assert srv.stderr().count("a later request verified (VerifySignature)") == 2, srv.stderr()
 
 
 @pytest.fixture
@@ -106,11 +136,14 @@ LoadModule authn_file_module {m}/mod_authn_file.so
 
 
 def test_our_client_against_apache_mod_auth_digest(programs, apache_digest):
-    r = http_auth(programs, apache_digest.port, "/digest/", f"{REALM}\\{USER}", PASSWORD)
+    # Three requests on the connection: the later two signed with MakeSignature (nc 2 and 3),
+    # which mod_auth_digest checks against the nonce it issued.
+    r = http_auth(programs, apache_digest.port, "/digest/", f"{REALM}\\{USER}", PASSWORD, requests=3)
     err = r.stderr.decode(errors="replace")
     assert r.returncode == 0, err
-    assert r.stdout == b"the Digest page\n"
+    assert r.stdout == b"the Digest page\n" * 3
+    assert "http_auth: server authenticated (rspauth)" in err, err
     log = (apache_digest.dir / "access.log").read_text(errors="replace").splitlines()
-    assert log[-1] == f"{USER} 200 GET /digest/ HTTP/1.1", log
+    assert log[-3:] == [f"{USER} 200 GET /digest/ HTTP/1.1"] * 3, log
     r = http_auth(programs, apache_digest.port, "/digest/", f"{REALM}\\{USER}", "wrong")
     assert r.returncode == 1 and b"HTTP 401" in r.stderr, r.stderr

@@ -88,6 +88,22 @@ pub struct DigestCredentials {
     seen_nc: Mutex<std::collections::HashMap<String, (u32, u64)>>,
 }
 
+impl DigestCredentials {
+    /// HTTP: accept nc for a nonce only above the highest seen (any context of the
+    /// credential); entries older than a nonce's lifetime are dropped.
+    fn record_nc(&self, nonce: &str, nc: u32, made: u64) -> SecResult<()> {
+        let mut seen = lock(&self.seen_nc);
+        let now = now_secs();
+        seen.retain(|_, (_, t)| now.saturating_sub(*t) <= NONCE_LIFETIME);
+        let last = seen.entry(nonce.to_string()).or_insert((0, made));
+        if nc <= last.0 {
+            return Err(SecError::new(SEC_E_LOGON_DENIED, "a replayed nc for this nonce"));
+        }
+        last.0 = nc;
+        Ok(())
+    }
+}
+
 /// `DIGEST_USER_FILE`'s users (htdigest format); unreadable or malformed lines are skipped.
 fn user_file() -> Vec<User> {
     let Some(path) = std::env::var_os("DIGEST_USER_FILE") else { return Vec::new() };
@@ -197,8 +213,66 @@ enum State {
     Established {
         layer: Option<Layer>,
         user: String,
+        /// HTTP: what later requests on this context are made or checked with.
+        http: Option<Box<HttpSession>>,
     },
     Failed(SecError),
+}
+
+/// An HTTP Digest authentication, kept for the requests after the first (`MakeSignature`
+/// on the client, `VerifySignature` on the server: Microsoft's "Authenticating Subsequent
+/// Requests Using Microsoft Digest").
+struct HttpSession {
+    alg: rfc::HttpAlg,
+    ha1: Zeroizing<String>,
+    /// The username directive as sent (H(user:realm) under userhash).
+    username: String,
+    userhash: bool,
+    realm: String,
+    nonce: Vec<u8>,
+    cnonce: Vec<u8>,
+    opaque: Option<Vec<u8>>,
+    qop: String,
+    /// The last nc used (client) or accepted (server).
+    nc: u32,
+    /// Client: the rspauth the server's Authentication-Info should carry for the last request.
+    rspauth: Option<String>,
+}
+
+impl HttpSession {
+    /// The Authorization parameters of the next request (nc + 1).
+    fn authorization(&mut self, method: &[u8], uri: &[u8], h_entity: &[u8]) -> Vec<u8> {
+        self.nc = self.nc.wrapping_add(1);
+        let nc = format!("{:08x}", self.nc);
+        let (alg, ha1, qop) = (self.alg, &self.ha1, self.qop.as_str());
+        let response = rfc::http_response_ha1(alg, ha1, method, uri, &self.nonce, &nc, &self.cnonce, qop, h_entity);
+        self.rspauth = Some(rfc::http_response_ha1(alg, ha1, b"", uri, &self.nonce, &nc, &self.cnonce, qop, h_entity));
+        let mut w = Writer::default()
+            .quoted("username", self.username.as_bytes())
+            .quoted("realm", self.realm.as_bytes())
+            .quoted("nonce", &self.nonce)
+            .quoted("uri", uri)
+            .bare("algorithm", alg.name())
+            .quoted("response", response.as_bytes())
+            .bare("qop", qop)
+            .bare("nc", &nc)
+            .quoted("cnonce", &self.cnonce);
+        if let Some(o) = &self.opaque {
+            w = w.quoted("opaque", o);
+        }
+        if self.userhash {
+            w = w.bare("userhash", "true");
+        }
+        w.finish()
+    }
+}
+
+/// nc: eight hex digits (RFC 7616 3.4).
+fn parse_nc(text: &str) -> SecResult<u32> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid("nc is not 8 hex digits"));
+    }
+    u32::from_str_radix(text, 16).map_err(|_| invalid("nc is not 8 hex digits"))
 }
 
 pub struct DigestContext {
@@ -224,19 +298,34 @@ fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// A nonce that proves itself: its time and a MAC over time, realm and algorithm.
+/// A nonce that proves itself: its time, 8 random bytes (two challenges in one second differ,
+/// so each client's nc counts from 1) and a MAC over them, the realm and the algorithm.
 fn http_nonce(realm: &str, alg: rfc::HttpAlg, at: u64) -> (String, String) {
+    let mut salt = [0u8; 8];
+    let _ = crate::crypto::random(&mut salt);
+    http_nonce_with(realm, alg, at, &salt)
+}
+
+fn http_nonce_with(realm: &str, alg: rfc::HttpAlg, at: u64, salt: &[u8; 8]) -> (String, String) {
     let t = at.to_be_bytes();
-    let mac = crate::crypto::hmac_md5(nonce_key(), &[&t, realm.as_bytes(), alg.name().as_bytes()]);
-    let nonce = format!("{}{}", rfc::hex(&t), rfc::hex(&mac));
-    let opaque = rfc::hex(&crate::crypto::hmac_md5(nonce_key(), &[b"opaque", nonce.as_bytes()])[..8]);
-    (nonce, opaque)
+    let mac = crate::crypto::hmac_md5(nonce_key(), &[&t, salt, realm.as_bytes(), alg.name().as_bytes()]);
+    let nonce = format!("{}{}{}", rfc::hex(&t), rfc::hex(salt), rfc::hex(&mac));
+    (nonce.clone(), http_opaque(&nonce))
+}
+
+fn http_opaque(nonce: &str) -> String {
+    rfc::hex(&crate::crypto::hmac_md5(nonce_key(), &[b"opaque", nonce.as_bytes()])[..8])
 }
 
 /// The time a nonce of ours was made, if it is one (for this realm and algorithm).
 fn nonce_time(nonce: &str, realm: &str, alg: rfc::HttpAlg) -> Option<u64> {
     let t = u64::from_str_radix(nonce.get(..16)?, 16).ok()?;
-    let (expected, _) = http_nonce(realm, alg, t);
+    let salt: [u8; 8] = (0..8)
+        .map(|i| nonce.get(16 + 2 * i..18 + 2 * i).and_then(|x| u8::from_str_radix(x, 16).ok()))
+        .collect::<Option<Vec<u8>>>()?
+        .try_into()
+        .ok()?;
+    let (expected, _) = http_nonce_with(realm, alg, t, &salt);
     crate::crypto::ct_eq(expected.as_bytes(), nonce.as_bytes()).then_some(t)
 }
 
@@ -338,11 +427,11 @@ impl DigestContext {
                     Some(_) => ret_flags("auth-int", true),
                     None => ret_flags("auth", true),
                 } | ISC_RET_MUTUAL_AUTH;
-                *st = State::Established { layer, user };
+                *st = State::Established { layer, user, http: None };
                 Ok(StepResult { status: SEC_E_OK, attributes: attrs, expiry: None })
             }
-            State::Established { layer, user } => {
-                *st = State::Established { layer, user };
+            State::Established { layer, user, http } => {
+                *st = State::Established { layer, user, http };
                 Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest exchange is complete"))
             }
             State::Failed(e) => {
@@ -416,7 +505,7 @@ impl DigestContext {
                     let rspauth = rfc::sasl_response(&ha1, nonce.as_bytes(), "00000001", cnonce, &qop, uri, true);
                     let layer = (qop != "auth").then(|| Layer::new(&ha1, false, cipher));
                     let attrs_qop = qop.clone();
-                    Ok((format!("rspauth={rspauth}|{attrs_qop}"), State::Established { layer, user }))
+                    Ok((format!("rspauth={rspauth}|{attrs_qop}"), State::Established { layer, user, http: None }))
                 })();
                 match r {
                     Ok((answer, next)) => {
@@ -443,22 +532,37 @@ impl DigestContext {
     }
 
     /// HTTP, client: the challenge in TOKEN, the method and H(entity) in the first two
-    /// SECBUFFER_PKG_PARAMS buffers, the request-URI as the target name; the Authorization
-    /// parameters out, and SEC_E_OK (one leg).
+    /// SECBUFFER_PKG_PARAMS buffers (Microsoft's "Input Buffers for the Digest Challenge
+    /// Response"), the request-URI as the target name; the Authorization parameters out, and
+    /// SEC_E_OK (one leg). Later, on the same context: the server's Authentication-Info in
+    /// TOKEN checks its rspauth (`SEC_E_MUTUAL_AUTH_FAILED` when wrong); a new challenge (a
+    /// stale nonce) answers it afresh; `MakeSignature` makes the next request's Authorization.
     fn http_client_step(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let allocate = io.flags & ISC_REQ_ALLOCATE_MEMORY != 0;
-        if !matches!(st, State::Start) {
-            return Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest response was made"));
-        }
         let input = io.input.as_deref().ok_or(invalid("no input: the server's challenge"))?;
-        let challenge =
-            gss::input_token(Some(input))?.filter(|t| !t.is_empty()).ok_or(invalid("no Digest challenge"))?;
+        let token = gss::input_token(Some(input))?.filter(|t| !t.is_empty()).ok_or(invalid("no Digest challenge"))?;
+        let d = Directives::parse(token)?;
+        match &*st {
+            State::Start => {}
+            State::Established { http: Some(s), .. } if d.get("rspauth").is_some() => {
+                let ok = s.rspauth.as_deref().is_some_and(|e| {
+                    d.text("rspauth").is_some_and(|got| crate::crypto::ct_eq(got.as_bytes(), e.as_bytes()))
+                }) && d.text("nc").is_none_or(|nc| nc == format!("{:08x}", s.nc))
+                    && d.get("cnonce").is_none_or(|c| c == s.cnonce.as_slice());
+                if !ok {
+                    return Err(SecError::new(SEC_E_MUTUAL_AUTH_FAILED, "the server's rspauth is wrong"));
+                }
+                gss::clear_token(io.output, allocate);
+                return Ok(StepResult { status: SEC_E_OK, attributes: ISC_RET_MUTUAL_AUTH, expiry: None });
+            }
+            State::Established { http: Some(_), .. } if d.get("nonce").is_some() => {} // a new (stale) challenge
+            _ => return Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "the Digest response was made")),
+        }
         let params = pkg_params(input)?;
         let method = params.first().ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
         let h_entity = params.get(1).cloned().unwrap_or_default();
         let c = self.dcreds()?;
         let (user, domain, password) = c.client.as_ref().ok_or(SecError::new(SEC_E_NO_CREDENTIALS, "no identity"))?;
-        let d = Directives::parse(challenge)?;
         let nonce = d.get("nonce").ok_or(invalid("a Digest challenge without a nonce"))?.to_vec();
         let realm = d.text("realm").unwrap_or_else(|| domain.clone());
         let alg = match d.text("algorithm") {
@@ -468,56 +572,55 @@ impl DigestContext {
             }
         };
         let qops = d.list("qop");
-        let qop = if qops.iter().any(|q| q == "auth") {
-            "auth"
-        } else if qops.iter().any(|q| q == "auth-int") {
+        let has = |q: &str| qops.iter().any(|x| x == q);
+        let want_integ = io.flags & ISC_REQ_INTEGRITY != 0;
+        let qop = if has("auth-int") && (want_integ || !has("auth")) {
             "auth-int"
+        } else if has("auth") {
+            "auth"
         } else {
             return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "no qop in common (RFC 2069 digests are not made)"));
         };
         let uri = io.target.ok_or(SecError::new(SEC_E_TARGET_UNKNOWN, "the target name is the request-URI"))?;
-        let cnonce = random_nonce()?;
+        let cnonce = random_nonce()?.into_bytes();
         let secret = rfc::HttpSecret::Password(password.as_bytes());
-        let ha1 = rfc::http_ha1(alg, user.as_bytes(), realm.as_bytes(), secret, &nonce, cnonce.as_bytes())
+        let ha1 = rfc::http_ha1(alg, user.as_bytes(), realm.as_bytes(), secret, &nonce, &cnonce)
             .ok_or(SecError::internal("a password always gives H(A1)"))?;
-        let response = rfc::http_response_ha1(
+        let userhash = d.text("userhash").is_some_and(|u| u.eq_ignore_ascii_case("true"));
+        let username = if userhash { alg.h(&[user.as_bytes(), b":", realm.as_bytes()]) } else { user.clone() };
+        let mut s = HttpSession {
             alg,
-            &ha1,
-            method,
-            uri.as_bytes(),
-            &nonce,
-            "00000001",
-            cnonce.as_bytes(),
-            qop,
-            &h_entity,
-        );
-        let mut w = Writer::default()
-            .quoted("username", user.as_bytes())
-            .quoted("realm", realm.as_bytes())
-            .quoted("nonce", &nonce)
-            .quoted("uri", uri.as_bytes())
-            .bare("algorithm", alg.name())
-            .quoted("response", response.as_bytes())
-            .bare("qop", qop)
-            .bare("nc", "00000001")
-            .quoted("cnonce", cnonce.as_bytes());
-        if let Some(o) = d.get("opaque") {
-            w = w.quoted("opaque", o);
-        }
-        gss::write_token(io.output, &w.finish(), allocate)?;
-        *st = State::Established { layer: None, user: user.clone() };
-        Ok(StepResult { status: SEC_E_OK, attributes: 0, expiry: None })
+            ha1,
+            username,
+            userhash,
+            realm,
+            nonce,
+            cnonce,
+            opaque: d.get("opaque").map(<[u8]>::to_vec),
+            qop: qop.to_string(),
+            nc: 0,
+            rspauth: None,
+        };
+        let authorization = s.authorization(method, uri.as_bytes(), &h_entity);
+        gss::write_token(io.output, &authorization, allocate)?;
+        *st = State::Established { layer: None, user: user.clone(), http: Some(Box::new(s)) };
+        let attributes = if qop == "auth-int" { ISC_RET_INTEGRITY } else { 0 };
+        Ok(StepResult { status: SEC_E_OK, attributes, expiry: None })
     }
 
     /// HTTP, server: without a token, the challenge — the realm from the fourth
     /// SECBUFFER_PKG_PARAMS buffer if given (else the credential's), the algorithm from a fifth
     /// (an sspi-rustls extension: "MD5", "MD5-sess", "SHA-256", "SHA-256-sess"; MD5 by default,
-    /// as Windows). With a token (the Authorization parameters), the check, with the method
-    /// (first PKG_PARAMS) and H(entity) (third); the answer is the Authentication-Info
-    /// parameters (rspauth). Nonces are self-validating (a time and a MAC under a key of the
-    /// process), so any context of the credential accepts an Authorization for one it issued —
-    /// HTTP clients answer on a new connection — within five minutes; an older one gets a new
-    /// challenge with stale=true. nc must grow per nonce (a replay is SEC_E_LOGON_DENIED).
+    /// as Windows); qop "auth", and "auth,auth-int" with ASC_REQ_INTEGRITY, REPLAY_DETECT or
+    /// SEQUENCE_DETECT (Microsoft's "Generating the Digest Challenge"); userhash=true. With a
+    /// token (the Authorization parameters), the check, with the method (first PKG_PARAMS),
+    /// the request-URI if given (second) and H(entity) (third); the answer is the
+    /// Authentication-Info parameters (rspauth). Nonces are self-validating (a time and a MAC
+    /// under a key of the process), so any context of the credential accepts an Authorization
+    /// for one it issued — HTTP clients answer on a new connection — within five minutes; a
+    /// right response to an older one gets a new challenge with stale=true ("Initial
+    /// Authentication Using Microsoft Digest"). nc must grow per nonce (a replay is
+    /// SEC_E_LOGON_DENIED).
     fn http_server_step(&self, st: &mut State, io: StepIo<'_, '_>) -> SecResult<StepResult> {
         let allocate = io.flags & ASC_REQ_ALLOCATE_MEMORY != 0;
         let c = self.dcreds()?;
@@ -542,15 +645,17 @@ impl DigestContext {
                 .ok_or(SecError::invalid_parameter("an unknown Digest algorithm"))?,
             None => rfc::HttpAlg::Md5,
         };
+        let integrity = io.flags & (ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT) != 0;
         let challenge = |st: &mut State, output, alg: rfc::HttpAlg, stale: bool| -> SecResult<StepResult> {
             let (nonce, opaque) = http_nonce(&realm, alg, now_secs());
             let mut w = Writer::default()
                 .quoted("realm", realm.as_bytes())
-                .quoted("qop", b"auth,auth-int")
+                .quoted("qop", if integrity { b"auth,auth-int" } else { b"auth" })
                 .bare("algorithm", alg.name())
                 .quoted("nonce", nonce.as_bytes())
                 .quoted("opaque", opaque.as_bytes())
-                .bare("charset", "UTF-8");
+                .bare("charset", "UTF-8")
+                .bare("userhash", "true");
             if stale {
                 w = w.bare("stale", "true");
             }
@@ -567,56 +672,59 @@ impl DigestContext {
                 rfc::HttpAlg::parse(&a).ok_or(SecError::new(SEC_E_ALGORITHM_MISMATCH, "an unknown algorithm"))?
             }
         };
-        let r = (|| -> SecResult<Option<(Vec<u8>, String)>> {
+        let r = (|| -> SecResult<Option<(Vec<u8>, String, HttpSession)>> {
             if d.text("realm").as_deref() != Some(realm.as_str()) {
                 return Err(SecError::new(SEC_E_LOGON_DENIED, "an Authorization for another realm"));
             }
             let nonce = d.text("nonce").ok_or(invalid("no nonce"))?;
             let made =
                 nonce_time(&nonce, &realm, alg).ok_or(SecError::new(SEC_E_LOGON_DENIED, "not a nonce of ours"))?;
-            if d.get("opaque").is_some_and(|o| o != http_nonce(&realm, alg, made).1.as_bytes()) {
+            if d.get("opaque").is_some_and(|o| o != http_opaque(&nonce).as_bytes()) {
                 return Err(SecError::new(SEC_E_LOGON_DENIED, "the opaque of another challenge"));
-            }
-            if now_secs().saturating_sub(made) > NONCE_LIFETIME {
-                return Ok(None); // stale: a new challenge
             }
             let qop = d.text("qop").ok_or(invalid("no qop (RFC 2069 digests are refused)"))?.to_ascii_lowercase();
             if qop != "auth" && qop != "auth-int" {
                 return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "a qop we did not offer"));
             }
             let nc_text = d.text("nc").ok_or(invalid("no nc"))?;
-            let nc = u32::from_str_radix(&nc_text, 16).map_err(|_| invalid("nc is not 8 hex digits"))?;
+            let nc = parse_nc(&nc_text)?;
             let method = params.first().ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
             let h_entity = params.get(2).cloned().unwrap_or_default();
-            let user = d.text("username").ok_or(invalid("no username"))?;
+            let uri = field("uri")?;
+            if params.get(1).is_some_and(|u| !u.is_empty() && u.as_slice() != uri) {
+                return Err(SecError::new(SEC_E_LOGON_DENIED, "the uri is not the request's"));
+            }
+            let userhash = d.text("userhash").is_some_and(|u| u.eq_ignore_ascii_case("true"));
+            let sent = d.text("username").ok_or(invalid("no username"))?;
             let entry = c
                 .users
                 .iter()
-                .find(|u| u.name == user && u.realm == realm)
+                .filter(|u| u.realm == realm)
+                .find(|u| {
+                    if userhash {
+                        alg.h(&[u.name.as_bytes(), b":", realm.as_bytes()]).eq_ignore_ascii_case(&sent)
+                    } else {
+                        u.name == sent
+                    }
+                })
                 .ok_or(SecError::new(SEC_E_LOGON_DENIED, "unknown user"))?;
             let secret = match &entry.password {
                 Some(p) => rfc::HttpSecret::Password(p.as_bytes()),
                 None => rfc::HttpSecret::StoredMd5(&entry.hash),
             };
             let cnonce = field("cnonce")?;
-            let uri = field("uri")?;
-            let ha1 = rfc::http_ha1(alg, user.as_bytes(), realm.as_bytes(), secret, nonce.as_bytes(), cnonce)
+            let ha1 = rfc::http_ha1(alg, entry.name.as_bytes(), realm.as_bytes(), secret, nonce.as_bytes(), cnonce)
                 .ok_or(SecError::new(SEC_E_LOGON_DENIED, "no SHA-256 digest from an htdigest (MD5) entry"))?;
             let expected =
                 rfc::http_response_ha1(alg, &ha1, method, uri, nonce.as_bytes(), &nc_text, cnonce, &qop, &h_entity);
             if !crate::crypto::ct_eq(expected.as_bytes(), field("response")?) {
                 return Err(SecError::new(SEC_E_LOGON_DENIED, "wrong response (password)"));
             }
-            {
-                let mut seen = lock(&c.seen_nc);
-                let now = now_secs();
-                seen.retain(|_, (_, t)| now.saturating_sub(*t) <= NONCE_LIFETIME);
-                let last = seen.entry(nonce.clone()).or_insert((0, made));
-                if nc <= last.0 {
-                    return Err(SecError::new(SEC_E_LOGON_DENIED, "a replayed nc for this nonce"));
-                }
-                last.0 = nc;
+            // The password is right: an old nonce is only stale.
+            if now_secs().saturating_sub(made) > NONCE_LIFETIME {
+                return Ok(None);
             }
+            c.record_nc(&nonce, nc, made)?;
             let rspauth =
                 rfc::http_response_ha1(alg, &ha1, b"", uri, nonce.as_bytes(), &nc_text, cnonce, &qop, &h_entity);
             let info = Writer::default()
@@ -625,13 +733,27 @@ impl DigestContext {
                 .bare("nc", &nc_text)
                 .quoted("cnonce", cnonce)
                 .finish();
-            Ok(Some((info, user)))
+            let session = HttpSession {
+                alg,
+                ha1,
+                username: sent,
+                userhash,
+                realm: realm.clone(),
+                nonce: nonce.into_bytes(),
+                cnonce: cnonce.to_vec(),
+                opaque: d.get("opaque").map(<[u8]>::to_vec),
+                qop: qop.clone(),
+                nc,
+                rspauth: None,
+            };
+            Ok(Some((info, entry.name.clone(), session)))
         })();
         match r {
-            Ok(Some((info, user))) => {
+            Ok(Some((info, user, session))) => {
                 gss::write_token(io.output, &info, allocate)?;
-                *st = State::Established { layer: None, user };
-                Ok(StepResult { status: SEC_E_OK, attributes: 0, expiry: None })
+                let attributes = if session.qop == "auth-int" { ASC_RET_INTEGRITY } else { 0 };
+                *st = State::Established { layer: None, user, http: Some(Box::new(session)) };
+                Ok(StepResult { status: SEC_E_OK, attributes, expiry: None })
             }
             Ok(None) => challenge(st, io.output, alg, true),
             Err(e) => {
@@ -639,6 +761,70 @@ impl DigestContext {
                 Err(e)
             }
         }
+    }
+
+    /// HTTP, client `MakeSignature`: the next request's Authorization (nc + 1) into TOKEN, from
+    /// the SECBUFFER_PKG_PARAMS buffers method, request-URI, H(entity) (Microsoft's
+    /// MakeSignature documentation for the Digest SSP).
+    fn http_sign(&self, s: &mut HttpSession, m: &mut BufferDesc<'_>) -> SecResult<()> {
+        let token = m.token_slot().ok_or(invalid("no TOKEN buffer for the Authorization"))?;
+        let params = pkg_params(m)?;
+        let method = params.first().filter(|p| !p.is_empty()).ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
+        let uri = params.get(1).filter(|p| !p.is_empty()).ok_or(invalid("no request-URI (SECBUFFER_PKG_PARAMS)"))?;
+        let h_entity = params.get(2).cloned().unwrap_or_default();
+        let before = (s.nc, s.rspauth.take());
+        let auth = s.authorization(method, uri, &h_entity);
+        if m.buffer_len(token) < auth.len() {
+            (s.nc, s.rspauth) = before;
+            return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "the TOKEN buffer is smaller than the Authorization"));
+        }
+        m.bytes_mut(token)?[..auth.len()].copy_from_slice(&auth);
+        m.set_len(token, auth.len());
+        Ok(())
+    }
+
+    /// HTTP, server `VerifySignature`: a later request's Authorization (TOKEN) on the
+    /// established context, with method, request-URI and H(entity) in SECBUFFER_PKG_PARAMS;
+    /// nc must be one more than the last (else `SEC_E_OUT_OF_SEQUENCE`, as Microsoft's
+    /// "Protecting Messages Using Microsoft Digest" says); a wrong response is
+    /// `SEC_E_MESSAGE_ALTERED`.
+    fn http_verify(&self, s: &mut HttpSession, m: &mut BufferDesc<'_>) -> SecResult<ULONG> {
+        let token = m.token_slot().ok_or(invalid("no TOKEN buffer with the Authorization"))?;
+        let d = Directives::parse(m.bytes(token)?)?;
+        let params = pkg_params(m)?;
+        let method = params.first().filter(|p| !p.is_empty()).ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
+        let h_entity = params.get(2).cloned().unwrap_or_default();
+        let altered = |what| SecError::new(SEC_E_MESSAGE_ALTERED, what);
+        let uri = d.get("uri").ok_or(invalid("no uri"))?;
+        if params.get(1).is_some_and(|u| !u.is_empty() && u.as_slice() != uri) {
+            return Err(altered("the uri is not the request's"));
+        }
+        if d.text("username").as_deref() != Some(s.username.as_str())
+            || d.text("realm").as_deref() != Some(s.realm.as_str())
+            || d.get("nonce") != Some(s.nonce.as_slice())
+        {
+            return Err(altered("another user, realm or nonce than the context's"));
+        }
+        let qop = d.text("qop").ok_or(invalid("no qop"))?.to_ascii_lowercase();
+        if qop != "auth" && qop != "auth-int" {
+            return Err(SecError::new(SEC_E_ALGORITHM_MISMATCH, "a qop we did not offer"));
+        }
+        let nc_text = d.text("nc").ok_or(invalid("no nc"))?;
+        let nc = parse_nc(&nc_text)?;
+        if Some(nc) != s.nc.checked_add(1) {
+            return Err(SecError::new(SEC_E_OUT_OF_SEQUENCE, "nc is not one more than the last"));
+        }
+        let cnonce = d.get("cnonce").ok_or(invalid("no cnonce"))?;
+        let expected = rfc::http_response_ha1(s.alg, &s.ha1, method, uri, &s.nonce, &nc_text, cnonce, &qop, &h_entity);
+        if !d.get("response").is_some_and(|r| crate::crypto::ct_eq(expected.as_bytes(), r)) {
+            return Err(altered("wrong response"));
+        }
+        s.nc = nc;
+        if let Ok(c) = self.dcreds() {
+            let nonce = String::from_utf8_lossy(&s.nonce).into_owned();
+            let _ = c.record_nc(&nonce, nc, now_secs());
+        }
+        Ok(0)
     }
 
     fn with_layer<T>(&self, f: impl FnOnce(&mut Layer) -> SecResult<T>) -> SecResult<T> {
@@ -736,6 +922,12 @@ impl SecurityContext for DigestContext {
     }
 
     fn make_signature(&self, _qop: ULONG, m: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<()> {
+        if let State::Established { http: Some(s), .. } = &mut *lock(&self.state) {
+            if self.side != Side::Client {
+                return Err(SecError::unsupported("HTTP Digest: the server verifies, the client signs"));
+            }
+            return self.http_sign(s, m);
+        }
         let (token, data, _) = gss::token_layout(m)?;
         let data = one_data(&data)?;
         if m.buffer_len(token) < TRAILER {
@@ -751,6 +943,12 @@ impl SecurityContext for DigestContext {
     }
 
     fn verify_signature(&self, m: &mut BufferDesc<'_>, _seq: ULONG) -> SecResult<ULONG> {
+        if let State::Established { http: Some(s), .. } = &mut *lock(&self.state) {
+            if self.side != Side::Server {
+                return Err(SecError::unsupported("HTTP Digest: the server verifies, the client signs"));
+            }
+            return self.http_verify(s, m);
+        }
         let (token, data, _) = gss::token_layout(m)?;
         let data = one_data(&data)?;
         let trailer = m.bytes(token)?.to_vec();
@@ -788,5 +986,80 @@ impl SecurityContext for DigestContext {
 
     fn apply_control(&self, _token: &[u8]) -> SecResult<()> {
         Err(SecError::unsupported("ApplyControlToken"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::buffers::OwnedBuffers;
+    use crate::packages::Identity;
+
+    fn cred(password: &str, inbound: bool) -> Arc<dyn Credentials> {
+        let id = Identity {
+            user: "alice".into(),
+            domain: "digest.test".into(),
+            password: Zeroizing::new(password.into()),
+            package_list: None,
+        };
+        let usage = CredentialUse { inbound, outbound: !inbound };
+        DIGEST.acquire_credentials(AcquireRequest { principal: None, usage, auth: AuthData::Identity(id) }).unwrap()
+    }
+
+    fn step(ctx: &dyn SecurityContext, target: Option<&str>, token: &[u8], params: &[&[u8]]) -> (i32, String) {
+        let mut bufs = vec![(SECBUFFER_TOKEN, token.to_vec())];
+        bufs.extend(params.iter().map(|p| (SECBUFFER_PKG_PARAMS, p.to_vec())));
+        let mut inb = OwnedBuffers::new(bufs);
+        let mut out = OwnedBuffers::new(vec![(SECBUFFER_TOKEN, vec![0u8; 4096])]);
+        let r = OwnedBuffers::with_pair(Some(&mut inb), &mut out, |i, o| {
+            ctx.step(StepIo { flags: REQ_HTTP, target, input: i, output: Some(o), credential: None })
+        })
+        .unwrap();
+        match r {
+            Ok(res) => (res.status, String::from_utf8_lossy(out.bytes(0)).into_owned()),
+            Err(e) => (e.status, String::new()),
+        }
+    }
+
+    /// A right response to a nonce older than its lifetime is answered with a new challenge
+    /// with stale=true; a wrong one is refused as ever (stale only says the password was right).
+    #[test]
+    fn an_old_nonce_is_stale_only_with_the_right_password() {
+        let sc = cred("s3cret", true);
+        let (old, opaque) = http_nonce("digest.test", rfc::HttpAlg::Md5, now_secs() - NONCE_LIFETIME - 10);
+        let ch = format!("realm=\"digest.test\",qop=\"auth\",nonce=\"{old}\",opaque=\"{opaque}\",algorithm=MD5");
+        for (pw, want) in [("s3cret", SEC_I_CONTINUE_NEEDED), ("wrong", SEC_E_LOGON_DENIED)] {
+            let cc = cred(pw, false);
+            let c = cc.new_context(Arc::clone(&cc), Side::Client).unwrap();
+            let (st, auth) = step(c.as_ref(), Some("/"), ch.as_bytes(), &[b"GET"]);
+            assert_eq!(st, SEC_E_OK);
+            let s = sc.new_context(Arc::clone(&sc), Side::Server).unwrap();
+            let (st, out) = step(s.as_ref(), None, auth.as_bytes(), &[b"GET"]);
+            assert_eq!(st, want, "{pw}");
+            if st == SEC_I_CONTINUE_NEEDED {
+                assert!(out.contains("stale=true") && !out.contains(&old), "{out}");
+                // The client answers the new challenge on the same context, and it is accepted.
+                let (st, auth2) = step(c.as_ref(), Some("/"), out.as_bytes(), &[b"GET"]);
+                assert_eq!(st, SEC_E_OK);
+                assert_eq!(step(s.as_ref(), None, auth2.as_bytes(), &[b"GET"]).0, SEC_E_OK);
+            }
+        }
+        // A fresh nonce is not stale.
+        let (fresh, opaque) = http_nonce("digest.test", rfc::HttpAlg::Md5, now_secs());
+        let ch = format!("realm=\"digest.test\",qop=\"auth\",nonce=\"{fresh}\",opaque=\"{opaque}\"");
+        let cc = cred("s3cret", false);
+        let c = cc.new_context(Arc::clone(&cc), Side::Client).unwrap();
+        let (_, auth) = step(c.as_ref(), Some("/"), ch.as_bytes(), &[b"GET"]);
+        let s = sc.new_context(Arc::clone(&sc), Side::Server).unwrap();
+        assert_eq!(step(s.as_ref(), None, auth.as_bytes(), &[b"GET"]).0, SEC_E_OK);
+    }
+
+    #[test]
+    fn nc_is_eight_hex_digits() {
+        assert_eq!(parse_nc("00000001").unwrap(), 1);
+        assert_eq!(parse_nc("ffffffff").unwrap(), u32::MAX);
+        for bad in ["1", "000000001", "0000000g", "+0000001", ""] {
+            assert_eq!(parse_nc(bad).unwrap_err().status, SEC_E_INVALID_TOKEN, "{bad}");
+        }
     }
 }
