@@ -2560,11 +2560,168 @@ fn digest_credentials() -> (CredHandle, CredHandle) {
     })
 }
 
+/// `ISC_REQ_HTTP` / `ASC_REQ_HTTP`.
+const DIGEST_HTTP: u32 = 0x1000_0000;
+
+/// An HTTP Digest step through the C ABI: TOKEN, then one SECBUFFER_PKG_PARAMS per `params`.
+fn http_digest_call(
+    server: bool,
+    cred: CredHandle,
+    ctx: &mut Option<CtxtHandle>,
+    token: &[u8],
+    params: &[&[u8]],
+    flags: u32,
+) -> (i32, Vec<u8>) {
+    let mut cred = cred;
+    let mut owned: Vec<Vec<u8>> = core::iter::once(token).chain(params.iter().copied()).map(<[u8]>::to_vec).collect();
+    let mut inb: Vec<SecBuffer> = owned
+        .iter_mut()
+        .enumerate()
+        .map(|(i, b)| SecBuffer {
+            cbBuffer: b.len() as u32,
+            BufferType: if i == 0 { SECBUFFER_TOKEN } else { SECBUFFER_PKG_PARAMS },
+            pvBuffer: b.as_mut_ptr().cast(),
+        })
+        .collect();
+    let mut ind =
+        SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: inb.len() as u32, pBuffers: inb.as_mut_ptr() };
+    let mut mem = vec![0u8; 4096];
+    let mut outb =
+        SecBuffer { cbBuffer: mem.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: mem.as_mut_ptr().cast() };
+    let mut outd = SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: 1, pBuffers: &mut outb };
+    let mut new = SecHandle::default();
+    let mut attrs = 0;
+    let mut existing = ctx.unwrap_or_default();
+    let ctx_ptr: *mut CtxtHandle = if ctx.is_some() { &mut existing } else { core::ptr::null_mut() };
+    let mut target = wide("/fuzz/index.html");
+    // SAFETY: every pointer is valid for the call.
+    let st = unsafe {
+        if server {
+            AcceptSecurityContext(
+                &mut cred,
+                ctx_ptr,
+                &mut ind,
+                DIGEST_HTTP | flags,
+                0,
+                &mut new,
+                &mut outd,
+                &mut attrs,
+                core::ptr::null_mut(),
+            )
+        } else {
+            InitializeSecurityContextW(
+                &mut cred,
+                ctx_ptr,
+                target.as_mut_ptr(),
+                DIGEST_HTTP | flags,
+                0,
+                0,
+                &mut ind,
+                0,
+                &mut new,
+                &mut outd,
+                &mut attrs,
+                core::ptr::null_mut(),
+            )
+        }
+    };
+    documented(st, if server { "Digest HTTP AcceptSecurityContext" } else { "Digest HTTP InitializeSecurityContextW" });
+    if ctx.is_none() && (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED) {
+        *ctx = Some(new);
+    }
+    (st, mem[..outb.cbBuffer as usize].to_vec())
+}
+
+/// HTTP Digest `MakeSignature` (sign) or `VerifySignature`: TOKEN, then PKG_PARAMS.
+fn http_digest_message(ctx: &mut CtxtHandle, sign: bool, token: &[u8], params: &[&[u8]]) -> (i32, Vec<u8>) {
+    let mut tok = if sign { vec![0u8; 2048] } else { token.to_vec() };
+    let mut owned: Vec<Vec<u8>> = params.iter().map(|p| p.to_vec()).collect();
+    let mut bufs =
+        vec![SecBuffer { cbBuffer: tok.len() as u32, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() }];
+    bufs.extend(owned.iter_mut().map(|b| SecBuffer {
+        cbBuffer: b.len() as u32,
+        BufferType: SECBUFFER_PKG_PARAMS,
+        pvBuffer: b.as_mut_ptr().cast(),
+    }));
+    let mut d =
+        SecBufferDesc { ulVersion: SECBUFFER_VERSION, cBuffers: bufs.len() as u32, pBuffers: bufs.as_mut_ptr() };
+    let mut qop = 0;
+    // SAFETY: every pointer is valid for the call.
+    let st = unsafe {
+        if sign {
+            MakeSignature(ctx, 0, &mut d, 0)
+        } else {
+            VerifySignature(ctx, &mut d, 0, &mut qop)
+        }
+    };
+    documented(st, if sign { "Digest MakeSignature" } else { "Digest VerifySignature" });
+    let n = (bufs[0].cbBuffer as usize).min(tok.len());
+    (st, tok[..n].to_vec())
+}
+
+/// HTTP Digest (op & 0x80): 0 an acceptor (after its own challenge) given an arbitrary
+/// Authorization and method, URI, H(entity); 1 an initiator given an arbitrary challenge,
+/// then an arbitrary Authentication-Info; 2 and 3 our own pair (rspauth checked), then
+/// arbitrary later Authorizations to VerifySignature, then a genuine one from MakeSignature.
+fn digest_http(op: u8, r: &mut Reader<'_>, c: &mut Option<CtxtHandle>, s: &mut Option<CtxtHandle>) {
+    let (cc, sc) = digest_credentials();
+    let flags = if op & 8 != 0 { ASC_REQ_INTEGRITY } else { 0 };
+    let algs: [&[u8]; 4] = [b"MD5", b"MD5-sess", b"SHA-256", b"SHA-256-sess"];
+    let alg = algs[usize::from(op >> 4) & 3];
+    let refusals = |st: i32| {
+        matches!(st, SEC_E_INVALID_TOKEN | SEC_E_LOGON_DENIED | SEC_E_ALGORITHM_MISMATCH | SEC_E_OUT_OF_SEQUENCE)
+    };
+    match op & 3 {
+        0 => {
+            let (st, ch) = http_digest_call(true, sc, s, b"", &[b"GET", b"", b"", b"", alg], flags);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED, "the acceptor's challenge");
+            assert!(secur32::packages::digest::directives::Directives::parse(&ch).is_ok());
+            let (auth, m, u, h) = (r.chunk(), r.chunk(), r.chunk(), r.chunk());
+            let (st, _) = http_digest_call(true, sc, s, auth, &[m, u, h], flags);
+            // An arbitrary Authorization cannot carry our nonce and the right response.
+            assert!(refusals(st), "{st:#x}");
+        }
+        1 => {
+            let (ch, m, h) = (r.chunk(), r.chunk(), r.chunk());
+            let (st, _) = http_digest_call(false, cc, c, ch, &[m, h], if op & 8 != 0 { ISC_REQ_INTEGRITY } else { 0 });
+            assert!(
+                st == SEC_E_OK || refusals(st) || st == SEC_E_TARGET_UNKNOWN || st == SEC_E_BUFFER_TOO_SMALL,
+                "{st:#x}"
+            );
+            if st == SEC_E_OK {
+                let (st, _) = http_digest_call(false, cc, c, r.chunk(), &[], 0);
+                assert!(matches!(st, SEC_E_OK | SEC_E_MUTUAL_AUTH_FAILED) || refusals(st), "{st:#x}");
+            }
+        }
+        _ => {
+            let (st, ch) = http_digest_call(true, sc, s, b"", &[b"GET", b"", b"", b"", alg], flags);
+            assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+            let (st, auth) = http_digest_call(false, cc, c, &ch, &[b"GET", b""], 0);
+            assert_eq!(st, SEC_E_OK, "our initiator");
+            let (st, info) = http_digest_call(true, sc, s, &auth, &[b"GET"], flags);
+            assert_eq!(st, SEC_E_OK, "our acceptor");
+            let (st, _) = http_digest_call(false, cc, c, &info, &[], 0);
+            assert_eq!(st, SEC_E_OK, "the rspauth checks");
+            let (mut ch, mut sh) = (c.unwrap(), s.unwrap());
+            while !r.is_empty() {
+                let (t, m, u) = (r.chunk(), r.chunk(), r.chunk());
+                let (st, _) = http_digest_message(&mut sh, false, t, &[m, u]);
+                assert!(st == SEC_E_MESSAGE_ALTERED || refusals(st), "a forged later request: {st:#x}");
+            }
+            let (st, next) = http_digest_message(&mut ch, true, b"", &[b"GET", b"/next", b""]);
+            assert_eq!(st, SEC_E_OK);
+            let (st, _) = http_digest_message(&mut sh, false, &next, &[b"GET", b"/next"]);
+            assert_eq!(st, SEC_E_OK, "a genuine later request after forgeries");
+        }
+    }
+}
+
 /// The Digest directive parser and the WDigest package (SASL DIGEST-MD5):
 /// 0 `Directives::parse` on the rest; what parses, written back quoted, parses to the same;
 /// 1 an acceptor (after its own challenge) given an arbitrary digest-response;
 /// 2 an initiator given an arbitrary challenge, then an arbitrary rspauth;
-/// 3 our own pair (auth-conf), then forged messages, then a genuine one.
+/// 3 our own pair (auth-conf), then forged messages, then a genuine one;
+/// with op & 0x80, HTTP mode: see `digest_http`.
 pub fn digest(data: &[u8]) {
     use secur32::packages::digest::directives::{Directives, Writer};
     env();
@@ -2573,6 +2730,13 @@ pub fn digest(data: &[u8]) {
     let mut r = Reader::new(data);
     let op = r.u8();
     let (mut c, mut s) = (None, None);
+    if op & 0x80 != 0 {
+        digest_http(op, &mut r, &mut c, &mut s);
+        ntlm_delete(&mut c);
+        ntlm_delete(&mut s);
+        base.assert_unchanged("digest");
+        return;
+    }
     match op & 3 {
         0 => {
             if let Ok(d) = Directives::parse(r.rest()) {

@@ -380,6 +380,23 @@ fn main() {
         let mut c = vec![3u8, 0];
         c.extend(chunks(&[&[0u8; 32]]));
         write("digest", "pair-forgery", &c);
+        // HTTP mode.
+        let authorization: &[u8] = br#"username="fuzz",realm="FUZZ.REALM",nonce="0000000000000000",uri="/",algorithm=MD5,response="00000000000000000000000000000000",qop=auth,nc=00000001,cnonce="abc""#;
+        let mut c = vec![0x80u8];
+        c.extend(chunks(&[authorization, b"GET", b"/", b""]));
+        write("digest", "http-acceptor", &c);
+        let http_challenge: &[u8] = br#"realm="FUZZ.REALM",qop="auth,auth-int",algorithm=SHA-256,nonce="abc",opaque="def",charset=UTF-8,userhash=true"#;
+        let mut c = vec![0x89u8];
+        c.extend(chunks(&[
+            http_challenge,
+            b"POST",
+            b"d41d8cd98f00b204e9800998ecf8427e",
+            b"rspauth=\"00\",nc=00000001",
+        ]));
+        write("digest", "http-initiator", &c);
+        let mut c = vec![0xA2u8];
+        c.extend(chunks(&[authorization, b"GET", b"/"]));
+        write("digest", "http-pair-later", &c);
     }
 
     // kerberos: messages, an AP-REQ and AP-REP made with the harness's keys, tokens, a keytab.
