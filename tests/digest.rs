@@ -149,6 +149,21 @@ fn qop_follows_the_flags_and_userhash_is_offered() {
         Attr::Names(n) => assert_eq!(n, "alice"),
         _ => panic!("NAMES"),
     }
+    match s.query(SECPKG_ATTR_LIFESPAN).unwrap() {
+        Attr::Lifespan(l) => {
+            let (start, expiry) = (l.tsStart.as_u64(), l.tsExpiry.as_u64());
+            // After 2020-01-01 as a FILETIME, and no expiry.
+            assert!(start > 132_223_104_000_000_000 && expiry == 0x7FFF_FFFF_FFFF_FFFF, "{start} {expiry}");
+        }
+        _ => panic!("LIFESPAN"),
+    }
+    match s.query(SECPKG_ATTR_NEGOTIATION_INFO).unwrap() {
+        Attr::NegotiationInfo { package, state } => {
+            assert_eq!((package, state), ("WDigest", SECPKG_NEGOTIATION_COMPLETE))
+        }
+        _ => panic!("NEGOTIATION_INFO"),
+    }
+    assert_eq!(s.query(SECPKG_ATTR_SESSION_KEY).err().map(|e| e.status), Some(SEC_E_UNSUPPORTED_FUNCTION));
     // Two challenges at once carry different nonces: each client counts nc from 1.
     let (a, b) = (challenge(&sc, "MD5"), challenge(&sc, "MD5"));
     assert_ne!(a, b);
@@ -241,4 +256,31 @@ fn rspauth_and_later_requests() {
         assert_eq!(verify(c.as_ref(), &second, b"GET", b"/b"), SEC_E_UNSUPPORTED_FUNCTION);
         assert_eq!(sign(s.as_ref(), b"GET", b"/b", 1024), Err(SEC_E_UNSUPPORTED_FUNCTION));
     }
+}
+
+/// The five input buffers of "Input Buffers for the Digest Challenge Response" (the SPN and the
+/// channel bindings read-only): taken, and the two last ignored.
+#[test]
+fn the_windows_input_layout_with_target_host_and_bindings() {
+    let cc = cred("alice", "digest.test", "s3cret", false);
+    let sc = cred("alice", "digest.test", "s3cret", true);
+    let ch = challenge(&sc, "MD5");
+    let c = client(&cc);
+    let mut inb = OwnedBuffers::new(vec![
+        (SECBUFFER_TOKEN, ch),
+        (SECBUFFER_PKG_PARAMS, b"GET".to_vec()),
+        (SECBUFFER_PKG_PARAMS, Vec::new()),
+        (SECBUFFER_TARGET_HOST | SECBUFFER_READONLY, b"HTTP/www.digest.test".to_vec()),
+        (SECBUFFER_CHANNEL_BINDINGS | SECBUFFER_READONLY, vec![0u8; 32]),
+    ]);
+    let mut out = OwnedBuffers::new(vec![(SECBUFFER_TOKEN, vec![0u8; 4096])]);
+    let r = OwnedBuffers::with_pair(Some(&mut inb), &mut out, |i, o| {
+        c.step(StepIo { flags: REQ_HTTP, target: Some("/x"), input: i, output: Some(o), credential: None })
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(r.status, SEC_E_OK);
+    let auth = out.bytes(0).to_vec();
+    assert!(text(&auth).contains("uri=\"/x\""));
+    assert_eq!(step(server(&sc).as_ref(), None, &auth, &[b"GET"]).0, SEC_E_OK);
 }

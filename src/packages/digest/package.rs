@@ -173,7 +173,9 @@ impl Credentials for DigestCredentials {
         match side {
             Side::Client if !self.usage.outbound => Err(SecError::new(SEC_E_NO_CREDENTIALS, "an inbound credential")),
             Side::Server if !self.usage.inbound => Err(SecError::new(SEC_E_NO_CREDENTIALS, "an outbound credential")),
-            _ => Ok(Arc::new(DigestContext { side, creds: me, state: Mutex::new(State::Start) })),
+            _ => {
+                Ok(Arc::new(DigestContext { side, creds: me, state: Mutex::new(State::Start), start: now_filetime() }))
+            }
         }
     }
 
@@ -279,6 +281,14 @@ pub struct DigestContext {
     side: Side,
     creds: Arc<dyn Credentials>,
     state: Mutex<State>,
+    /// FILETIME of the context's creation (SECPKG_ATTR_LIFESPAN's start).
+    start: u64,
+}
+
+/// Now as a FILETIME value.
+fn now_filetime() -> u64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (d.as_secs() + 11_644_473_600) * 10_000_000 + u64::from(d.subsec_nanos()) / 100
 }
 
 /// HTTP nonces live this long (then the answer is a new challenge with stale=true).
@@ -972,6 +982,11 @@ impl SecurityContext for DigestContext {
             })),
             SECPKG_ATTR_NAMES => user.map(Attr::Names).ok_or(SecError::invalid_handle("not authenticated yet")),
             SECPKG_ATTR_PACKAGE_INFO => Ok(Attr::PackageInfo(NAME)),
+            // The context does not expire (an HTTP nonce does: then a stale=true challenge).
+            SECPKG_ATTR_LIFESPAN => Ok(Attr::Lifespan(SecPkgContext_Lifespan {
+                tsStart: TimeStamp::from_u64(self.start),
+                tsExpiry: TimeStamp::from_u64(0x7FFF_FFFF_FFFF_FFFF),
+            })),
             SECPKG_ATTR_NEGOTIATION_INFO => Ok(Attr::NegotiationInfo {
                 package: NAME,
                 state: if user.is_some() { SECPKG_NEGOTIATION_COMPLETE } else { SECPKG_NEGOTIATION_IN_PROGRESS },
