@@ -994,7 +994,7 @@ fn ntlm_context_functions() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let base = counters();
     let (cc, sc, mut p) = ntlm_pair();
-    gss_context_functions("NTLM", &mut p.client, &mut p.server, 16);
+    gss_context_functions("NTLM", &mut p.client, &mut p.server, Some(16));
     drop(p);
     common::sspi::free_cred(cc);
     common::sspi::free_cred(sc);
@@ -1002,9 +1002,10 @@ fn ntlm_context_functions() {
 }
 
 /// The matrix on the message and attribute calls of an established pair of a
-/// GSS-style package (NTLM, Kerberos, Negotiate): `client` and `server` are
-/// live contexts of one conversation; `key_len` their session key's length.
-fn gss_context_functions(pkg: &str, client: &mut CtxtHandle, server: &mut CtxtHandle, key_len: u32) {
+/// GSS-style package (NTLM, Kerberos, Negotiate, WDigest in SASL mode): `client` and
+/// `server` are live contexts of one conversation; `key_len` their session key's length
+/// (None: the package has no SESSION_KEY, and SIZES is queried instead).
+fn gss_context_functions(pkg: &str, client: &mut CtxtHandle, server: &mut CtxtHandle, key_len: Option<u32>) {
     use common::sspi::{seal, sign, sizes, unseal, verify};
     let sz = sizes(client);
     let (sig_n, tok_n) = (sz.cbMaxSignature as usize, sz.cbSecurityTrailer as usize);
@@ -1020,7 +1021,7 @@ fn gss_context_functions(pkg: &str, client: &mut CtxtHandle, server: &mut CtxtHa
         let params = [("phContext", E(SEC_E_INVALID_HANDLE)), ("pBuffer", E(SEC_E_INVALID_PARAMETER))];
         matrix(name, SEC_E_OK, &params, |n, o| unsafe {
             let (ph, buf) = (or_null(n, 0, c_p), or_null(n, 1, o.p::<c_void>(0)));
-            let attr = SECPKG_ATTR_SESSION_KEY;
+            let attr = if key_len.is_some() { SECPKG_ATTR_SESSION_KEY } else { SECPKG_ATTR_SIZES };
             let st = match (ex, wide) {
                 (false, true) => QueryContextAttributesW(ph, attr, buf),
                 (false, false) => QueryContextAttributesA(ph, attr, buf),
@@ -1028,9 +1029,14 @@ fn gss_context_functions(pkg: &str, client: &mut CtxtHandle, server: &mut CtxtHa
                 (true, false) => QueryContextAttributesExA(ph, attr, buf, 16),
             };
             if st == SEC_E_OK {
-                let k = &mut *buf.cast::<SecPkgContext_SessionKey>();
-                assert_eq!(k.SessionKeyLength, key_len);
-                assert_eq!(FreeContextBuffer(k.SessionKey.cast()), SEC_E_OK);
+                if let Some(key_len) = key_len {
+                    let k = &mut *buf.cast::<SecPkgContext_SessionKey>();
+                    assert_eq!(k.SessionKeyLength, key_len);
+                    assert_eq!(FreeContextBuffer(k.SessionKey.cast()), SEC_E_OK);
+                } else {
+                    let s = &*buf.cast::<SecPkgContext_Sizes>();
+                    assert_eq!((s.cbMaxSignature, s.cbSecurityTrailer), (sig_n as u32, tok_n as u32));
+                }
                 core::ptr::write_bytes(buf.cast::<u8>(), SENTINEL, 16);
             }
             st
@@ -1289,7 +1295,7 @@ fn kerberos_context_functions_and_wrong_state_calls() {
     let mut cc = acquire("Kerberos", Some((USER, REALM, PASSWORD)), SECPKG_CRED_OUTBOUND).unwrap();
     let mut sc = acquire("Kerberos", None, SECPKG_CRED_INBOUND).unwrap();
     let mut p = handshake(&mut cc, &mut sc, "HTTP/localhost", ISC_FLAGS).unwrap();
-    gss_context_functions("Kerberos", &mut p.client, &mut p.server, 32);
+    gss_context_functions("Kerberos", &mut p.client, &mut p.server, Some(32));
     drop(p);
 
     // A client that has sent its AP-REQ and waits for the AP-REP: no messages yet.
@@ -1353,7 +1359,7 @@ fn negotiate_context_functions_and_wrong_state_calls() {
     let mut cc = acquire("Negotiate", Some(id), SECPKG_CRED_OUTBOUND).unwrap();
     let mut sc = acquire("Negotiate", Some(id), SECPKG_CRED_INBOUND).unwrap();
     let mut p = handshake(&mut cc, &mut sc, "localhost", ISC_FLAGS).unwrap();
-    gss_context_functions("Negotiate", &mut p.client, &mut p.server, 16);
+    gss_context_functions("Negotiate", &mut p.client, &mut p.server, Some(16));
     drop(p);
 
     let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
@@ -1406,6 +1412,147 @@ fn negotiate_context_functions_and_wrong_state_calls() {
         assert_eq!(DeleteSecurityContext(&mut c), SEC_E_OK);
         assert_eq!(DeleteSecurityContext(&mut s), SEC_E_OK);
         assert_eq!(DeleteSecurityContext(&mut s), SEC_E_INVALID_HANDLE, "deleted twice");
+    }
+    free_cred(cc);
+    free_cred(sc);
+    assert_eq!(counters(), base);
+}
+
+// ---------------------------------------------------------------------------
+// WDigest contexts: the matrix on an established SASL DIGEST-MD5 pair (auth-conf), then HTTP
+// mode's calls with NULL and lying arguments and in the wrong state.
+
+#[test]
+fn wdigest_context_functions_and_http_calls() {
+    use common::sspi::{acquire, free_cred, handshake, ISC_FLAGS};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = counters();
+    let id = ("alice", "digest.test", "s3cret");
+    let mut cc = acquire("WDigest", Some(id), SECPKG_CRED_OUTBOUND).unwrap();
+    let mut sc = acquire("WDigest", Some(id), SECPKG_CRED_INBOUND).unwrap();
+    let mut p = handshake(&mut cc, &mut sc, "ldap/ldap.digest.test", ISC_FLAGS).unwrap();
+    gss_context_functions("WDigest", &mut p.client, &mut p.server, None);
+    drop(p);
+
+    // HTTP: the challenge, the Authorization, a later request, each call's bad inputs.
+    const HTTP: ULONG = 0x1000_0000;
+    let call =
+        |client: bool, cred: &mut CredHandle, ctx: &mut CtxtHandle, first: bool, tok: &[u8], params: &[&[u8]]| {
+            let mut owned: Vec<Vec<u8>> =
+                core::iter::once(tok).chain(params.iter().copied()).map(<[u8]>::to_vec).collect();
+            let mut bufs: Vec<SecBuffer> = owned
+                .iter_mut()
+                .enumerate()
+                .map(|(i, b)| SecBuffer {
+                    cbBuffer: b.len() as u32,
+                    BufferType: if i == 0 { SECBUFFER_TOKEN } else { SECBUFFER_PKG_PARAMS },
+                    pvBuffer: b.as_mut_ptr().cast(),
+                })
+                .collect();
+            let mut ind = SecBufferDesc { ulVersion: 0, cBuffers: bufs.len() as u32, pBuffers: bufs.as_mut_ptr() };
+            let mut out = vec![0u8; 4096];
+            let mut ob = SecBuffer { cbBuffer: 4096, BufferType: SECBUFFER_TOKEN, pvBuffer: out.as_mut_ptr().cast() };
+            let mut od = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: &mut ob };
+            let mut attrs = 0;
+            let mut target = common::wide("/index.html");
+            let ctx_in: *mut CtxtHandle = if first { null_mut() } else { ctx };
+            // SAFETY: valid pointers for the call.
+            let st = unsafe {
+                if client {
+                    InitializeSecurityContextW(
+                        cred,
+                        ctx_in,
+                        target.as_mut_ptr(),
+                        HTTP,
+                        0,
+                        0,
+                        &mut ind,
+                        0,
+                        ctx,
+                        &mut od,
+                        &mut attrs,
+                        null_mut(),
+                    )
+                } else {
+                    AcceptSecurityContext(cred, ctx_in, &mut ind, HTTP, 0, ctx, &mut od, &mut attrs, null_mut())
+                }
+            };
+            out.truncate(if st >= 0 { ob.cbBuffer as usize } else { 0 });
+            (st, out)
+        };
+    let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+    let (st, challenge) = call(false, &mut sc, &mut s, true, b"", &[b"GET"]);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    // The client without its method, without a challenge, without a target name.
+    let mut c0 = SecHandle::default();
+    assert_eq!(call(true, &mut cc, &mut c0, true, &challenge, &[]).0, SEC_E_INVALID_TOKEN, "no method");
+    assert_eq!(call(true, &mut cc, &mut c0, true, b"", &[b"GET"]).0, SEC_E_INVALID_TOKEN, "no challenge");
+    unsafe {
+        let mut ob = SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() };
+        let mut od = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: &mut ob };
+        let mut attrs = 0;
+        let st = InitializeSecurityContextW(
+            &mut cc,
+            null_mut(),
+            null_mut(),
+            HTTP | ISC_REQ_ALLOCATE_MEMORY,
+            0,
+            0,
+            null_mut(),
+            0,
+            &mut c0,
+            &mut od,
+            &mut attrs,
+            null_mut(),
+        );
+        assert_eq!(st, SEC_E_INVALID_TOKEN, "no input at all: the challenge is needed");
+    }
+    let (st, auth) = call(true, &mut cc, &mut c, true, &challenge, &[b"GET", b""]);
+    assert_eq!(st, SEC_E_OK);
+    // The server without the method; with lying descriptors (below); then the real check.
+    let mut s1 = SecHandle::default();
+    assert_eq!(call(false, &mut sc, &mut s1, true, &auth, &[]).0, SEC_E_INVALID_TOKEN, "no method");
+    let (st, info) = call(false, &mut sc, &mut s, false, &auth, &[b"GET"]);
+    assert_eq!(st, SEC_E_OK);
+    assert_eq!(call(true, &mut cc, &mut c, false, &info, &[]).0, SEC_E_OK, "rspauth");
+    // The exchange is over on the server: another ASC is out of sequence.
+    assert_eq!(call(false, &mut sc, &mut s, false, &auth, &[b"GET"]).0, SEC_E_OUT_OF_SEQUENCE);
+    unsafe {
+        // MakeSignature / VerifySignature with NULL, no TOKEN, no PKG_PARAMS, a NULL TOKEN.
+        assert_eq!(MakeSignature(&mut c, 0, null_mut(), 0), SEC_E_INVALID_TOKEN);
+        assert_eq!(VerifySignature(&mut s, null_mut(), 0, null_mut()), SEC_E_INVALID_TOKEN);
+        let mut m = *b"GET";
+        let mut u = *b"/2";
+        let mut tok = [0u8; 1024];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 3, BufferType: SECBUFFER_PKG_PARAMS, pvBuffer: m.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 2, BufferType: SECBUFFER_PKG_PARAMS, pvBuffer: u.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 1024, BufferType: SECBUFFER_TOKEN, pvBuffer: null_mut() },
+        ];
+        let mut d = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(MakeSignature(&mut c, 0, &mut d, 0), SEC_E_INVALID_TOKEN, "no TOKEN");
+        d.cBuffers = 3;
+        assert_eq!(MakeSignature(&mut c, 0, &mut d, 0), SEC_E_INVALID_TOKEN, "a NULL TOKEN with a length");
+        d.cBuffers = 40;
+        assert_eq!(MakeSignature(&mut c, 0, &mut d, 0), SEC_E_INVALID_TOKEN, "a lying count");
+        let token = d.pBuffers.add(2);
+        (*token).pvBuffer = tok.as_mut_ptr().cast();
+        let mut only_token = [*token];
+        let mut d1 = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: only_token.as_mut_ptr() };
+        assert_eq!(MakeSignature(&mut c, 0, &mut d1, 0), SEC_E_INVALID_TOKEN, "no method or URI");
+        // None of that used an nc: the next one is 2, and the server takes it.
+        d.cBuffers = 3;
+        assert_eq!(MakeSignature(&mut c, 0, &mut d, 0), SEC_E_OK);
+        let text = String::from_utf8_lossy(&tok[..(*token).cbBuffer as usize]).into_owned();
+        assert!(text.contains("nc=00000002"), "{text}");
+        let mut qop = 0xEEEE;
+        assert_eq!(VerifySignature(&mut c, &mut d, 0, &mut qop), SEC_E_UNSUPPORTED_FUNCTION, "the client");
+        assert_eq!(VerifySignature(&mut s, &mut d, 0, &mut qop), SEC_E_OK);
+        assert_eq!(qop, 0);
+        assert_eq!(VerifySignature(&mut s, &mut d, 0, null_mut()), SEC_E_OUT_OF_SEQUENCE, "again");
+        for h in [&mut c, &mut s, &mut s1, &mut c0] {
+            DeleteSecurityContext(h);
+        }
     }
     free_cred(cc);
     free_cred(sc);

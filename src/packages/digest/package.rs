@@ -782,6 +782,7 @@ impl DigestContext {
         let method = params.first().filter(|p| !p.is_empty()).ok_or(invalid("no method (SECBUFFER_PKG_PARAMS)"))?;
         let uri = params.get(1).filter(|p| !p.is_empty()).ok_or(invalid("no request-URI (SECBUFFER_PKG_PARAMS)"))?;
         let h_entity = params.get(2).cloned().unwrap_or_default();
+        m.bytes_mut(token)?; // writable before an nc is spent
         let before = (s.nc, s.rspauth.take());
         let auth = s.authorization(method, uri, &h_entity);
         if m.buffer_len(token) < auth.len() {
@@ -895,6 +896,7 @@ impl SecurityContext for DigestContext {
             return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "the token buffer holds the 16-byte trailer"));
         }
         let sign_only = qop & SECQOP_WRAP_NO_ENCRYPT == SECQOP_WRAP_NO_ENCRYPT;
+        m.bytes_mut(token)?; // writable before a sequence number is spent
         let trailer = self.with_layer(|l| {
             let msg = m.bytes_mut(data)?;
             Ok(l.seal(msg, sign_only))
@@ -943,6 +945,7 @@ impl SecurityContext for DigestContext {
         if m.buffer_len(token) < TRAILER {
             return Err(SecError::new(SEC_E_BUFFER_TOO_SMALL, "the token buffer holds the 16-byte MAC"));
         }
+        m.bytes_mut(token)?; // writable before a sequence number is spent
         let trailer = self.with_layer(|l| {
             let mut copy = m.bytes(data)?.to_vec();
             Ok(l.seal(&mut copy, true))

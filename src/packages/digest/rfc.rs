@@ -4,7 +4,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::abi::{SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE};
+use crate::abi::{SEC_E_INVALID_TOKEN, SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE};
 use crate::crypto::{hmac_md5, md5, Rc4};
 use crate::error::{SecError, SecResult};
 
@@ -274,6 +274,9 @@ impl Layer {
     /// when the message verifies. `sealed`: the message was encrypted.
     pub fn open(&mut self, msg: &mut [u8], trailer: &[u8], sealed: bool) -> SecResult<()> {
         let altered = || SecError::new(SEC_E_MESSAGE_ALTERED, "a DIGEST-MD5 message that does not verify");
+        if trailer.len() < TRAILER {
+            return Err(SecError::new(SEC_E_INVALID_TOKEN, "a DIGEST-MD5 trailer is 16 bytes"));
+        }
         if trailer.len() != TRAILER || trailer[10..12] != [0, 1] {
             return Err(altered());
         }
