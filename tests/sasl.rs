@@ -685,14 +685,16 @@ mod ldap {
 
     /// `sasl_encode`: under integrity the message travels in the clear inside its wrap token
     /// (EncryptMessage does not encrypt, whatever fQOP says), under confidentiality it does not.
-    fn wrap(ctx: &mut CtxtHandle, layer: u8, msg: &[u8]) -> Vec<u8> {
+    /// DIGEST-MD5's buffer is the message, then its 16-byte trailer (RFC 2831 2.3, 2.4);
+    /// RFC 4121's wrap token comes first.
+    fn wrap(ctx: &mut CtxtHandle, layer: u8, msg: &[u8], trailer_last: bool) -> Vec<u8> {
         if layer == 1 {
             return msg.to_vec();
         }
         let (st, tok, ct) = seal(ctx, 0, msg);
         assert_eq!(st, SEC_E_OK);
         assert_eq!(ct == msg, layer == 2, "layer {layer}: the message in the clear only under integrity");
-        let w = [tok, ct].concat();
+        let w = if trailer_last { [ct, tok].concat() } else { [tok, ct].concat() };
         [&(w.len() as u32).to_be_bytes()[..], &w].concat()
     }
 
@@ -747,7 +749,7 @@ mod ldap {
         let layer = expect_layer;
         // WhoAmI (RFC 4532), through the layer.
         let req = message(id, der::encode(0x77, &der::encode(0x80, b"1.3.6.1.4.1.4203.1.11.3")));
-        s.write_all(&wrap(&mut c, layer, &req)).unwrap();
+        s.write_all(&wrap(&mut c, layer, &req, mech == "DIGEST-MD5")).unwrap();
         let (code, value) = parse_response(&read_wrapped(&mut s, &mut c, layer));
         assert_eq!(code, 0, "{mech}: WhoAmI");
         unsafe { DeleteSecurityContext(&mut c) };
@@ -783,6 +785,101 @@ mod ldap {
         free_cred(cc);
         drop(slapd);
         std::env::remove_var("KRB5_KTNAME");
+    }
+
+    /// DIGEST-MD5 against slapd: no Kerberos; slapd's own auxprop finds the user's
+    /// userPassword in its directory (an `authz-regexp` maps the SASL name to the entry, made
+    /// with slapadd), so no sasldb is involved.
+    #[test]
+    fn our_client_binds_to_slapd_with_digest_md5() {
+        let (Ok(slapd), Ok(slapadd)) = (which("slapd"), which("slapadd")) else {
+            eprintln!("skipped: slapd is missing (apt-get install slapd)");
+            return;
+        };
+        if !std::path::Path::new("/usr/lib/x86_64-linux-gnu/sasl2/libdigestmd5.so").exists() {
+            eprintln!("skipped: Cyrus SASL's DIGEST-MD5 plugin (libsasl2-modules) is missing");
+            return;
+        }
+        let d = std::env::temp_dir().join(format!("sspi-slapd-digest-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("db")).unwrap();
+        let conf = d.join("slapd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
+                 include /etc/ldap/schema/inetorgperson.schema\npidfile {0}/slapd.pid\nargsfile {0}/slapd.args\n\
+                 modulepath /usr/lib/ldap\nmoduleload back_mdb\nsasl-host localhost\nsasl-realm digest.test\n\
+                 sasl-secprops none\n\
+                 authz-regexp uid=([^,]*),cn=digest.test,cn=digest-md5,cn=auth uid=$1,ou=people,dc=example,dc=test\n\
+                 database mdb\nsuffix \"dc=example,dc=test\"\nrootdn \"cn=admin,dc=example,dc=test\"\n\
+                 directory {0}/db\naccess to attrs=userPassword by * auth\naccess to * by * read\n",
+                d.display()
+            ),
+        )
+        .unwrap();
+        let ldif = d.join("init.ldif");
+        std::fs::write(
+            &ldif,
+            "dn: dc=example,dc=test\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: example\n\n\
+             dn: ou=people,dc=example,dc=test\nobjectClass: organizationalUnit\nou: people\n\n\
+             dn: uid=alice,ou=people,dc=example,dc=test\nobjectClass: inetOrgPerson\nuid: alice\ncn: alice\n\
+             sn: alice\nuserPassword: s3cret\n",
+        )
+        .unwrap();
+        let st = Command::new(slapadd)
+            .args(["-f", conf.to_str().unwrap(), "-l", ldif.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(st.success(), "slapadd");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(slapd)
+            .args(["-f", conf.to_str().unwrap(), "-h", &format!("ldap://127.0.0.1:{port}/"), "-d", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Slapd { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not start listening");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut cc = acquire("WDigest", Some(("alice", "digest.test", "s3cret")), SECPKG_CRED_OUTBOUND).unwrap();
+        // qop auth (SSF 0), auth-int (1), auth-conf with rc4 (128), from what the client asks.
+        for (isc, layer) in [
+            (ISC_REQ_MUTUAL_AUTH, 1u8),
+            (ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY, 2),
+            (ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY | ISC_REQ_CONFIDENTIALITY, 4),
+        ] {
+            let who = bind_and_whoami(server.port, &mut cc, "DIGEST-MD5", isc, layer);
+            assert_eq!(who, "dn:uid=alice,ou=people,dc=example,dc=test", "layer {layer}");
+        }
+        // A wrong password: slapd answers invalidCredentials (49).
+        let mut bad = acquire("WDigest", Some(("alice", "digest.test", "wrong")), SECPKG_CRED_OUTBOUND).unwrap();
+        let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut c = SecHandle::default();
+        let mut step = Step::client(true, None, "ldap/localhost");
+        step.sasl = true;
+        let (_, first, _) = step.run(&mut bad, &mut c);
+        s.write_all(&bind_request(1, "DIGEST-MD5", &first)).unwrap();
+        let (code, challenge) = parse_response(&read_element(&mut s));
+        assert_eq!(code, 14);
+        let mut step = Step::client(false, Some(&challenge), "ldap/localhost");
+        step.sasl = true;
+        let (st, response, _) = step.run(&mut bad, &mut c);
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        s.write_all(&bind_request(2, "DIGEST-MD5", &response)).unwrap();
+        assert_eq!(parse_response(&read_element(&mut s)).0, 49, "invalidCredentials");
+        unsafe { DeleteSecurityContext(&mut c) };
+        free_cred(bad);
+        free_cred(cc);
+        drop(server);
+        let _ = std::fs::remove_dir_all(&d);
     }
 }
 
