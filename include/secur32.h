@@ -910,6 +910,29 @@ typedef struct _SecPkgContext_PasswordExpiry {
 // `PSecPkgContext_PasswordExpiry`.
 typedef struct _SecPkgContext_PasswordExpiry *PSecPkgContext_PasswordExpiry;
 
+// `SecPkgContext_ClientCreds` (mingw-w64 `credssp.h`; `SECPKG_ATTR_CREDS` on a CredSSP
+// server): the delegated credentials.
+typedef struct _SecPkgContext_ClientCreds {
+  ULONG AuthBufferLen;
+  PBYTE AuthBuffer;
+} SecPkgContext_ClientCreds;
+
+// `PSecPkgContext_ClientCreds`.
+typedef struct _SecPkgContext_ClientCreds *PSecPkgContext_ClientCreds;
+
+// `CREDSSP_CRED` (mingw-w64 `credssp.h`): `pAuthData` of `AcquireCredentialsHandle (CredSSP)`.
+typedef struct _CREDSSP_CRED {
+  // A `CREDSPP_SUBMIT_TYPE` (`CredsspPasswordCreds`...).
+  ULONG Type;
+  // An `SCHANNEL_CRED` (or NULL).
+  void *pSchannelCred;
+  // A `SEC_WINNT_AUTH_IDENTITY_*` (or NULL).
+  void *pSpnegoCred;
+} CREDSSP_CRED;
+
+// `PCREDSSP_CRED`.
+typedef struct _CREDSSP_CRED *PCREDSSP_CRED;
+
 // `SecPkgContext_SessionKey` (`SECPKG_ATTR_SESSION_KEY`).
 typedef struct _SecPkgContext_SessionKey {
   ULONG SessionKeyLength;
@@ -2631,6 +2654,27 @@ typedef struct _CERT_OTHER_NAME {
 #define SECPKG_ATTR_USER_FLAGS 11
 
 #define SECPKG_ATTR_NEGOTIATION_INFO 12
+
+// Not in mingw-w64 (Windows SDK `sspi.h`): CredSSP's delegated credentials
+// (`SecPkgContext_ClientCreds`, server only).
+#define SECPKG_ATTR_CREDS 0x80000080
+
+// Not in mingw-w64 (Windows SDK `sspi.h`): the package CredSSP negotiated inside
+// (`SecPkgContext_PackageInfo`).
+#define SECPKG_ATTR_NEGOTIATION_PACKAGE 0x80000081
+
+// Not in mingw-w64 (Windows SDK `sspi.h`): how a CredSSP server was authenticated
+// (`CREDSSP_SERVER_AUTH_*`).
+#define SECPKG_ATTR_SERVER_AUTH_FLAGS 0x80000083
+
+// Not in mingw-w64 (Windows SDK `credssp.h`).
+#define CREDSSP_SERVER_AUTH_NEGOTIATE 1
+
+// Not in mingw-w64 (Windows SDK `credssp.h`).
+#define CREDSSP_SERVER_AUTH_CERTIFICATE 2
+
+// Not in mingw-w64 (Windows SDK `credssp.h`).
+#define CREDSSP_SERVER_AUTH_LOOPBACK 4
 
 #define SECPKG_ATTR_NATIVE_NAMES 13
 

@@ -190,6 +190,19 @@ SECPKG_ATTR_STREAM_SIZES = 4
 SECPKG_ATTR_SESSION_KEY = 9
 SECPKG_ATTR_PACKAGE_INFO = 10
 SECPKG_ATTR_NEGOTIATION_INFO = 12
+# CredSSP (Windows SDK sspi.h / credssp.h; mingw-w64 lacks the attributes).
+SECPKG_ATTR_CREDS = 0x80000080
+SECPKG_ATTR_NEGOTIATION_PACKAGE = 0x80000081
+SECPKG_ATTR_SERVER_AUTH_FLAGS = 0x80000083
+CREDSSP_SERVER_AUTH_NEGOTIATE = 0x1
+CREDSSP_SERVER_AUTH_CERTIFICATE = 0x2
+CREDSSP_SERVER_AUTH_LOOPBACK = 0x4
+CredsspPasswordCreds = 2
+CredsspSchannelCreds = 4
+CredsspCertificateCreds = 13
+CredsspSubmitBufferBoth = 50
+CredsspSubmitBufferBothOld = 51
+CREDSSP_NAME = "CREDSSP"
 SASL_OPTION_SEND_SIZE = 1
 SASL_OPTION_RECV_SIZE = 2
 SASL_OPTION_AUTHZ_STRING = 3
@@ -407,6 +420,16 @@ class SecPkgContext_NativeNamesW(Structure):
 
 class SecPkgContext_SessionKey(Structure):
     _fields_ = [("SessionKeyLength", ULONG), ("SessionKey", PBYTE)]
+
+
+class SecPkgContext_ClientCreds(Structure):
+    """credssp.h: SECPKG_ATTR_CREDS on a CredSSP server (the delegated TSCredentials)."""
+    _fields_ = [("AuthBufferLen", ULONG), ("AuthBuffer", PBYTE)]
+
+
+class CREDSSP_CRED(Structure):
+    """credssp.h: pAuthData of AcquireCredentialsHandle for "CREDSSP"."""
+    _fields_ = [("Type", ULONG), ("pSchannelCred", c_void_p), ("pSpnegoCred", c_void_p)]
 
 
 class SecPkgContext_Flags(Structure):

@@ -448,14 +448,18 @@ pub struct OwnedBuffers {
     types: Vec<ULONG>,
     /// Where each buffer's bytes are after the call: (memory index, offset, length).
     spans: Vec<(usize, usize, usize)>,
+    /// Each buffer's `cbBuffer` after the call (also for a count with no bytes of ours
+    /// behind it: `SECBUFFER_EXTRA` / `SECBUFFER_MISSING` counts).
+    counts: Vec<usize>,
 }
 
 impl OwnedBuffers {
     /// One buffer per `(type, contents)`; an output slot is a zeroed buffer of its capacity.
     pub fn new(bufs: Vec<(ULONG, Vec<u8>)>) -> Self {
         let spans = bufs.iter().enumerate().map(|(i, (_, m))| (i, 0, m.len())).collect();
+        let counts = bufs.iter().map(|(_, m)| m.len()).collect();
         let (types, mem) = bufs.into_iter().unzip();
-        Self { mem, types, spans }
+        Self { mem, types, spans, counts }
     }
 
     /// Runs `f` over a view of the buffers; afterwards each buffer's length and
@@ -529,7 +533,13 @@ impl OwnedBuffers {
                 })
                 .unwrap_or((i, 0, 0));
             self.types[i] = e.BufferType;
+            self.counts[i] = len;
         }
+    }
+
+    /// Buffer `i`'s `cbBuffer` as the callee left it (an EXTRA count, say).
+    pub fn count(&self, i: usize) -> usize {
+        self.counts[i]
     }
 
     /// Buffer `i`'s bytes as the callee left them.

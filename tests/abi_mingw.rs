@@ -38,6 +38,12 @@ const NOT_IN_MINGW: &[&str] = &[
     "SESSION_TICKET_INFO_V0",
     "SESSION_TICKET_INFO_VERSION",
     "SCH_CRED_DEFERRED_CRED_VALIDATION",
+    "SECPKG_ATTR_CREDS",
+    "SECPKG_ATTR_NEGOTIATION_PACKAGE",
+    "SECPKG_ATTR_SERVER_AUTH_FLAGS",
+    "CREDSSP_SERVER_AUTH_NEGOTIATE",
+    "CREDSSP_SERVER_AUTH_CERTIFICATE",
+    "CREDSSP_SERVER_AUTH_LOOPBACK",
 ];
 
 /// Type names that may appear in a constant's value (casts).
@@ -57,6 +63,7 @@ const MINGW_PRELUDE: &str = "\
 #include <sspi.h>
 #include <schannel.h>
 #include <wincrypt.h>
+#include <credssp.h>
 #include <wininet.h>
 #include <stddef.h>
 #include <stdint.h>

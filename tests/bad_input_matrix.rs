@@ -114,7 +114,7 @@ fn packages() {
                 EnumerateSecurityPackagesA(pc, pp.cast())
             };
             if st == SEC_E_OK {
-                assert_eq!(*pc, 6, "Schannel's two names, NTLM, Kerberos, Negotiate, WDigest");
+                assert_eq!(*pc, 7, "Schannel's two names, NTLM, Kerberos, Negotiate, WDigest, CREDSSP");
                 assert_eq!(FreeContextBuffer(*pp), SEC_E_OK);
             }
             st

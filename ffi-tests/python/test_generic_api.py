@@ -9,7 +9,7 @@ import pytest
 
 import sspi as S
 
-PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos", "Negotiate", "WDigest"}
+PACKAGES = {S.UNISP_NAME, S.SCHANNEL_NAME, "NTLM", "Kerberos", "Negotiate", "WDigest", "CREDSSP"}
 
 
 def check_package(info, name, comment):
@@ -32,6 +32,12 @@ def check_package(info, name, comment):
         assert info.fCapabilities == 0x00800304
         assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 21, 4096)
         return
+    if name == "CREDSSP":
+        # Windows 10's values (0x00110733: ... STREAM, MUTUAL_AUTH, NEGO_EXTENDER), SECPKG_ID_NONE.
+        assert comment == "Microsoft CredSSP Security Provider"
+        assert info.fCapabilities == 0x00110733
+        assert (info.wVersion, info.wRPCID, info.cbMaxToken) == (1, 0xFFFF, 90567)
+        return
     if name == "Negotiate":
         # Windows 10's values (Wine's negotiate.c has them less APPCONTAINER_CHECKS), RPC_C_AUTHN_GSS_NEGOTIATE.
         assert comment == "Microsoft Package Negotiator"
@@ -49,7 +55,7 @@ def test_enumerate_security_packages_w(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert lib.EnumerateSecurityPackagesW(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 6
+    assert count.value == 7
     names = []
     for i in range(count.value):
         name = S.read_wstr(infos[i].Name)
@@ -64,7 +70,7 @@ def test_enumerate_security_packages_a(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoA)()
     assert lib.EnumerateSecurityPackagesA(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 6
+    assert count.value == 7
     names = []
     for i in range(count.value):
         name = S.read_astr(infos[i].Name)
@@ -134,7 +140,7 @@ def test_call_through_the_table(lib):
     count = S.ULONG(0)
     infos = POINTER(S.SecPkgInfoW)()
     assert enumerate_w(byref(count), byref(infos)) == S.SEC_E_OK
-    assert count.value == 6
+    assert count.value == 7
     free = ctypes.CFUNCTYPE(S.SECURITY_STATUS, c_void_p)(table.FreeContextBuffer)
     assert free(cast(infos, c_void_p)) == S.SEC_E_OK
 

@@ -189,6 +189,31 @@ pub struct SecPkgContext_PasswordExpiry {
 /// `PSecPkgContext_PasswordExpiry`.
 pub type PSecPkgContext_PasswordExpiry = *mut SecPkgContext_PasswordExpiry;
 
+/// `SecPkgContext_ClientCreds` (mingw-w64 `credssp.h`; `SECPKG_ATTR_CREDS` on a CredSSP
+/// server): the delegated credentials.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SecPkgContext_ClientCreds {
+    pub AuthBufferLen: ULONG,
+    pub AuthBuffer: PBYTE,
+}
+/// `PSecPkgContext_ClientCreds`.
+pub type PSecPkgContext_ClientCreds = *mut SecPkgContext_ClientCreds;
+
+/// `CREDSSP_CRED` (mingw-w64 `credssp.h`): `pAuthData` of `AcquireCredentialsHandle (CredSSP)`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CREDSSP_CRED {
+    /// A `CREDSPP_SUBMIT_TYPE` (`CredsspPasswordCreds`...).
+    pub Type: ULONG,
+    /// An `SCHANNEL_CRED` (or NULL).
+    pub pSchannelCred: *mut core::ffi::c_void,
+    /// A `SEC_WINNT_AUTH_IDENTITY_*` (or NULL).
+    pub pSpnegoCred: *mut core::ffi::c_void,
+}
+/// `PCREDSSP_CRED`.
+pub type PCREDSSP_CRED = *mut CREDSSP_CRED;
+
 /// `SecPkgContext_SessionKey` (`SECPKG_ATTR_SESSION_KEY`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]

@@ -425,6 +425,21 @@ pub const SECPKG_ATTR_SESSION_KEY: ULONG = 9;
 pub const SECPKG_ATTR_PACKAGE_INFO: ULONG = 10;
 pub const SECPKG_ATTR_USER_FLAGS: ULONG = 11;
 pub const SECPKG_ATTR_NEGOTIATION_INFO: ULONG = 12;
+/// Not in mingw-w64 (Windows SDK `sspi.h`): CredSSP's delegated credentials
+/// (`SecPkgContext_ClientCreds`, server only).
+pub const SECPKG_ATTR_CREDS: ULONG = 0x80000080;
+/// Not in mingw-w64 (Windows SDK `sspi.h`): the package CredSSP negotiated inside
+/// (`SecPkgContext_PackageInfo`).
+pub const SECPKG_ATTR_NEGOTIATION_PACKAGE: ULONG = 0x80000081;
+/// Not in mingw-w64 (Windows SDK `sspi.h`): how a CredSSP server was authenticated
+/// (`CREDSSP_SERVER_AUTH_*`).
+pub const SECPKG_ATTR_SERVER_AUTH_FLAGS: ULONG = 0x80000083;
+/// Not in mingw-w64 (Windows SDK `credssp.h`).
+pub const CREDSSP_SERVER_AUTH_NEGOTIATE: ULONG = 0x1;
+/// Not in mingw-w64 (Windows SDK `credssp.h`).
+pub const CREDSSP_SERVER_AUTH_CERTIFICATE: ULONG = 0x2;
+/// Not in mingw-w64 (Windows SDK `credssp.h`).
+pub const CREDSSP_SERVER_AUTH_LOOPBACK: ULONG = 0x4;
 pub const SECPKG_ATTR_NATIVE_NAMES: ULONG = 13;
 pub const SECPKG_ATTR_FLAGS: ULONG = 14;
 pub const SECPKG_ATTR_USE_VALIDATED: ULONG = 15;

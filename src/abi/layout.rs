@@ -298,6 +298,8 @@ pub fn all() -> Vec<StructLayout> {
         layout_of!(SecPkgContext_ProtoInfoA { sProtocolName, majorVersion, minorVersion }),
         layout_of!(SecPkgContext_PasswordExpiry { tsPasswordExpires }),
         layout_of!(SecPkgContext_SessionKey { SessionKeyLength, SessionKey }),
+        layout_of!(SecPkgContext_ClientCreds { AuthBufferLen, AuthBuffer }),
+        layout_of!(CREDSSP_CRED { Type, pSchannelCred, pSpnegoCred }),
         layout_of!(SecPkgContext_PackageInfoW { PackageInfo }),
         layout_of!(SecPkgContext_PackageInfoA { PackageInfo }),
         layout_of!(SecPkgContext_Flags { Flags }),

@@ -39,6 +39,7 @@ fn attr_size(value: &Attr) -> usize {
         Attr::KeyingMaterial(_) => size_of::<SecPkgContext_KeyingMaterial>(),
         Attr::AppData(_) => size_of::<SecPkgContext_SessionAppData>(),
         Attr::SessionKey(_) => size_of::<SecPkgContext_SessionKey>(),
+        Attr::ClientCreds(_) => size_of::<SecPkgContext_ClientCreds>(),
         Attr::NativeNames { .. } => size_of::<SecPkgContext_NativeNamesW>(),
     }
 }
@@ -181,6 +182,12 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
                 let len = v.len();
                 zeroize::Zeroize::zeroize(&mut v);
                 put(buf, SecPkgContext_SessionKey { SessionKeyLength: len as ULONG, SessionKey: copied? })
+            }
+            Attr::ClientCreds(mut v) => {
+                let copied = alloc::allocate_copy(&v);
+                let len = v.len();
+                zeroize::Zeroize::zeroize(&mut v);
+                put(buf, SecPkgContext_ClientCreds { AuthBufferLen: len as ULONG, AuthBuffer: copied? })
             }
             Attr::NativeNames { client, server } => {
                 let c = alloc::allocate_copy(&encode_str(&client, cs))?;

@@ -287,6 +287,61 @@ unsafe fn identity_auth_data(p: *const c_void) -> SecResult<AuthData> {
     Ok(AuthData::Identity(Identity { user, domain, password: pw, package_list }))
 }
 
+// `CREDSPP_SUBMIT_TYPE` (an enum in mingw-w64's `credssp.h`, so not in our generated header).
+const SUBMIT_PASSWORD: u32 = 2;
+const SUBMIT_SCHANNEL: u32 = 4;
+const SUBMIT_CERTIFICATE: u32 = 13;
+const SUBMIT_BOTH: u32 = 50;
+const SUBMIT_BOTH_OLD: u32 = 51;
+
+/// Decodes CredSSP's `pAuthData`: a `CREDSSP_CRED` (its `Type` is a `CREDSPP_SUBMIT_TYPE`,
+/// 2, 4, 13, 50 or 51; a `SEC_WINNT_AUTH_IDENTITY` starts with a pointer, an `_EX` with
+/// `Version` 0x200), whose `pSchannelCred` and `pSpnegoCred` are decoded as Schannel and
+/// identity data; or an identity alone.
+///
+/// # Safety
+/// `p` must be NULL or point to one of those structs, with valid members.
+unsafe fn credssp_auth_data(p: *const c_void) -> SecResult<AuthData> {
+    if p.is_null() {
+        return Ok(AuthData::Default);
+    }
+    // SAFETY: every accepted layout starts with 8 readable bytes.
+    let (first, second) =
+        unsafe { (core::ptr::read_unaligned(p.cast::<u32>()), core::ptr::read_unaligned(p.cast::<u32>().add(1))) };
+    let submit_type =
+        matches!(first, SUBMIT_PASSWORD | SUBMIT_SCHANNEL | SUBMIT_CERTIFICATE | SUBMIT_BOTH | SUBMIT_BOTH_OLD);
+    // On 64-bit Windows the Type is followed by 4 bytes of padding before the pointers.
+    let padded = core::mem::size_of::<usize>() == 4 || second == 0;
+    if !(submit_type && padded) {
+        // SAFETY: forwarded contract (an identity).
+        return unsafe { identity_auth_data(p) };
+    }
+    // SAFETY: Type says this is a CREDSSP_CRED.
+    let c = unsafe { core::ptr::read_unaligned(p.cast::<CREDSSP_CRED>()) };
+    if c.Type == SUBMIT_CERTIFICATE {
+        return Err(SecError::new(SEC_E_UNSUPPORTED_FUNCTION, "SUBMIT_CERTIFICATE (smart cards) is not supported"));
+    }
+    let schannel = if c.pSchannelCred.is_null() || c.Type == SUBMIT_PASSWORD {
+        None
+    } else {
+        // SAFETY: forwarded contract (an SCHANNEL_CRED).
+        match unsafe { schannel_auth_data(c.pSchannelCred) }? {
+            AuthData::Schannel(s) => Some(s),
+            _ => None,
+        }
+    };
+    let identity = if c.pSpnegoCred.is_null() || c.Type == SUBMIT_SCHANNEL {
+        None
+    } else {
+        // SAFETY: forwarded contract (a SEC_WINNT_AUTH_IDENTITY_*).
+        match unsafe { identity_auth_data(c.pSpnegoCred) }? {
+            AuthData::Identity(i) => Some(i),
+            _ => None,
+        }
+    };
+    Ok(AuthData::CredSsp { schannel, identity })
+}
+
 /// The shared body of `AcquireCredentialsHandleA/W`.
 ///
 /// # Safety
@@ -316,6 +371,8 @@ unsafe fn acquire(
         AuthDataFormat::Schannel => unsafe { schannel_auth_data(auth) }?,
         // SAFETY: forwarded contract.
         AuthDataFormat::Identity => unsafe { identity_auth_data(auth) }?,
+        // SAFETY: forwarded contract.
+        AuthDataFormat::CredSsp => unsafe { credssp_auth_data(auth) }?,
     };
     let creds = reg.package.acquire_credentials(AcquireRequest { principal, usage, auth })?;
     let h = CREDENTIALS.insert(creds)?;

@@ -6,6 +6,7 @@
 //! safe Rust values only: parsed auth data, [`BufferDesc`] views and typed
 //! attribute values; the entry layer does every pointer and struct-layout job.
 
+pub mod credssp;
 pub mod digest;
 pub mod kerberos;
 pub mod negotiate;
@@ -46,6 +47,7 @@ pub fn registry() -> &'static [Registered] {
             .chain(kerberos::REGISTERED)
             .chain(negotiate::REGISTERED)
             .chain(digest::REGISTERED)
+            .chain(credssp::REGISTERED)
         {
             v.push(Registered { info: r.info, package: r.package });
         }
@@ -133,6 +135,11 @@ pub enum AuthData {
     Default,
     Schannel(SchannelCredSpec),
     Identity(Identity),
+    /// `CREDSSP_CRED`: its `pSchannelCred` and `pSpnegoCred`, each optional.
+    CredSsp {
+        schannel: Option<SchannelCredSpec>,
+        identity: Option<Identity>,
+    },
 }
 
 /// Which `pAuthData` layout a package reads.
@@ -141,6 +148,8 @@ pub enum AuthDataFormat {
     Schannel,
     /// `SEC_WINNT_AUTH_IDENTITY_*`.
     Identity,
+    /// `CREDSSP_CRED`, or a `SEC_WINNT_AUTH_IDENTITY_*` alone.
+    CredSsp,
 }
 
 /// Everything `AcquireCredentialsHandle` passes on.
@@ -249,6 +258,8 @@ pub enum Attr {
     AppData(Vec<u8>),
     /// `SecPkgContext_SessionKey`: wiped after it is copied out.
     SessionKey(Vec<u8>),
+    /// `SecPkgContext_ClientCreds` (CredSSP's delegated credentials): wiped after the copy.
+    ClientCreds(Vec<u8>),
     /// `SecPkgContext_NativeNamesA/W`.
     NativeNames {
         client: String,

@@ -133,7 +133,9 @@ impl SecurityPackage for Digest {
                 Some((id.user.clone(), id.domain.clone(), id.password.clone()))
             }
             AuthData::Identity(_) | AuthData::Default => None,
-            AuthData::Schannel(_) => return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an identity")),
+            AuthData::Schannel(_) | AuthData::CredSsp { .. } => {
+                return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an identity"))
+            }
         };
         if req.usage.outbound && identity.is_none() {
             return Err(SecError::new(SEC_E_NO_CREDENTIALS, "Digest needs an identity to authenticate"));

@@ -228,6 +228,17 @@ impl NegotiateContext {
         }
     }
 
+    /// The chosen mechanism's context once it has completed, even if SPNEGO still awaits
+    /// its last token (CredSSP binds the TLS key with NTLM's keys as soon as the
+    /// AUTHENTICATE message is out, before the server's mechListMIC arrives).
+    pub fn mechanism_context(&self) -> Option<Arc<dyn SecurityContext>> {
+        if let Some(c) = self.done.get() {
+            return Some(Arc::clone(c));
+        }
+        let st = lock(&self.state);
+        st.inner.as_ref().filter(|i| i.done).map(|i| Arc::clone(&i.ctx))
+    }
+
     fn established(&self) -> SecResult<&Arc<dyn SecurityContext>> {
         self.done.get().ok_or(SecError::invalid_handle("the Negotiate exchange is not complete"))
     }

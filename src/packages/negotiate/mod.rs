@@ -88,7 +88,9 @@ impl SecurityPackage for Negotiate {
         let (want_krb, want_ntlm) = match &req.auth {
             AuthData::Identity(id) => allowed_packages(id.package_list.as_deref()),
             AuthData::Default => (true, true),
-            AuthData::Schannel(_) => return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an identity")),
+            AuthData::Schannel(_) | AuthData::CredSsp { .. } => {
+                return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an identity"))
+            }
         };
         // The inner packages get the identity without the list (it was for Negotiate).
         let inner_req = || {

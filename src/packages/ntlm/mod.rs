@@ -160,7 +160,9 @@ impl NtlmCredentials {
                 Some(UserEntry { nt_hash: crypto::nt_hash(&id.password), user: id.user, domain: id.domain })
             }
             AuthData::Default => None,
-            AuthData::Schannel(_) => return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an NTLM identity")),
+            AuthData::Schannel(_) | AuthData::CredSsp { .. } => {
+                return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "not an NTLM identity"))
+            }
         };
         let identity = match identity {
             Some(i) => Some(i),

@@ -138,7 +138,7 @@ impl SchannelCredentials {
         let spec = match req.auth {
             AuthData::Default => SchannelCredSpec { version: SCHANNEL_CRED_VERSION, ..Default::default() },
             AuthData::Schannel(s) => s,
-            AuthData::Identity(_) => {
+            AuthData::Identity(_) | AuthData::CredSsp { .. } => {
                 return Err(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "Schannel takes SCHANNEL_CRED, not an identity"))
             }
         };
