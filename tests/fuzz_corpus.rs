@@ -103,3 +103,8 @@ fn sasl() {
 fn digest() {
     replay("digest", harness::digest);
 }
+
+#[test]
+fn credssp() {
+    replay("credssp", harness::credssp);
+}

@@ -30,7 +30,7 @@ use std::sync::{Arc, OnceLock};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use secur32::abi::*;
-use secur32::entry::attributes::QueryContextAttributesExW;
+use secur32::entry::attributes::{QueryContextAttributesExW, QueryContextAttributesW};
 use secur32::entry::contexts::{
     AcceptSecurityContext, ApplyControlToken, CompleteAuthToken, DeleteSecurityContext, InitializeSecurityContextW,
 };
@@ -2800,4 +2800,205 @@ pub fn digest(data: &[u8]) {
     ntlm_delete(&mut c);
     ntlm_delete(&mut s);
     base.assert_unchanged("digest");
+}
+
+// ---------------------------------------------------------------------------
+// Target: credssp
+
+/// CredSSP credentials over the harness's certificate: a server (with an NTLM identity to
+/// accept) and a client with that identity.
+fn credssp_credentials() -> (CredHandle, CredHandle) {
+    static CREDS: OnceLock<(CredHandle, CredHandle)> = OnceLock::new();
+    *CREDS.get_or_init(|| {
+        let e = env();
+        let id = secur32::packages::Identity {
+            user: "fuzz".into(),
+            domain: "FUZZ".into(),
+            password: zeroize::Zeroizing::new("pw".into()),
+            package_list: None,
+        };
+        let reg = packages::find("CREDSSP").unwrap();
+        let cert = secur32::certs::CertContext::new(
+            e.server_cert.clone(),
+            Some(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(e.server_key.clone()))),
+        );
+        let spec = SchannelCredSpec { version: SCHANNEL_CRED_VERSION, certs: vec![cert], ..Default::default() };
+        let server = reg
+            .package
+            .acquire_credentials(AcquireRequest {
+                principal: None,
+                usage: CredentialUse { inbound: true, outbound: false },
+                auth: AuthData::CredSsp { schannel: Some(spec), identity: Some(id.clone()) },
+            })
+            .unwrap();
+        let client = reg
+            .package
+            .acquire_credentials(AcquireRequest {
+                principal: None,
+                usage: CredentialUse { inbound: false, outbound: true },
+                auth: AuthData::CredSsp { schannel: None, identity: Some(id) },
+            })
+            .unwrap();
+        (CREDENTIALS.insert(client).unwrap(), CREDENTIALS.insert(server).unwrap())
+    })
+}
+
+/// Schannel records of `plain` on an established raw Schannel context.
+fn seal_records(ctx: &mut CtxtHandle, plain: &[u8]) -> Vec<u8> {
+    let mut sz = SecPkgContext_StreamSizes::default();
+    // SAFETY: valid pointers.
+    assert_eq!(
+        unsafe {
+            QueryContextAttributesW(ctx, SECPKG_ATTR_STREAM_SIZES, (&mut sz as *mut SecPkgContext_StreamSizes).cast())
+        },
+        SEC_E_OK
+    );
+    let mut out = Vec::new();
+    for chunk in plain.chunks(sz.cbMaximumMessage as usize) {
+        let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
+        let mut buf = vec![0u8; h + chunk.len() + t];
+        buf[h..h + chunk.len()].copy_from_slice(chunk);
+        let p = buf.as_mut_ptr();
+        // SAFETY: the three spans are inside `buf`.
+        let mut bufs = unsafe {
+            [
+                SecBuffer { cbBuffer: h as u32, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: p.cast() },
+                SecBuffer { cbBuffer: chunk.len() as u32, BufferType: SECBUFFER_DATA, pvBuffer: p.add(h).cast() },
+                SecBuffer {
+                    cbBuffer: t as u32,
+                    BufferType: SECBUFFER_STREAM_TRAILER,
+                    pvBuffer: p.add(h + chunk.len()).cast(),
+                },
+                SecBuffer { cbBuffer: 0, BufferType: SECBUFFER_EMPTY, pvBuffer: core::ptr::null_mut() },
+            ]
+        };
+        let mut d = SecBufferDesc { ulVersion: 0, cBuffers: 4, pBuffers: bufs.as_mut_ptr() };
+        // SAFETY: valid pointers.
+        assert_eq!(unsafe { EncryptMessage(ctx, 0, &mut d, 0) }, SEC_E_OK);
+        let n = (bufs[0].cbBuffer + bufs[1].cbBuffer + bufs[2].cbBuffer) as usize;
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
+}
+
+/// CredSSP (MS-CSSP):
+/// 0 `TsRequest::decode` and `PasswordCreds::decode_credentials` on the rest: what decodes
+///   encodes to itself; `subject_public_key` never panics;
+/// 1 our CredSSP server, TLS up with a raw Schannel client, then arbitrary TSRequests
+///   (chunks, sent as TLS records) — the acceptor answers documented statuses and never
+///   completes without the right binding;
+/// 2 our CredSSP client, TLS up with a raw Schannel server, then arbitrary TSRequests — the
+///   client never completes (it would send the password) without a server binding;
+/// 3 arbitrary bytes as the acceptor's first TLS input.
+pub fn credssp(data: &[u8]) {
+    use secur32::packages::credssp::tsrequest::{subject_public_key, PasswordCreds, TsRequest};
+    let e = env();
+    let (cc, sc) = credssp_credentials();
+    let base = Counters::now();
+    let mut r = Reader::new(data);
+    let op = r.u8();
+    match op & 3 {
+        0 => {
+            let rest = r.rest();
+            if let Ok(t) = TsRequest::decode(rest) {
+                assert_eq!(TsRequest::decode(&t.encode()).unwrap(), t, "encoded, the same request");
+                assert_eq!(t.encode(), rest, "DER has one encoding");
+            }
+            if let Ok(p) = PasswordCreds::decode_credentials(rest) {
+                assert_eq!(PasswordCreds::decode_credentials(&p.encode_credentials()).unwrap(), p);
+            }
+            let _ = subject_public_key(rest);
+        }
+        1 => {
+            let mut raw = Peer::client(e.client, Some("localhost"));
+            let mut ours = Peer::server(sc);
+            let (_, hello) = raw.call(&mut Vec::new());
+            let mut to_ours = hello;
+            let mut up = false;
+            for _ in 0..6 {
+                let (st, back) = ours.call(&mut to_ours.clone());
+                if st != SEC_I_CONTINUE_NEEDED {
+                    break;
+                }
+                let (rst, next) = raw.call(&mut back.clone());
+                if rst == SEC_E_OK {
+                    up = true;
+                    break;
+                }
+                to_ours = next;
+            }
+            assert!(up, "TLS between a raw Schannel client and our CredSSP server comes up");
+            {
+                let mut raw_ctx = raw.ctx.unwrap();
+                while !r.is_empty() {
+                    let records = seal_records(&mut raw_ctx, r.chunk());
+                    let (st, _) = ours.call(&mut records.clone());
+                    assert!(
+                        matches!(
+                            st,
+                            SEC_I_CONTINUE_NEEDED
+                                | SEC_E_INVALID_TOKEN
+                                | SEC_E_LOGON_DENIED
+                                | SEC_E_BAD_BINDINGS
+                                | SEC_E_UNSUPPORTED_FUNCTION
+                                | SEC_E_MESSAGE_ALTERED
+                                | SEC_E_OUT_OF_SEQUENCE
+                                | SEC_E_INVALID_HANDLE
+                                | SEC_E_NO_CREDENTIALS
+                                | SEC_E_INTERNAL_ERROR
+                        ),
+                        "the acceptor on a forged TSRequest: {st:#x}"
+                    );
+                    if st < 0 {
+                        break;
+                    }
+                }
+            }
+            raw.delete();
+            ours.delete();
+        }
+        2 => {
+            let mut ours = Peer::client(cc, Some("TERMSRV/localhost"));
+            let mut raw = Peer::server(e.server);
+            let (_, hello) = ours.call(&mut Vec::new());
+            let mut to_raw = hello;
+            let mut up = false;
+            for _ in 0..6 {
+                let (rst, back) = raw.call(&mut to_raw.clone());
+                if rst < 0 {
+                    break;
+                }
+                let (st, next) = ours.call(&mut back.clone());
+                if st != SEC_I_CONTINUE_NEEDED {
+                    break;
+                }
+                if raw.established && next.first() == Some(&0x17) {
+                    up = true;
+                    break;
+                }
+                to_raw = next;
+            }
+            assert!(up, "TLS between our CredSSP client and a raw Schannel server comes up");
+            {
+                let mut raw_ctx = raw.ctx.unwrap();
+                while !r.is_empty() {
+                    let records = seal_records(&mut raw_ctx, r.chunk());
+                    let (st, _) = ours.call(&mut records.clone());
+                    assert_ne!(st, SEC_E_OK, "the client never completes without the server's binding");
+                    if st < 0 {
+                        break;
+                    }
+                }
+            }
+            raw.delete();
+            ours.delete();
+        }
+        _ => {
+            let mut ours = Peer::server(sc);
+            let (st, _) = ours.call(&mut r.rest().to_vec());
+            assert_ne!(st, SEC_E_OK, "arbitrary bytes do not complete a CredSSP exchange");
+            ours.delete();
+        }
+    }
+    base.assert_unchanged("credssp");
 }

@@ -399,6 +399,41 @@ fn main() {
         write("digest", "http-pair-later", &c);
     }
 
+    // credssp: TSRequests (each field), TSCredentials, and the TSRequests each role receives.
+    {
+        use secur32::packages::credssp::tsrequest::{PasswordCreds, TsRequest};
+        let mut nego = TsRequest::new(6);
+        nego.nego_tokens.push(b"NTLMSSP\0\x02\0\0\0".to_vec());
+        let full = TsRequest {
+            version: 6,
+            nego_tokens: vec![vec![0x60, 0x00]],
+            auth_info: Some(vec![1; 40]),
+            pub_key_auth: Some(vec![2; 48]),
+            error_code: Some(0xC000_006D),
+            client_nonce: Some(vec![3; 32]),
+        };
+        let creds = PasswordCreds {
+            domain: "FUZZ".into(),
+            user: "fuzz".into(),
+            password: zeroize::Zeroizing::new("pw".into()),
+        }
+        .encode_credentials();
+        for (name, body) in [("tsrequest", full.encode()), ("tscredentials", creds.to_vec())] {
+            let mut c = vec![0u8];
+            c.extend_from_slice(&body);
+            write("credssp", name, &c);
+        }
+        let mut c = vec![1u8];
+        c.extend(chunks(&[&nego.encode(), &full.encode()]));
+        write("credssp", "acceptor", &c);
+        let mut c = vec![2u8];
+        c.extend(chunks(&[&nego.encode(), &full.encode()]));
+        write("credssp", "initiator", &c);
+        let mut c = vec![3u8];
+        c.extend_from_slice(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00");
+        write("credssp", "hello", &c);
+    }
+
     // kerberos: messages, an AP-REQ and AP-REP made with the harness's keys, tokens, a keytab.
     {
         use secur32::crypto::kerberos::{Enctype, Key};

@@ -30,6 +30,20 @@ fn invalid(detail: &'static str) -> SecError {
     SecError::new(SEC_E_INVALID_TOKEN, detail)
 }
 
+/// A TLS record cut short: how many more bytes it needs (0: unknown), for SECBUFFER_MISSING.
+struct Incomplete(usize);
+
+thread_local! {
+    static MISSING: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+impl From<Incomplete> for SecError {
+    fn from(i: Incomplete) -> SecError {
+        MISSING.with(|m| m.set(i.0));
+        SecError::new(SEC_E_INCOMPLETE_MESSAGE, "a TLS record is cut short")
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Tls,
@@ -116,6 +130,9 @@ impl CredSspContext {
             tls.step(StepIo { flags, target, input: i, output: Some(o), credential: None })
         })??;
         let out = if output.buffer_type(0) == SECBUFFER_TOKEN { output.bytes(0).to_vec() } else { Vec::new() };
+        if r.status == SEC_E_INCOMPLETE_MESSAGE && input.buffer_type(1) == SECBUFFER_MISSING {
+            return Err(Incomplete(input.count(1)).into());
+        }
         let extra = if has_input && input.buffer_type(1) == SECBUFFER_EXTRA {
             let n = input.count(1).min(token.len());
             token[token.len() - n..].to_vec()
@@ -160,10 +177,20 @@ impl CredSspContext {
                 (SECBUFFER_EMPTY, Vec::new()),
                 (SECBUFFER_EMPTY, Vec::new()),
             ]);
-            let r = m.with_view(|d| self.tls.decrypt(d, 0))??;
+            let r = match m.with_view(|d| self.tls.decrypt(d, 0))? {
+                Err(e) if e.status == SEC_E_INCOMPLETE_MESSAGE => {
+                    let missing = (0..4).find(|&i| m.buffer_type(i) == SECBUFFER_MISSING).map_or(0, |i| m.count(i));
+                    return Err(Incomplete(missing).into());
+                }
+                r => r?,
+            };
             match r.status {
                 SEC_E_OK | SEC_I_RENEGOTIATE => {}
                 SEC_I_CONTEXT_EXPIRED => return Err(SecError::new(SEC_E_CONTEXT_EXPIRED, "the peer closed TLS")),
+                SEC_E_INCOMPLETE_MESSAGE => {
+                    let missing = (0..4).find(|&i| m.buffer_type(i) == SECBUFFER_MISSING).map_or(0, |i| m.count(i));
+                    return Err(Incomplete(missing).into());
+                }
                 s => return Err(SecError::new(s, "DecryptMessage of a CredSSP record")),
             }
             let mut next = Vec::new();
@@ -467,6 +494,7 @@ impl SecurityContext for CredSspContext {
             return Err(e.clone());
         }
         let token = gss::input_token(io.input.as_deref())?.unwrap_or_default().to_vec();
+        MISSING.with(|m| m.set(0));
         if self.side == Side::Server && token.is_empty() {
             return Err(invalid("AcceptSecurityContext (CredSSP) needs the client's token"));
         }
@@ -474,9 +502,20 @@ impl SecurityContext for CredSspContext {
             Side::Client => self.client_step(&mut st, io.target, &token),
             Side::Server => self.server_step(&mut st, &token),
         };
+        let mut input = io.input;
+        let mark_missing = |input: &mut Option<&mut BufferDesc<'_>>| {
+            // SECBUFFER_MISSING in the caller's first EMPTY buffer, as Schannel reports it.
+            if let Some(d) = input.as_deref_mut() {
+                if let Some(i) = d.find(SECBUFFER_EMPTY) {
+                    d.set_count(i, SECBUFFER_MISSING, MISSING.with(|m| m.get()));
+                }
+            }
+        };
         match r {
             Ok((status, out)) => {
                 if status == SEC_E_INCOMPLETE_MESSAGE {
+                    MISSING.with(|m| m.set(0));
+                    mark_missing(&mut input);
                     return Ok(StepResult { status, attributes: 0, expiry: None });
                 }
                 if out.is_empty() {
@@ -487,6 +526,7 @@ impl SecurityContext for CredSspContext {
                 Ok(StepResult { status, attributes: st.attributes, expiry: None })
             }
             Err(e) if e.status == SEC_E_INCOMPLETE_MESSAGE => {
+                mark_missing(&mut input);
                 Ok(StepResult { status: e.status, attributes: 0, expiry: None })
             }
             Err(e) => {
