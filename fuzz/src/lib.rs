@@ -2881,6 +2881,18 @@ fn seal_records(ctx: &mut CtxtHandle, plain: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether TLS records `b` hold an application data record.
+fn has_app_record(mut b: &[u8]) -> bool {
+    while b.len() >= 5 {
+        if b[0] == 0x17 {
+            return true;
+        }
+        let n = 5 + usize::from(u16::from_be_bytes([b[3], b[4]]));
+        b = b.get(n..).unwrap_or_default();
+    }
+    false
+}
+
 /// CredSSP (MS-CSSP):
 /// 0 `TsRequest::decode` and `PasswordCreds::decode_credentials` on the rest: what decodes
 ///   encodes to itself; `subject_public_key` never panics;
@@ -2922,7 +2934,8 @@ pub fn credssp(data: &[u8]) {
                 }
                 let (rst, next) = raw.call(&mut back.clone());
                 if rst == SEC_E_OK {
-                    up = true;
+                    // A resumed session ends with the client's Finished: ours needs it too.
+                    up = next.is_empty() || ours.call(&mut next.clone()).0 == SEC_I_CONTINUE_NEEDED;
                     break;
                 }
                 to_ours = next;
@@ -2972,8 +2985,13 @@ pub fn credssp(data: &[u8]) {
                 if st != SEC_I_CONTINUE_NEEDED {
                     break;
                 }
-                if raw.established && next.first() == Some(&0x17) {
-                    up = true;
+                if has_app_record(&next) {
+                    // Our TLS is up and the first TSRequest is out (after our Finished when
+                    // the session was resumed: the raw server needs that Finished).
+                    if !raw.established {
+                        raw.call(&mut next.clone());
+                    }
+                    up = raw.established;
                     break;
                 }
                 to_raw = next;
