@@ -2667,6 +2667,10 @@ typedef struct _CERT_OTHER_NAME {
 // (`CREDSSP_SERVER_AUTH_*`).
 #define SECPKG_ATTR_SERVER_AUTH_FLAGS 0x80000083
 
+// Not in mingw-w64 (Windows SDK `sspi.h`): CredSSP's delegated credentials as a marshaled
+// `SEC_WINNT_AUTH_IDENTITY_EX2` (not supported).
+#define SECPKG_ATTR_CREDS_2 0x80000086
+
 // Not in mingw-w64 (Windows SDK `credssp.h`).
 #define CREDSSP_SERVER_AUTH_NEGOTIATE 1
 

@@ -434,6 +434,9 @@ pub const SECPKG_ATTR_NEGOTIATION_PACKAGE: ULONG = 0x80000081;
 /// Not in mingw-w64 (Windows SDK `sspi.h`): how a CredSSP server was authenticated
 /// (`CREDSSP_SERVER_AUTH_*`).
 pub const SECPKG_ATTR_SERVER_AUTH_FLAGS: ULONG = 0x80000083;
+/// Not in mingw-w64 (Windows SDK `sspi.h`): CredSSP's delegated credentials as a marshaled
+/// `SEC_WINNT_AUTH_IDENTITY_EX2` (not supported).
+pub const SECPKG_ATTR_CREDS_2: ULONG = 0x80000086;
 /// Not in mingw-w64 (Windows SDK `credssp.h`).
 pub const CREDSSP_SERVER_AUTH_NEGOTIATE: ULONG = 0x1;
 /// Not in mingw-w64 (Windows SDK `credssp.h`).
