@@ -1560,6 +1560,204 @@ fn wdigest_context_functions_and_http_calls() {
 }
 
 // ---------------------------------------------------------------------------
+// CREDSSP: AcquireCredentialsHandle with CREDSSP_CRED of each kind and lying members, then
+// the token loop and the message and attribute calls before, at and after the end of an
+// exchange between our own client and server (NTLM inside: no KDC needed).
+
+fn credssp_acquire(usage: ULONG, auth: *mut c_void) -> (i32, CredHandle) {
+    let mut h = SecHandle { dwLower: 0xAAAA, dwUpper: 0xBBBB };
+    let mut pkg = wide("CREDSSP");
+    let st = unsafe {
+        AcquireCredentialsHandleW(
+            null_mut(),
+            pkg.as_mut_ptr(),
+            usage,
+            null_mut(),
+            auth,
+            None,
+            null_mut(),
+            &mut h,
+            null_mut(),
+        )
+    };
+    (st, h)
+}
+
+#[test]
+fn credssp_credentials_and_contexts() {
+    use common::sspi::{free_cred, Step};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let users = std::env::temp_dir().join(format!("sspi-bad-input-credssp-{}", std::process::id()));
+    std::fs::write(&users, "EXAMPLE:alice:s3cret\n").unwrap();
+    std::env::set_var("NTLM_USER_FILE", &users);
+    std::env::set_var("KRB5_CONFIG", "/dev/null");
+    let pki = common::pki();
+    let cert = secur32::certs::context_into_ptr(common::context_of(&pki.server)).unwrap();
+    let base = counters();
+    let mut certs = [cert];
+    let mut sc: SCHANNEL_CRED = unsafe { core::mem::zeroed() };
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.cCreds = 1;
+    sc.paCred = certs.as_mut_ptr();
+    let (mut u, mut d, mut pw) = (wide("alice"), wide("EXAMPLE"), wide("s3cret"));
+    let mut id = SEC_WINNT_AUTH_IDENTITY_W {
+        User: u.as_mut_ptr(),
+        UserLength: 5,
+        Domain: d.as_mut_ptr(),
+        DomainLength: 7,
+        Password: pw.as_mut_ptr(),
+        PasswordLength: 6,
+        Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+    };
+    let cc = |ty: ULONG, s: *mut c_void, i: *mut c_void| CREDSSP_CRED { Type: ty, pSchannelCred: s, pSpnegoCred: i };
+    let sp = (&mut sc as *mut SCHANNEL_CRED).cast::<c_void>();
+    let ip = (&mut id as *mut SEC_WINNT_AUTH_IDENTITY_W).cast::<c_void>();
+    // Refusals, each leaving the handle untouched.
+    let mut bad_version = sc;
+    bad_version.dwVersion = 99;
+    let mut bad_flags = id;
+    bad_flags.Flags = 0;
+    let mut lying = sc;
+    lying.cCreds = 3; // one real certificate
+    lying.paCred = null_mut();
+    for (what, usage, mut c, want) in [
+        ("smart cards", SECPKG_CRED_OUTBOUND, cc(13, null_mut(), ip), SEC_E_UNSUPPORTED_FUNCTION),
+        ("a server without its certificate", SECPKG_CRED_INBOUND, cc(2, null_mut(), ip), SEC_E_NO_CREDENTIALS),
+        ("both directions", SECPKG_CRED_BOTH, cc(50, sp, ip), SEC_E_NO_CREDENTIALS),
+        (
+            "a wrong SCHANNEL_CRED version",
+            SECPKG_CRED_INBOUND,
+            cc(4, (&mut bad_version as *mut SCHANNEL_CRED).cast(), null_mut()),
+            SEC_E_UNKNOWN_CREDENTIALS,
+        ),
+        (
+            "identity Flags neither ANSI nor UNICODE",
+            SECPKG_CRED_OUTBOUND,
+            cc(2, null_mut(), (&mut bad_flags as *mut SEC_WINNT_AUTH_IDENTITY_W).cast()),
+            SEC_E_UNKNOWN_CREDENTIALS,
+        ),
+        (
+            "cCreds with a NULL paCred",
+            SECPKG_CRED_INBOUND,
+            cc(4, (&mut lying as *mut SCHANNEL_CRED).cast(), null_mut()),
+            SEC_E_UNKNOWN_CREDENTIALS,
+        ),
+    ] {
+        let (st, h) = credssp_acquire(usage, (&mut c as *mut CREDSSP_CRED).cast());
+        assert_eq!(st, want, "{what}: {st:#x}");
+        assert_eq!((h.dwLower, h.dwUpper), (0xAAAA, 0xBBBB), "{what}: no handle written");
+    }
+    // Type 4 ignores pSpnegoCred, type 2 pSchannelCred; a bare identity is a client credential.
+    let (st, mut server) = credssp_acquire(SECPKG_CRED_INBOUND, (&mut cc(4, sp, ip) as *mut CREDSSP_CRED).cast());
+    assert_eq!(st, SEC_E_OK);
+    let (st, mut client) = credssp_acquire(SECPKG_CRED_OUTBOUND, ip);
+    assert_eq!(st, SEC_E_OK, "a SEC_WINNT_AUTH_IDENTITY alone");
+    // The server needs the client's token; a client's first call with garbage input is fine
+    // (it has none to read), the server's with garbage fails and stays failed.
+    let mut s = SecHandle::default();
+    let (st, _, _) = Step::server(true, Some(b"")).run(&mut server, &mut s);
+    assert_eq!(st, SEC_E_INVALID_TOKEN, "an empty first token");
+    let mut s = SecHandle::default();
+    let (st, _, _) = Step::server(true, Some(b"\x17\x03\x03\x00\x01\x00")).run(&mut server, &mut s);
+    assert!(st < 0, "application data before a handshake: {st:#x}");
+    // A client context mid-handshake: no messages, no credentials attribute, no sizes of TLS yet.
+    let mut c = SecHandle::default();
+    let mut step = Step::client(true, None, "TERMSRV/localhost");
+    step.flags = ISC_REQ_CONFIDENTIALITY;
+    let (st, hello, _) = step.run(&mut client, &mut c);
+    assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+    assert!(!hello.is_empty());
+    unsafe {
+        let mut data = *b"early";
+        let mut hdr = [0u8; 64];
+        let mut bufs = [
+            SecBuffer { cbBuffer: 64, BufferType: SECBUFFER_STREAM_HEADER, pvBuffer: hdr.as_mut_ptr().cast() },
+            SecBuffer { cbBuffer: 5, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() },
+        ];
+        let mut desc = SecBufferDesc { ulVersion: 0, cBuffers: 2, pBuffers: bufs.as_mut_ptr() };
+        assert_eq!(EncryptMessage(&mut c, 0, &mut desc, 0), SEC_E_INVALID_HANDLE);
+        let mut qop = 0;
+        assert_eq!(DecryptMessage(&mut c, &mut desc, 0, &mut qop), SEC_E_INVALID_HANDLE);
+        assert_eq!(&data, b"early");
+        let mut o = Outs::new();
+        assert_eq!(QueryContextAttributesW(&mut c, SECPKG_ATTR_CREDS, o.p(0)), SEC_E_UNSUPPORTED_FUNCTION);
+        assert_eq!(QueryContextAttributesW(&mut c, SECPKG_ATTR_CREDS, null_mut()), SEC_E_INVALID_PARAMETER);
+        assert!(o.untouched());
+        assert_eq!(MakeSignature(&mut c, 0, &mut desc, 0), SEC_E_UNSUPPORTED_FUNCTION);
+        let mut tok = [0u8; 4];
+        let mut one = [SecBuffer { cbBuffer: 4, BufferType: SECBUFFER_TOKEN, pvBuffer: tok.as_mut_ptr().cast() }];
+        let mut d1 = SecBufferDesc { ulVersion: 0, cBuffers: 1, pBuffers: one.as_mut_ptr() };
+        assert_eq!(ApplyControlToken(&mut c, &mut d1), SEC_E_UNSUPPORTED_FUNCTION);
+        DeleteSecurityContext(&mut c);
+        DeleteSecurityContext(&mut s);
+    }
+    // A whole exchange, then calls past its end.
+    let mut p = common::sspi::Contexts {
+        client: SecHandle::default(),
+        server: SecHandle::default(),
+        client_attrs: 0,
+        server_attrs: 0,
+        legs: vec![],
+    };
+    let mut token: Option<Vec<u8>> = None;
+    let mut done = (false, false);
+    for leg in 0..12 {
+        let (st, out, _) = if leg % 2 == 0 {
+            let mut step = Step::client(leg == 0, token.as_deref(), "TERMSRV/localhost");
+            step.flags = ISC_REQ_CONFIDENTIALITY;
+            step.run(&mut client, &mut p.client)
+        } else {
+            Step::server(leg == 1, token.as_deref()).run(&mut server, &mut p.server)
+        };
+        assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "leg {leg}: {st:#x}");
+        if st == SEC_E_OK {
+            if leg % 2 == 0 {
+                done.0 = true;
+            } else {
+                done.1 = true;
+            }
+        }
+        if done == (true, true) {
+            break;
+        }
+        token = Some(out);
+    }
+    assert_eq!(done, (true, true));
+    unsafe {
+        // The server's SECPKG_ATTR_CREDS with NULL, then for real.
+        assert_eq!(QueryContextAttributesW(&mut p.server, SECPKG_ATTR_CREDS, null_mut()), SEC_E_INVALID_PARAMETER);
+        let mut o = Outs::new();
+        assert_eq!(QueryContextAttributesW(&mut p.server, SECPKG_ATTR_CREDS, o.p(0)), SEC_E_OK);
+        let creds = &*o.p::<SecPkgContext_ClientCreds>(0);
+        assert!(creds.AuthBufferLen > 20);
+        assert_eq!(FreeContextBuffer(creds.AuthBuffer.cast()), SEC_E_OK);
+        assert_eq!(FreeContextBuffer(creds.AuthBuffer.cast()), SEC_E_INVALID_HANDLE, "freed twice");
+        // Past the end: another token is out of sequence, on both sides.
+        let (st, _, _) = Step::server(false, Some(b"\x17\x03\x03\x00\x10")).run(&mut server, &mut p.server);
+        assert_eq!(st, SEC_E_OUT_OF_SEQUENCE);
+        let mut step = Step::client(false, Some(b"\x17\x03\x03\x00\x10"), "TERMSRV/localhost");
+        step.flags = ISC_REQ_CONFIDENTIALITY;
+        assert_eq!(step.run(&mut client, &mut p.client).0, SEC_E_OUT_OF_SEQUENCE);
+        // Lying descriptors on the message calls over TLS.
+        let mut data = *b"payload";
+        let mut bufs = [SecBuffer { cbBuffer: 7, BufferType: SECBUFFER_DATA, pvBuffer: data.as_mut_ptr().cast() }];
+        for (count, version) in [(0u32, 0u32), (1_000_000, 0), (1, 7)] {
+            let mut desc = SecBufferDesc { ulVersion: version, cBuffers: count, pBuffers: bufs.as_mut_ptr() };
+            assert_eq!(EncryptMessage(&mut p.client, 0, &mut desc, 0), SEC_E_INVALID_TOKEN);
+            let mut qop = 0;
+            assert_eq!(DecryptMessage(&mut p.server, &mut desc, 0, &mut qop), SEC_E_INVALID_TOKEN);
+        }
+    }
+    drop(p);
+    free_cred(client);
+    free_cred(server);
+    assert_eq!(counters(), base);
+    assert!(secur32::certs::release_ptr(cert));
+    std::env::remove_var("KRB5_CONFIG");
+    std::env::remove_var("NTLM_USER_FILE");
+}
+
+// ---------------------------------------------------------------------------
 // The SASL wrapper exports: each pointer NULL in turn; options on a context the wrappers made
 // (GSS-SPNEGO over NTLM: no KDC needed) and on one they did not.
 

@@ -305,14 +305,14 @@ unsafe fn credssp_auth_data(p: *const c_void) -> SecResult<AuthData> {
     if p.is_null() {
         return Ok(AuthData::Default);
     }
-    // SAFETY: every accepted layout starts with 8 readable bytes.
-    let (first, second) =
-        unsafe { (core::ptr::read_unaligned(p.cast::<u32>()), core::ptr::read_unaligned(p.cast::<u32>().add(1))) };
+    // SAFETY: every accepted layout starts with 4 readable bytes.
+    let first = unsafe { core::ptr::read_unaligned(p.cast::<u32>()) };
+    // A CREDSSP_CRED's Type is one of these small values; an identity starts with the User
+    // pointer (whose low half is never such a value for a real string) or, for the EX form,
+    // Version 0x200. The padding after Type is not looked at: callers leave it uninitialised.
     let submit_type =
         matches!(first, SUBMIT_PASSWORD | SUBMIT_SCHANNEL | SUBMIT_CERTIFICATE | SUBMIT_BOTH | SUBMIT_BOTH_OLD);
-    // On 64-bit Windows the Type is followed by 4 bytes of padding before the pointers.
-    let padded = core::mem::size_of::<usize>() == 4 || second == 0;
-    if !(submit_type && padded) {
+    if !submit_type {
         // SAFETY: forwarded contract (an identity).
         return unsafe { identity_auth_data(p) };
     }
