@@ -34,7 +34,7 @@ so="$lib/libsecur32.so.$version"
 [ "$(readlink "$lib/libsecur32.so")" = "libsecur32.so.0" ] || fail "libsecur32.so link"
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = "libsecur32.so.0" ] || fail "SONAME is '$soname', not libsecur32.so.0"
-for h in secur32.h sspi.h security.h schannel.h wincrypt.h; do
+for h in secur32.h sspi.h security.h schannel.h wincrypt.h credssp.h; do
     [ -f "$prefix/include/sspi-rustls/$h" ] || fail "missing header include/sspi-rustls/$h"
 done
 
