@@ -30,6 +30,21 @@ fn invalid(detail: &'static str) -> SecError {
     SecError::new(SEC_E_INVALID_TOKEN, detail)
 }
 
+/// Whether `b` holds one whole DER element (tag, length, content) at its start.
+fn der_complete(b: &[u8]) -> bool {
+    let Some(&first) = b.get(1) else { return false };
+    let (header, len) = if first & 0x80 == 0 {
+        (2, usize::from(first))
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || b.len() < 2 + n {
+            return n == 0 || n > 4; // malformed: let the decoder say so
+        }
+        (2 + n, b[2..2 + n].iter().fold(0usize, |a, &x| a << 8 | usize::from(x)))
+    };
+    b.len() >= header + len
+}
+
 /// A TLS record cut short: how many more bytes it needs (0: unknown), for SECBUFFER_MISSING.
 struct Incomplete(usize);
 
@@ -71,14 +86,50 @@ struct State {
     attributes: ULONG,
     /// Server: a TSRequest with errorCode to send with the failure being returned.
     error_out: Vec<u8>,
+    /// The input's last bytes this call did not use (SECBUFFER_EXTRA): TLS records after
+    /// the TSRequest, the application's.
+    extra: usize,
 }
 
 pub struct CredSspContext {
     side: Side,
     creds: Arc<dyn Credentials>,
     tls: Arc<dyn SecurityContext>,
-    auth: Arc<NegotiateContext>,
+    auth: Auth,
     state: Mutex<State>,
+}
+
+/// The authentication inside: SPNEGO (our Negotiate), or raw NTLM when the client's
+/// identity restricts it to NTLM (`SEC_WINNT_AUTH_IDENTITY_EX` with `PackageList` "NTLM") —
+/// what FreeRDP 2 servers expect, and what Windows' Negotiate acceptor takes too.
+enum Auth {
+    Negotiate(Arc<NegotiateContext>),
+    Ntlm { ctx: Arc<dyn SecurityContext>, done: std::sync::atomic::AtomicBool },
+}
+
+impl Auth {
+    fn context(&self) -> &dyn SecurityContext {
+        match self {
+            Auth::Negotiate(n) => n.as_ref(),
+            Auth::Ntlm { ctx, .. } => ctx.as_ref(),
+        }
+    }
+    fn mechanism_context(&self) -> Option<Arc<dyn SecurityContext>> {
+        match self {
+            Auth::Negotiate(n) => n.mechanism_context(),
+            Auth::Ntlm { ctx, done } => done.load(std::sync::atomic::Ordering::Acquire).then(|| Arc::clone(ctx)),
+        }
+    }
+    /// The package chosen inside (SECPKG_ATTR_NEGOTIATION_PACKAGE).
+    fn package(&self) -> SecResult<&'static str> {
+        match self {
+            Auth::Negotiate(n) => match n.query(SECPKG_ATTR_NEGOTIATION_INFO)? {
+                Attr::NegotiationInfo { package, .. } => Ok(package),
+                _ => Err(SecError::internal("NEGOTIATION_INFO answered another value")),
+            },
+            Auth::Ntlm { .. } => Ok(crate::packages::ntlm::NAME),
+        }
+    }
 }
 
 /// The host part of a target name (`TERMSRV/host`, `HTTP/host:port`, `host`): what the TLS
@@ -96,7 +147,10 @@ impl CredSspContext {
             .downcast_ref::<CredSspCredentials>()
             .ok_or(SecError::internal("not a CredSSP credential"))?;
         let tls = c.tls.new_context(Arc::clone(&c.tls), side)?;
-        let auth = Arc::new(NegotiateContext::new(side, Arc::clone(&c.auth)));
+        let auth = match &c.raw_ntlm {
+            Some(n) => Auth::Ntlm { ctx: n.new_context(Arc::clone(n), side)?, done: Default::default() },
+            None => Auth::Negotiate(Arc::new(NegotiateContext::new(side, Arc::clone(&c.auth)))),
+        };
         Ok(CredSspContext {
             side,
             creds: Arc::clone(&creds),
@@ -112,6 +166,7 @@ impl CredSspContext {
                 delegated_user: None,
                 attributes: 0,
                 error_out: Vec::new(),
+                extra: 0,
             }),
         })
     }
@@ -165,12 +220,14 @@ impl CredSspContext {
         Ok(out)
     }
 
-    /// Every TLS record of `records`, opened: the application data, or
-    /// `SEC_E_INCOMPLETE_MESSAGE` (nothing consumed) when the last record is cut short.
-    fn tls_open(&self, records: &[u8]) -> SecResult<Vec<u8>> {
+    /// The TLS records of `records` opened until their data holds one whole DER element (a
+    /// TSRequest): (the data, the records after it, unopened — the application's, such as
+    /// RDP's next PDU sent right behind the last TSRequest), or `SEC_E_INCOMPLETE_MESSAGE`
+    /// (nothing consumed) when a record is cut short.
+    fn tls_open(&self, records: &[u8]) -> SecResult<(Vec<u8>, Vec<u8>)> {
         let mut rest = records.to_vec();
         let mut plain = Vec::new();
-        while !rest.is_empty() {
+        while !rest.is_empty() && !der_complete(&plain) {
             let mut m = OwnedBuffers::new(vec![
                 (SECBUFFER_DATA, rest.clone()),
                 (SECBUFFER_EMPTY, Vec::new()),
@@ -209,12 +266,14 @@ impl CredSspContext {
             }
             rest = next;
         }
-        Ok(plain)
+        Ok((plain, rest))
     }
 
     /// The peer's TSRequest from its records; its errorCode as our failure.
-    fn receive(&self, records: &[u8]) -> SecResult<TsRequest> {
-        let plain = Zeroizing::new(self.tls_open(records)?);
+    fn receive(&self, st: &mut State, records: &[u8]) -> SecResult<TsRequest> {
+        let (plain, rest) = self.tls_open(records)?;
+        let plain = Zeroizing::new(plain);
+        st.extra = rest.len();
         let req = TsRequest::decode(&plain)?;
         if let Some(code) = req.error_code {
             return Err(SecError::new(tsrequest::status_to_sec(code), "the peer's TSRequest reports an error"));
@@ -226,10 +285,15 @@ impl CredSspContext {
     fn auth_step(&self, flags: ULONG, target: Option<&str>, token: Option<&[u8]>) -> SecResult<(StepResult, Vec<u8>)> {
         let mut input = OwnedBuffers::new(token.map(|t| vec![(SECBUFFER_TOKEN, t.to_vec())]).unwrap_or_default());
         let mut output = OwnedBuffers::new(vec![(SECBUFFER_TOKEN, vec![0u8; CAP])]);
-        let auth = &self.auth;
+        let auth = self.auth.context();
         let r = OwnedBuffers::with_pair(token.is_some().then_some(&mut input), &mut output, |i, o| {
             auth.step(StepIo { flags, target, input: i, output: Some(o), credential: None })
         })??;
+        if let Auth::Ntlm { done, .. } = &self.auth {
+            if r.status == SEC_E_OK {
+                done.store(true, std::sync::atomic::Ordering::Release);
+            }
+        }
         let out = if output.buffer_type(0) == SECBUFFER_TOKEN { output.bytes(0).to_vec() } else { Vec::new() };
         Ok((r, out))
     }
@@ -317,7 +381,7 @@ impl CredSspContext {
                 Ok((SEC_I_CONTINUE_NEEDED, out))
             }
             Phase::Auth => {
-                let resp = self.receive(token)?;
+                let resp = self.receive(st, token)?;
                 st.peer_version = resp.version;
                 let nego = resp.nego_tokens.first().ok_or(invalid("a TSRequest without the server's token"))?;
                 let (_, tok) = self.auth_step(auth_flags, auth_target, Some(nego))?;
@@ -343,7 +407,7 @@ impl CredSspContext {
                 Ok((SEC_I_CONTINUE_NEEDED, self.tls_seal(&req.encode())?))
             }
             Phase::PubKeySent => {
-                let resp = self.receive(token)?;
+                let resp = self.receive(st, token)?;
                 if let Some(t) = resp.nego_tokens.first() {
                     // SPNEGO's last word (accept-completed, the mechListMIC).
                     let (r, _) = self.auth_step(auth_flags, auth_target, Some(t))?;
@@ -418,7 +482,7 @@ impl CredSspContext {
                 Ok((SEC_I_CONTINUE_NEEDED, out))
             }
             Phase::Auth => {
-                let req = self.receive(token)?;
+                let req = self.receive(st, token)?;
                 st.peer_version = req.version;
                 let mut out_tok = Vec::new();
                 if let Some(t) = req.nego_tokens.first() {
@@ -454,7 +518,7 @@ impl CredSspContext {
                 Ok((SEC_I_CONTINUE_NEEDED, self.tls_seal(&resp.encode())?))
             }
             Phase::AwaitCreds => {
-                let req = self.receive(token)?;
+                let req = self.receive(st, token)?;
                 let blob = req.auth_info.ok_or(invalid("the client's last TSRequest has no authInfo"))?;
                 let k = self.keyed().ok_or(SecError::internal("keys after pubKeyAuth"))?;
                 let creds = Self::auth_open(&k, &blob)?;
@@ -495,6 +559,7 @@ impl SecurityContext for CredSspContext {
         }
         let token = gss::input_token(io.input.as_deref())?.unwrap_or_default().to_vec();
         MISSING.with(|m| m.set(0));
+        st.extra = 0;
         if self.side == Side::Server && token.is_empty() {
             return Err(invalid("AcceptSecurityContext (CredSSP) needs the client's token"));
         }
@@ -522,6 +587,15 @@ impl SecurityContext for CredSspContext {
                     gss::clear_token(io.output, allocate);
                 } else {
                     gss::write_token(io.output, &out, allocate)?;
+                }
+                if st.extra > 0 {
+                    // What follows the TSRequest is the application's: SECBUFFER_EXTRA, as
+                    // Schannel reports unused input, in the input's first EMPTY buffer.
+                    if let Some(d) = input.as_deref_mut() {
+                        if let Some(i) = d.find(SECBUFFER_EMPTY) {
+                            d.set_count(i, SECBUFFER_EXTRA, st.extra);
+                        }
+                    }
                 }
                 Ok(StepResult { status, attributes: st.attributes, expiry: None })
             }
@@ -561,10 +635,7 @@ impl SecurityContext for CredSspContext {
                 state: if done { SECPKG_NEGOTIATION_COMPLETE } else { SECPKG_NEGOTIATION_IN_PROGRESS },
             }),
             // The package SPNEGO chose inside (Microsoft: a SecPkgContext_PackageInfo).
-            SECPKG_ATTR_NEGOTIATION_PACKAGE => match self.auth.query(SECPKG_ATTR_NEGOTIATION_INFO)? {
-                Attr::NegotiationInfo { package, .. } => Ok(Attr::PackageInfo(package)),
-                _ => Err(SecError::internal("NEGOTIATION_INFO answered another value")),
-            },
+            SECPKG_ATTR_NEGOTIATION_PACKAGE => Ok(Attr::PackageInfo(self.auth.package()?)),
             SECPKG_ATTR_SERVER_AUTH_FLAGS => Ok(Attr::Flags(CREDSSP_SERVER_AUTH_NEGOTIATE)),
             SECPKG_ATTR_CREDS => match (&st.delegated, self.side) {
                 (Some(c), Side::Server) => Ok(Attr::ClientCreds(c.to_vec())),
@@ -572,7 +643,7 @@ impl SecurityContext for CredSspContext {
                 _ => Err(SecError::invalid_handle("the credentials have not arrived yet")),
             },
             SECPKG_ATTR_NAMES | SECPKG_ATTR_NATIVE_NAMES | SECPKG_ATTR_LIFESPAN | SECPKG_ATTR_SESSION_KEY => {
-                self.auth.query(attribute)
+                self.auth.context().query(attribute)
             }
             SECPKG_ATTR_FLAGS => Ok(Attr::Flags(st.attributes)),
             SECPKG_ATTR_SIZES => {
@@ -605,7 +676,7 @@ impl SecurityContext for CredSspContext {
         st.delegated_user = None;
         drop(st);
         self.tls.on_delete();
-        self.auth.on_delete();
+        self.auth.context().on_delete();
     }
 }
 

@@ -67,6 +67,9 @@ pub struct CredSspCredentials {
     usage: CredentialUse,
     pub(crate) tls: Arc<dyn Credentials>,
     pub(crate) auth: Arc<dyn Credentials>,
+    /// Client: an NTLM credential when the identity's PackageList is "NTLM" alone: raw NTLM
+    /// inside CredSSP instead of SPNEGO.
+    pub(crate) raw_ntlm: Option<Arc<dyn Credentials>>,
     /// Client: the identity whose password TSPasswordCreds carries.
     pub(crate) identity: Option<Identity>,
     /// Client: the caller asked for no certificate check (or gave none): left to it, through
@@ -116,12 +119,28 @@ impl SecurityPackage for CredSsp {
             Some(i) => AuthData::Identity(i.clone()),
             None => AuthData::Default,
         };
+        let only_ntlm = req.usage.outbound
+            && identity
+                .as_ref()
+                .and_then(|i| i.package_list.as_deref())
+                .is_some_and(|l| l.trim().eq_ignore_ascii_case("NTLM"));
+        let raw_ntlm = if only_ntlm {
+            let ntlm =
+                crate::packages::find(crate::packages::ntlm::NAME).ok_or(SecError::internal("NTLM is registered"))?;
+            Some(ntlm.package.acquire_credentials(AcquireRequest {
+                principal: req.principal.clone(),
+                usage: req.usage,
+                auth: auth_data.clone(),
+            })?)
+        } else {
+            None
+        };
         let auth = negotiate::REGISTERED[0].package.acquire_credentials(AcquireRequest {
             principal: req.principal,
             usage: req.usage,
             auth: auth_data,
         })?;
-        Ok(Arc::new(CredSspCredentials { usage: req.usage, tls, auth, identity, manual_validation }))
+        Ok(Arc::new(CredSspCredentials { usage: req.usage, tls, auth, raw_ntlm, identity, manual_validation }))
     }
 }
 
