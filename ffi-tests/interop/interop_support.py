@@ -23,7 +23,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "ffi-tests" / "examples"
-PROGRAMS = ("sspi_client", "sspi_server", "tls_demo", "http_auth", "http_server")
+PROGRAMS = ("sspi_client", "sspi_server", "tls_demo", "http_auth", "http_server", "rdp_nla")
 
 # Seconds: one test as a whole, and one wait for a peer.
 TEST_ALARM = 180

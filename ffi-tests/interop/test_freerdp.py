@@ -301,3 +301,79 @@ def test_our_client_wrong_password_against_shadow_server(lib, env, tmp_path):
         free_cred(lib, cred)
         srv.terminate()
         srv.wait(10)
+
+
+# ---- The C example ffi-tests/examples/rdp_nla.c (ASan + UBSan), in both roles.
+
+def make_pfx(tmp_path):
+    key, crt, pfx = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "s.pfx"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                    "-subj", "/CN=localhost", "-days", "2"], check=True, capture_output=True)
+    subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(pfx), "-passout",
+                    "pass:"], check=True, capture_output=True)
+    return pfx
+
+
+def start_example_server(programs, procs, env, tmp_path):
+    from interop_support import sanitizer_env
+    e = dict(env, **sanitizer_env())
+    srv = procs([programs["rdp_nla"], "server", make_pfx(tmp_path)], name="rdp_nla server", env=e)
+    port = int(srv.wait_for(r"listening: 127\.0\.0\.1:(\d+)", stream="err").group(1))
+    return srv, port
+
+
+def test_example_client_and_server(programs, procs, env, tmp_path):
+    from interop_support import sanitizer_env
+    srv, port = start_example_server(programs, procs, env, tmp_path)
+    r = subprocess.run([programs["rdp_nla"], "client", "--user", f"{DOMAIN}\\{USER}", "--password", PASSWORD,
+                        "127.0.0.1", str(port)], env=dict(env, **sanitizer_env()), capture_output=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == b"authenticated\n", r.stderr.decode(errors="replace")
+    assert srv.wait(30) == 0, srv.stderr()
+    out = srv.stdout().decode(errors="replace")
+    assert f"delegated: {DOMAIN}\\{USER}" in out and "package: NTLM" in out, out
+
+
+def test_xfreerdp_against_the_example_server(programs, procs, env, tmp_path):
+    srv, port = start_example_server(programs, procs, env, tmp_path)
+    cli = subprocess.Popen(["xfreerdp", f"/v:127.0.0.1:{port}", "/sec:nla", f"/u:{USER}", f"/d:{DOMAIN}",
+                            f"/p:{PASSWORD}", "/cert:ignore", "+auth-only"], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        assert srv.wait(60) == 0, srv.stderr()
+        out = srv.stdout().decode(errors="replace")
+        assert f"delegated: {DOMAIN}\\{USER}" in out, out
+        # RDP's next PDU after NLA, opened over the TLS channel: an MCS Connect Initial.
+        assert "next PDU: 03 00" in out and " 02 f0 80 7f 65" in out, out
+    finally:
+        cli.kill()
+        cli.wait(10)
+
+
+def test_example_client_against_shadow_server(programs, env, tmp_path):
+    from interop_support import sanitizer_env
+    sam = tmp_path / "sam"
+    with open(sam, "w") as f:
+        subprocess.run(["winpr-hash", "-u", USER, "-p", PASSWORD, "-d", DOMAIN, "-f", "sam"], stdout=f, check=True)
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    srv = subprocess.Popen(["freerdp-shadow-cli", f"/port:{port}", "/bind-address:127.0.0.1", "/sec:nla",
+                            f"/sam-file:{sam}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        for password, ok in ((PASSWORD, True), ("wrong", False)):
+            r = subprocess.run([programs["rdp_nla"], "client", "--ntlm", "--user", f"{DOMAIN}\\{USER}", "--password",
+                                password, "127.0.0.1", str(port)], env=dict(env, **sanitizer_env()),
+                               capture_output=True, timeout=60)
+            assert (r.returncode == 0) == ok, (password, r.stderr.decode(errors="replace"))
+            if ok:
+                assert r.stdout == b"authenticated\n"
+    finally:
+        srv.terminate()
+        srv.wait(10)
