@@ -130,6 +130,16 @@ VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full", "--errors-fo
             "--track-origins=yes"]
 
 
+def make_pfx(tmp_path):
+    """A self-signed RSA certificate for localhost in a PFX with an empty password (openssl)."""
+    key, crt, pfx = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "s.pfx"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+                    "-subj", "/CN=localhost", "-days", "2"], check=True, capture_output=True)
+    subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(pfx), "-passout",
+                    "pass:"], check=True, capture_output=True)
+    return pfx
+
+
 def sanitizer_env():
     return {
         "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=86",

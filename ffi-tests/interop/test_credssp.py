@@ -7,13 +7,12 @@ over the TLS channel afterwards, and a wrong password is refused both ways (ours
 SEC_E_LOGON_DENIED from pyspnego's errorCode)."""
 
 import ctypes
-import subprocess
 import sys
 from ctypes import byref, string_at
 
 import pytest
 
-from interop_support import REPO
+from interop_support import REPO, make_pfx
 
 sys.path.insert(0, str(REPO / "ffi-tests" / "python"))
 
@@ -52,12 +51,7 @@ def our_client(lib, password=PASSWORD):
 
 
 def our_server(lib, tmp_path):
-    key, crt, pfx = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "s.pfx"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                    "-subj", "/CN=localhost", "-days", "2"], check=True, capture_output=True)
-    subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(pfx), "-passout",
-                    "pass:"], check=True, capture_output=True)
-    blob = S.data_blob(pfx.read_bytes())
+    blob = S.data_blob(make_pfx(tmp_path).read_bytes())
     store = lib.PFXImportCertStore(byref(blob), S.wstr(""), 0)
     assert store, hex(lib.GetLastError())
     leaf = lib.CertEnumCertificatesInStore(store, None)

@@ -25,7 +25,7 @@ from ctypes import byref, string_at
 
 import pytest
 
-from interop_support import REPO
+from interop_support import REPO, make_pfx
 
 sys.path.insert(0, str(REPO / "ffi-tests" / "python"))
 
@@ -138,12 +138,7 @@ class Ours:
 
 
 def server_credential(lib, tmp_path):
-    key, crt, pfx = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "s.pfx"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                    "-subj", "/CN=localhost", "-days", "2"], check=True, capture_output=True)
-    subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(pfx), "-passout",
-                    "pass:"], check=True, capture_output=True)
-    blob = S.data_blob(pfx.read_bytes())
+    blob = S.data_blob(make_pfx(tmp_path).read_bytes())
     store = lib.PFXImportCertStore(byref(blob), S.wstr(""), 0)
     assert store
     leaf = lib.CertEnumCertificatesInStore(store, None)
@@ -304,15 +299,6 @@ def test_our_client_wrong_password_against_shadow_server(lib, env, tmp_path):
 
 
 # ---- The C example ffi-tests/examples/rdp_nla.c (ASan + UBSan), in both roles.
-
-def make_pfx(tmp_path):
-    key, crt, pfx = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "s.pfx"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
-                    "-subj", "/CN=localhost", "-days", "2"], check=True, capture_output=True)
-    subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(crt), "-out", str(pfx), "-passout",
-                    "pass:"], check=True, capture_output=True)
-    return pfx
-
 
 def start_example_server(programs, procs, env, tmp_path):
     from interop_support import sanitizer_env
