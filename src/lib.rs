@@ -44,4 +44,5 @@ pub mod error;
 pub mod gss;
 pub mod handles;
 pub mod packages;
+pub mod platform;
 pub mod sasl;

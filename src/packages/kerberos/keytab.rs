@@ -125,8 +125,7 @@ pub fn path_of(name: &str) -> Option<PathBuf> {
 
 /// MIT's `%{uid}`, `%{euid}`, `%{TEMP}` and `%{username}`-free expansions.
 pub(super) fn expand(s: &str) -> String {
-    // SAFETY: plain libc getters without arguments.
-    let (uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+    let (uid, euid) = crate::platform::user_ids();
     s.replace("%{uid}", &uid.to_string())
         .replace("%{euid}", &euid.to_string())
         .replace("%{TEMP}", &std::env::var("TMPDIR").unwrap_or_else(|_| "/tmp".into()))
