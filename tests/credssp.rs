@@ -359,3 +359,58 @@ fn malformed_tsrequests_and_tls_garbage_are_refused() {
     common::sspi::free_cred(cc);
     common::sspi::free_cred(sc);
 }
+
+/// With an SCHANNEL_CRED that asks for validation, the client checks the server's
+/// certificate (the test CA is trusted; the name comes from the target's host part): the right
+/// name passes, another is refused — unless the caller asks ISC_REQ_MANUAL_CRED_VALIDATION,
+/// which leaves the certificate to it (SECPKG_ATTR_REMOTE_CERT_CONTEXT).
+#[test]
+fn the_server_certificate_is_checked_when_the_credential_asks() {
+    let pki = common::pki();
+    let mut sc = server_cred(&pki.server);
+    let validating = SchannelCredSpec { version: SCHANNEL_CRED_VERSION, ..Default::default() };
+    let mut cc =
+        acquire(false, AuthData::CredSsp { schannel: Some(validating), identity: Some(identity(PASSWORD)) }).unwrap();
+    let run = |cc: &mut CredHandle, sc: &mut CredHandle, target: &str, manual: bool| -> (i32, CtxtHandle) {
+        let (mut c, mut s) = (SecHandle::default(), SecHandle::default());
+        let mut token: Option<Vec<u8>> = None;
+        let mut cst = SEC_I_CONTINUE_NEEDED;
+        for leg in 0..16 {
+            let (st, out, _) = if leg % 2 == 0 {
+                let mut step = Step::client(leg == 0, token.as_deref(), target);
+                step.flags = ISC_REQ_CONFIDENTIALITY | if manual { ISC_REQ_MANUAL_CRED_VALIDATION } else { 0 };
+                let r = step.run(cc, &mut c);
+                cst = r.0;
+                r
+            } else {
+                Step::server(leg == 1, token.as_deref()).run(sc, &mut s)
+            };
+            if st < 0 || (cst == SEC_E_OK && leg % 2 == 1) {
+                break;
+            }
+            token = Some(out);
+        }
+        unsafe { DeleteSecurityContext(&mut s) };
+        (cst, c)
+    };
+    let (st, mut c) = run(&mut cc, &mut sc, "TERMSRV/localhost", false);
+    assert_eq!(st, SEC_E_OK, "the certificate names localhost");
+    unsafe { DeleteSecurityContext(&mut c) };
+    let (st, mut c) = run(&mut cc, &mut sc, "TERMSRV/other.example", false);
+    assert_eq!(st, SEC_E_WRONG_PRINCIPAL, "another name: {st:#x}");
+    unsafe { DeleteSecurityContext(&mut c) };
+    let (st, mut c) = run(&mut cc, &mut sc, "TERMSRV/other.example", true);
+    assert_eq!(st, SEC_E_OK, "ISC_REQ_MANUAL_CRED_VALIDATION leaves it to the caller");
+    unsafe {
+        let mut p: PCCERT_CONTEXT = core::ptr::null();
+        assert_eq!(
+            QueryContextAttributesW(&mut c, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (&mut p as *mut PCCERT_CONTEXT).cast()),
+            SEC_E_OK
+        );
+        assert!(!p.is_null());
+        assert!(secur32::certs::release_ptr(p));
+        DeleteSecurityContext(&mut c);
+    }
+    common::sspi::free_cred(cc);
+    common::sspi::free_cred(sc);
+}

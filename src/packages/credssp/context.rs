@@ -326,8 +326,11 @@ impl CredSspContext {
         Ok(Zeroizing::new(m.bytes(1).to_vec()))
     }
 
-    fn client_flags(&self) -> (ULONG, ULONG) {
-        let manual = self.ccreds().map(|c| c.manual_validation).unwrap_or(true);
+    /// The inner contexts' flags; `req` is the caller's: ISC_REQ_MANUAL_CRED_VALIDATION there,
+    /// or the credential's SCH_CRED_MANUAL_CRED_VALIDATION, leaves the certificate to the caller.
+    fn client_flags(&self, req: ULONG) -> (ULONG, ULONG) {
+        let manual =
+            req & ISC_REQ_MANUAL_CRED_VALIDATION != 0 || self.ccreds().map(|c| c.manual_validation).unwrap_or(true);
         let tls = ISC_REQ_CONFIDENTIALITY
             | ISC_REQ_STREAM
             | ISC_REQ_REPLAY_DETECT
@@ -359,8 +362,14 @@ impl CredSspContext {
         }
     }
 
-    fn client_step(&self, st: &mut State, target: Option<&str>, token: &[u8]) -> SecResult<(SECURITY_STATUS, Vec<u8>)> {
-        let (tls_flags, auth_flags) = self.client_flags();
+    fn client_step(
+        &self,
+        st: &mut State,
+        req: ULONG,
+        target: Option<&str>,
+        token: &[u8],
+    ) -> SecResult<(SECURITY_STATUS, Vec<u8>)> {
+        let (tls_flags, auth_flags) = self.client_flags(req);
         let auth_target = target;
         match st.phase {
             Phase::Tls => {
@@ -564,7 +573,7 @@ impl SecurityContext for CredSspContext {
             return Err(invalid("AcceptSecurityContext (CredSSP) needs the client's token"));
         }
         let r = match self.side {
-            Side::Client => self.client_step(&mut st, io.target, &token),
+            Side::Client => self.client_step(&mut st, io.flags, io.target, &token),
             Side::Server => self.server_step(&mut st, &token),
         };
         let mut input = io.input;
