@@ -18,6 +18,10 @@
 //!
 //! Negotiate (NTLM inside SPNEGO) from 8 threads × 300 conversations on shared credentials.
 //!
+//! CredSSP (TLS 1.2, NTLM inside SPNEGO, the binding, the delegation: ten legs) from 8 threads ×
+//! 300 exchanges on shared credentials, the delegated credentials read and a message each way
+//! over TLS after each.
+//!
 //! And for Kerberos against a real MIT KDC made for the run: 8 threads × 500
 //! conversations on shared credentials (the service ticket fetched once and
 //! shared, every AP-REQ a new authenticator the acceptor's replay cache must
@@ -634,5 +638,78 @@ fn negotiate_eight_threads_times_three_hundred_conversations() {
     assert_eq!(total.load(Ordering::Relaxed), expected);
     free_cred(nc);
     free_cred(ns);
+    assert_eq!(counters(), before, "leaked handles or blocks");
+}
+
+/// CredSSP on shared credentials from 8 threads × 300 exchanges: each ten legs, then the
+/// delegated credentials (SECPKG_ATTR_CREDS) and a message each way over the TLS channel.
+#[test]
+fn credssp_eight_threads_times_three_hundred_exchanges() {
+    use common::sspi::{free_cred, handshake};
+    use secur32::packages::{self, AcquireRequest, AuthData, CredentialUse, Identity, SchannelCredSpec};
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pki = common::pki();
+    let before = counters();
+    let id = Identity {
+        user: "alice".into(),
+        domain: "EXAMPLE".into(),
+        password: zeroize::Zeroizing::new("s3cret".into()),
+        package_list: None,
+    };
+    let reg = packages::find("CREDSSP").unwrap();
+    let acquire = |inbound: bool, auth: AuthData| {
+        let usage = CredentialUse { inbound, outbound: !inbound };
+        let c = reg.package.acquire_credentials(AcquireRequest { principal: None, usage, auth }).unwrap();
+        secur32::entry::CREDENTIALS.insert(c).unwrap()
+    };
+    let spec = SchannelCredSpec {
+        version: SCHANNEL_CRED_VERSION,
+        certs: vec![common::context_of(&pki.server)],
+        ..Default::default()
+    };
+    let cs = acquire(true, AuthData::CredSsp { schannel: Some(spec), identity: Some(id.clone()) });
+    let cc = acquire(false, AuthData::CredSsp { schannel: None, identity: Some(id) });
+    let total = Arc::new(AtomicU64::new(0));
+    let t = Arc::clone(&total);
+    watchdog("CredSSP 8 × 300 exchanges", 20, move || {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|n| {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || {
+                    let (mut c, mut s) = (cc, cs);
+                    for k in 0..300u64 {
+                        let flags = ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM;
+                        let mut p = handshake(&mut c, &mut s, "TERMSRV/localhost", flags).unwrap();
+                        // Nine tokens (the server's last call sends none), or seven when the TLS
+                        // session of an earlier exchange on the credential is resumed.
+                        assert!(matches!(p.legs.len(), 7 | 9), "{} tokens", p.legs.len());
+                        unsafe {
+                            let mut cr =
+                                SecPkgContext_ClientCreds { AuthBufferLen: 0, AuthBuffer: core::ptr::null_mut() };
+                            let q = (&mut cr as *mut SecPkgContext_ClientCreds).cast();
+                            assert_eq!(QueryContextAttributesW(&mut p.server, SECPKG_ATTR_CREDS, q), SEC_E_OK);
+                            assert!(cr.AuthBufferLen > 30);
+                            assert_eq!(secur32::entry::packages::FreeContextBuffer(cr.AuthBuffer.cast()), SEC_E_OK);
+                        }
+                        let msg = data(n as u64 * 1000 + k, (k as usize * 53) % 3000 + 1);
+                        let mut wire = common::encrypt(&mut p.client, &msg);
+                        let (st, pt, _) = common::decrypt(&mut p.server, &mut wire);
+                        assert_eq!((st, &pt), (SEC_E_OK, &msg));
+                        let mut back = common::encrypt(&mut p.server, &msg);
+                        let (st, pt, _) = common::decrypt(&mut p.client, &mut back);
+                        assert_eq!((st, &pt), (SEC_E_OK, &msg));
+                        t.fetch_add(msg.len() as u64, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+    });
+    let expected: u64 = (0..THREADS as u64).map(|_| (0..300u64).map(|k| (k * 53) % 3000 + 1).sum::<u64>()).sum();
+    assert_eq!(total.load(Ordering::Relaxed), expected);
+    free_cred(cc);
+    free_cred(cs);
     assert_eq!(counters(), before, "leaked handles or blocks");
 }

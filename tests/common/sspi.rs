@@ -237,7 +237,7 @@ impl Drop for Contexts {
 }
 
 /// Runs the loop between a client and a server credential until both sides
-/// say `SEC_E_OK` (at most eight legs). Errors name the leg and the status.
+/// say `SEC_E_OK` (at most sixteen legs: CredSSP takes ten). Errors name the leg and the status.
 pub fn handshake(
     ccred: &mut CredHandle,
     scred: &mut CredHandle,
@@ -253,7 +253,7 @@ pub fn handshake(
     };
     let (mut client_done, mut server_done) = (false, false);
     let mut token: Option<Vec<u8>> = None;
-    for leg in 0..8 {
+    for leg in 0..16 {
         let client_turn = leg % 2 == 0;
         if client_turn && client_done || !client_turn && server_done {
             if token.as_ref().is_some_and(|t| !t.is_empty()) {
