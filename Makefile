@@ -40,13 +40,26 @@ EXAMPLES := tls_demo sspi_client sspi_server minimal_client http_auth http_serve
 
 # The layers of `make test`, in order. Each is also a target of its own.
 TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-callers test-install test-matrix \
-               test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke
+               test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke test-dll
 FUZZ_SECONDS ?= 600
 
 .PHONY: all build deps deps-demo demo run-demo examples staticlib test $(TEST_LAYERS) install uninstall lint \
-        clean bench bench-short bench-peers fuzz
+        clean bench bench-short bench-peers fuzz dll
 
 all: build
+
+# The Windows build of the same sources: target/dll/secur32.dll (stripped) and its import
+# library, for x86_64-pc-windows-gnu with mingw-w64 (issue 19: not yet run under Wine here).
+WIN_TARGET := x86_64-pc-windows-gnu
+dll:
+	$(CARGO) build --release --target $(WIN_TARGET)
+	mkdir -p target/dll
+	x86_64-w64-mingw32-strip -o target/dll/secur32.dll target/$(WIN_TARGET)/release/secur32.dll
+	cp target/$(WIN_TARGET)/release/libsecur32.dll.a target/dll/libsecur32.dll.a
+
+# secur32.dll: its exports and import library (ffi-tests/dll/check_dll.sh).
+test-dll: build dll
+	bash ffi-tests/dll/check_dll.sh
 
 build:
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: run make deps (or .ci/install-deps)"; exit 1; }

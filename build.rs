@@ -136,8 +136,11 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=SSPI_RUSTLS_UPDATE_HEADER");
 
-    // A versioned SONAME, so the installed library can be replaced safely.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libsecur32.so.0");
+    // A versioned SONAME, so the installed library can be replaced safely (ELF targets only:
+    // the Windows DLL is secur32.dll).
+    if std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os != "windows") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libsecur32.so.0");
+    }
 
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());

@@ -10,7 +10,6 @@
 //! rule (see `buffers.rs`): NULL with length 0 is empty, NULL with a length
 //! is an error.
 
-use core::cell::Cell;
 use core::ffi::c_void;
 
 use zeroize::Zeroizing;
@@ -21,28 +20,25 @@ use crate::certs::names::{Name, TypePara};
 use crate::certs::{self, CertContext, CertData, CertRef, CertStore, Properties, StoreRef};
 use crate::error::{SecError, SecResult};
 
-thread_local! {
-    static LAST_ERROR: Cell<DWORD> = const { Cell::new(0) };
-}
-
-/// Sets the calling thread's last-error value.
+/// Sets the calling thread's last-error value (kernel32's on Windows: `crate::platform`).
 pub fn set_last_error(code: DWORD) {
-    LAST_ERROR.with(|e| e.set(code));
+    crate::platform::set_last_error(code)
 }
 
 /// The calling thread's last-error value.
 pub fn last_error() -> DWORD {
-    LAST_ERROR.with(|e| e.get())
+    crate::platform::last_error()
 }
 
-/// `GetLastError`: the last error a crypt32 export of this library set on this thread.
-#[no_mangle]
+/// `GetLastError`: the last error a crypt32 export of this library set on this thread. Not
+/// exported on Windows, where it is kernel32's.
+#[cfg_attr(not(windows), no_mangle)]
 pub extern "system" fn GetLastError() -> DWORD {
     last_error()
 }
 
-/// `SetLastError`.
-#[no_mangle]
+/// `SetLastError`. Not exported on Windows, where it is kernel32's.
+#[cfg_attr(not(windows), no_mangle)]
 pub extern "system" fn SetLastError(dwErrCode: DWORD) {
     set_last_error(dwErrCode)
 }
@@ -1170,17 +1166,12 @@ pub unsafe extern "system" fn CryptDecodeObject(
 }
 
 /// `LocalAlloc`, for the blocks `CryptDecodeObjectEx` allocates: fixed
-/// memory (`LMEM_MOVEABLE` is treated as fixed), zeroed with `LMEM_ZEROINIT`.
-#[no_mangle]
+/// memory (`LMEM_MOVEABLE` is treated as fixed), zeroed with `LMEM_ZEROINIT`. Not exported on
+/// Windows, where it is kernel32's (and `crate::platform::local_alloc` calls it).
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn LocalAlloc(uFlags: u32, uBytes: usize) -> HLOCAL {
-    // SAFETY: plain C allocation; a size of 0 still returns a unique pointer.
-    let p = unsafe {
-        if uFlags & LMEM_ZEROINIT != 0 {
-            libc::calloc(1, uBytes.max(1))
-        } else {
-            libc::malloc(uBytes.max(1))
-        }
-    };
+    // SAFETY: plain allocation.
+    let p = unsafe { crate::platform::local_alloc(uFlags & LMEM_ZEROINIT != 0, uBytes) };
     if p.is_null() {
         set_last_error(ERROR_NOT_ENOUGH_MEMORY);
     }
@@ -1188,11 +1179,12 @@ pub unsafe extern "system" fn LocalAlloc(uFlags: u32, uBytes: usize) -> HLOCAL {
 }
 
 /// `LocalFree`: frees a block from `LocalAlloc` (or from
-/// `CryptDecodeObjectEx`'s default allocation). NULL is ignored. Returns NULL.
-#[no_mangle]
+/// `CryptDecodeObjectEx`'s default allocation). NULL is ignored. Returns NULL. Not exported on
+/// Windows.
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn LocalFree(hMem: HLOCAL) -> HLOCAL {
     // SAFETY: the caller passes a block LocalAlloc returned (its contract).
-    unsafe { libc::free(hMem) };
+    unsafe { crate::platform::local_free(hMem) };
     core::ptr::null_mut()
 }
 
