@@ -3836,10 +3836,11 @@ SECURITY_STATUS AddCredentialsA(CredHandle *hCredentials,
                                 void *pvGetKeyArgument,
                                 TimeStamp *ptsExpiry);
 
-// `GetLastError`: the last error a crypt32 export of this library set on this thread.
+// `GetLastError`: the last error a crypt32 export of this library set on this thread. Not
+// exported on Windows, where it is kernel32's.
 DWORD GetLastError(void);
 
-// `SetLastError`.
+// `SetLastError`. Not exported on Windows, where it is kernel32's.
 void SetLastError(DWORD dwErrCode);
 
 // `CertOpenStore`: memory stores (`CERT_STORE_PROV_MEMORY` or "Memory").
@@ -4054,11 +4055,13 @@ BOOL CryptDecodeObject(DWORD dwCertEncodingType,
                        DWORD *pcbStructInfo);
 
 // `LocalAlloc`, for the blocks `CryptDecodeObjectEx` allocates: fixed
-// memory (`LMEM_MOVEABLE` is treated as fixed), zeroed with `LMEM_ZEROINIT`.
+// memory (`LMEM_MOVEABLE` is treated as fixed), zeroed with `LMEM_ZEROINIT`. Not exported on
+// Windows, where it is kernel32's (and `crate::platform::local_alloc` calls it).
 HLOCAL LocalAlloc(uint32_t uFlags, size_t uBytes);
 
 // `LocalFree`: frees a block from `LocalAlloc` (or from
-// `CryptDecodeObjectEx`'s default allocation). NULL is ignored. Returns NULL.
+// `CryptDecodeObjectEx`'s default allocation). NULL is ignored. Returns NULL. Not exported on
+// Windows.
 HLOCAL LocalFree(HLOCAL hMem);
 
 // `CryptStringToBinaryA`: base64 with or without a PEM header
