@@ -48,19 +48,52 @@ def lib(lib_dir):
 
 @pytest.fixture(scope="module")
 def display(tmp_path_factory):
+    """A private Xvfb. -displayfd lets the server take a free display number itself and write
+    it once it accepts connections: no race with another X server (or another test run)
+    choosing the same number, and no guessing how long it takes to come up."""
     d = tmp_path_factory.mktemp("xvfb")
-    for n in range(90, 140):
-        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
-            break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=d)
-    for _ in range(100):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            break
-        time.sleep(0.05)
-    yield f":{n}"
+    rfd, wfd = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-nolisten", "tcp", "-screen", "0", "1024x768x24"],
+                            stdout=subprocess.DEVNULL, stderr=open(d / "xvfb.log", "w"), cwd=d, pass_fds=(wfd,))
+    os.close(wfd)
+    number = b""
+    with os.fdopen(rfd, "rb") as r:
+        while not number.endswith(b"\n"):
+            chunk = r.read(1)
+            if not chunk:
+                break
+            number += chunk
+    assert number.strip().isdigit(), f"Xvfb gave no display: {(d / 'xvfb.log').read_text(errors='replace')}"
+    yield f":{number.strip().decode()}"
     proc.terminate()
     proc.wait(10)
+
+
+def start_shadow(env, tmp_path, log):
+    """freerdp-shadow-cli on a free loopback port with a SAM file for USER; returns (process,
+    port) once it accepts connections. Another program taking the probed port first makes the
+    server exit: then a new port is tried. Its log is in the assertion when it never listens."""
+    sam = tmp_path / "sam"
+    with open(sam, "w") as f:
+        subprocess.run(["winpr-hash", "-u", USER, "-p", PASSWORD, "-d", DOMAIN, "-f", "sam"], stdout=f, check=True)
+    for _attempt in range(3):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        srv = subprocess.Popen(["freerdp-shadow-cli", f"/port:{port}", "/bind-address:127.0.0.1", "/sec:nla",
+                                f"/sam-file:{sam}"], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while srv.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                return srv, port
+            except OSError:
+                time.sleep(0.05)
+        if srv.poll() is None:
+            srv.kill()
+        srv.wait(10)
+    raise AssertionError(f"freerdp-shadow-cli did not listen: {log.read_text(errors='replace')}")
 
 
 @pytest.fixture
@@ -230,24 +263,9 @@ def test_xfreerdp_wrong_password(lib, env, tmp_path):
 
 
 def ours_against_shadow(lib, env, tmp_path, password):
-    sam = tmp_path / "sam"
-    with open(sam, "w") as f:
-        subprocess.run(["winpr-hash", "-u", USER, "-p", PASSWORD, "-d", DOMAIN, "-f", "sam"], stdout=f, check=True)
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
     log = tmp_path / "shadow.log"
-    srv = subprocess.Popen(["freerdp-shadow-cli", f"/port:{port}", "/bind-address:127.0.0.1", "/sec:nla",
-                            f"/sam-file:{sam}"], env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    s = None
-    for _ in range(200):
-        try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=20)
-            break
-        except OSError:
-            time.sleep(0.05)
-    assert s is not None, "freerdp-shadow-cli did not listen"
+    srv, port = start_shadow(env, tmp_path, log)
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
     ident = identity_exw(USER, DOMAIN, password, package_list="NTLM")
     cc = S.CREDSSP_CRED(S.CredsspPasswordCreds, None, ctypes.cast(byref(ident), ctypes.c_void_p))
     st, cred = acquire(lib, S.SECPKG_CRED_OUTBOUND, cc, package="CREDSSP")
@@ -337,22 +355,8 @@ def test_xfreerdp_against_the_example_server(programs, procs, env, tmp_path):
 
 def test_example_client_against_shadow_server(programs, env, tmp_path):
     from interop_support import sanitizer_env
-    sam = tmp_path / "sam"
-    with open(sam, "w") as f:
-        subprocess.run(["winpr-hash", "-u", USER, "-p", PASSWORD, "-d", DOMAIN, "-f", "sam"], stdout=f, check=True)
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    srv = subprocess.Popen(["freerdp-shadow-cli", f"/port:{port}", "/bind-address:127.0.0.1", "/sec:nla",
-                            f"/sam-file:{sam}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv, port = start_shadow(env, tmp_path, tmp_path / "shadow.log")
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         for password, ok in ((PASSWORD, True), ("wrong", False)):
             r = subprocess.run([programs["rdp_nla"], "client", "--ntlm", "--user", f"{DOMAIN}\\{USER}", "--password",
                                 password, "127.0.0.1", str(port)], env=dict(env, **sanitizer_env()),
