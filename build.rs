@@ -3,8 +3,8 @@
 //! cbindgen only emits functions declared `extern "C"`, while every export
 //! here is `extern "system"` (the same calling convention on Linux, and the
 //! one Windows code expects). So the sources are mirrored into `OUT_DIR`
-//! with that one spelling changed (and the exports that are kernel32's on
-//! Windows marked plainly `#[no_mangle]`), and cbindgen reads the mirror. Every
+//! with that one spelling changed (and the exports that are kernel32's or
+//! crypt32's on Windows marked plainly `#[no_mangle]`), and cbindgen reads the mirror. Every
 //! `pub struct` / `pub type` of `src/abi` is exported (cbindgen otherwise
 //! only emits what the functions reach). The result is tidied (Windows-style
 //! `_Name` struct tags, hexadecimal constants) and written to
@@ -26,8 +26,8 @@ fn mirror(from: &Path, to: &Path) -> std::io::Result<()> {
             mirror(&path, &dest)?;
         } else if path.extension().is_some_and(|e| e == "rs") {
             let text = fs::read_to_string(&path)?;
-            // The header describes the ELF library, where the exports that are kernel32's on
-            // Windows (`#[cfg_attr(not(windows), no_mangle)]`) are exported too.
+            // The header describes the ELF library, where the exports that are kernel32's or
+            // crypt32's on Windows (`#[cfg_attr(not(windows), no_mangle)]`) are exported too.
             let text = text
                 .replace("extern \"system\"", "extern \"C\"")
                 .replace("#[cfg_attr(not(windows), no_mangle)]", "#[no_mangle]");

@@ -24,6 +24,7 @@
 //! and refused instead of dereferenced. The registry never holds its lock
 //! while a store's lock is taken in the other order.
 
+pub mod capi_key;
 pub mod chain;
 pub mod decode;
 pub mod names;

@@ -9,7 +9,6 @@ use super::packages::package_info_block;
 use super::{context, encode_str, Charset};
 use crate::abi::*;
 use crate::alloc;
-use crate::certs;
 use crate::entry;
 use crate::error::{SecError, SecResult};
 use crate::packages::{self, Attr, SetAttr};
@@ -128,7 +127,7 @@ pub unsafe fn write_attr(value: Attr, buf: *mut c_void, cb: Option<ULONG>, cs: C
                     },
                 )
             }
-            Attr::CertContext(c) => put(buf, certs::context_into_ptr(c)?),
+            Attr::CertContext(c) => put(buf, crate::platform::certs::context_to_app(c)?),
             Attr::IssuerList(names) => {
                 let head = size_of::<CERT_NAME_BLOB>() * names.len();
                 let total = head + names.iter().map(Vec::len).sum::<usize>();

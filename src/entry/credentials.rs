@@ -54,21 +54,14 @@ unsafe fn unicode_string(s: &UNICODE_STRING) -> SecResult<String> {
     String::from_utf16(&v).map_err(|_| SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "invalid UTF-16"))
 }
 
-/// Resolves the certificate contexts of `paCred`.
+/// Resolves the certificate contexts of `paCred` (`crate::platform::certs`: ours on Linux,
+/// crypt32's on Windows).
 fn cert_refs(ptrs: Vec<PCCERT_CONTEXT>) -> SecResult<Vec<certs::CertRef>> {
-    ptrs.into_iter()
-        .map(|p| {
-            certs::context_from_ptr(p)
-                .ok_or(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "paCred holds an unknown certificate context"))
-        })
-        .collect()
+    ptrs.into_iter().map(crate::platform::certs::context_from_app).collect()
 }
 
 fn root_store(h: HCERTSTORE) -> SecResult<Option<certs::StoreRef>> {
-    if h.is_null() {
-        return Ok(None);
-    }
-    certs::store_from_handle(h).map(Some).ok_or(SecError::new(SEC_E_UNKNOWN_CREDENTIALS, "hRootStore is not a store"))
+    crate::platform::certs::store_from_app(h)
 }
 
 /// Decodes `SCHANNEL_CRED` (v3/v4) or `SCH_CREDENTIALS` (v5).

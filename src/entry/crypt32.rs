@@ -3,6 +3,10 @@
 //! count result, and the reason in the thread's last-error value
 //! (`GetLastError`, also exported here).
 //!
+//! These are exported by the ELF library only (`#[cfg_attr(not(windows), no_mangle)]`). In
+//! `secur32.dll` the certificate functions are the system crypt32's: applications create
+//! contexts and stores there, and `crate::platform::crypt32` converts between those and ours.
+//!
 //! Every export checks its pointers, converts them with the `certs` registry
 //! (a context or store pointer we did not hand out, or one already released,
 //! is refused with `E_INVALIDARG`, never dereferenced), calls `certs`, and
@@ -151,7 +155,7 @@ fn ptr_result(c: Option<CertRef>) -> SecResult<PCCERT_CONTEXT> {
 /// `CertOpenStore`: memory stores (`CERT_STORE_PROV_MEMORY` or "Memory").
 /// Other providers answer as Windows does for a provider that is not
 /// installed: NULL and `ERROR_FILE_NOT_FOUND`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenStore(
     lpszStoreProvider: LPCSTR,
     dwEncodingType: DWORD,
@@ -177,7 +181,7 @@ pub unsafe extern "system" fn CertOpenStore(
 }
 
 /// `CertDuplicateStore`: one more handle on the same store (to close separately).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertDuplicateStore(hCertStore: HCERTSTORE) -> HCERTSTORE {
     crypt!("CertDuplicateStore", [hCertStore], core::ptr::null_mut(), {
         store(hCertStore)?;
@@ -189,7 +193,7 @@ pub unsafe extern "system" fn CertDuplicateStore(hCertStore: HCERTSTORE) -> HCER
 /// `CRYPT_E_PENDING_CLOSE` when certificates (or other handles) still keep
 /// the store; the handle is closed either way. Memory still referenced is
 /// never freed, even with `CERT_CLOSE_STORE_FORCE_FLAG`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCloseStore(hCertStore: HCERTSTORE, dwFlags: DWORD) -> BOOL {
     crypt!("CertCloseStore", [hCertStore, dwFlags], 0, {
         if hCertStore.is_null() {
@@ -208,7 +212,7 @@ fn check_encoding(enc: DWORD) -> SecResult<()> {
 }
 
 /// `CertCreateCertificateContext`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCreateCertificateContext(
     dwCertEncodingType: DWORD,
     pbCertEncoded: *const BYTE,
@@ -224,7 +228,7 @@ pub unsafe extern "system" fn CertCreateCertificateContext(
 
 /// `CertDuplicateCertificateContext`: the same pointer with one more
 /// reference (NULL for NULL, and for a pointer that is not a live context).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertDuplicateCertificateContext(pCertContext: PCCERT_CONTEXT) -> PCCERT_CONTEXT {
     crypt!("CertDuplicateCertificateContext", [pCertContext], core::ptr::null(), {
         if pCertContext.is_null() {
@@ -241,7 +245,7 @@ pub unsafe extern "system" fn CertDuplicateCertificateContext(pCertContext: PCCE
 /// `CertFreeCertificateContext`: always TRUE, as in Windows. A pointer the
 /// caller holds no reference to (a double free, a foreign pointer) is
 /// ignored and noted as `E_INVALIDARG` in the last error.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFreeCertificateContext(pCertContext: PCCERT_CONTEXT) -> BOOL {
     crypt!("CertFreeCertificateContext", [pCertContext], 1, {
         if !pCertContext.is_null() && !certs::release_ptr(pCertContext) {
@@ -252,7 +256,7 @@ pub unsafe extern "system" fn CertFreeCertificateContext(pCertContext: PCCERT_CO
 }
 
 /// `CertAddEncodedCertificateToStore`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertAddEncodedCertificateToStore(
     hCertStore: HCERTSTORE,
     dwCertEncodingType: DWORD,
@@ -280,7 +284,7 @@ pub unsafe extern "system" fn CertAddEncodedCertificateToStore(
 
 /// `CertAddCertificateContextToStore`: a copy of the context, with its
 /// properties (the private key among them), in another store.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertAddCertificateContextToStore(
     hCertStore: HCERTSTORE,
     pCertContext: PCCERT_CONTEXT,
@@ -311,7 +315,7 @@ fn take_prev(prev: PCCERT_CONTEXT) -> SecResult<Option<CertRef>> {
 
 /// `CertEnumCertificatesInStore`: the next context (the previous one is
 /// freed); NULL and `CRYPT_E_NOT_FOUND` at the end.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertEnumCertificatesInStore(
     hCertStore: HCERTSTORE,
     pPrevCertContext: PCCERT_CONTEXT,
@@ -408,7 +412,7 @@ unsafe fn find_spec(find_type: DWORD, para: *const c_void) -> SecResult<Find> {
 /// `CERT_FIND_ISSUER_STR_A/W` (case-insensitive substring of the simple
 /// name string), `CERT_FIND_SUBJECT_NAME`, `CERT_FIND_ISSUER_NAME` and
 /// `CERT_FIND_EXISTING`. The previous context is freed.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFindCertificateInStore(
     hCertStore: HCERTSTORE,
     dwCertEncodingType: DWORD,
@@ -447,7 +451,7 @@ fn property(c: &CertContext, id: DWORD) -> Option<Vec<u8>> {
 /// certificates with a private key), `CERT_FRIENDLY_NAME_PROP_ID` and
 /// `CERT_KEY_IDENTIFIER_PROP_ID`. Size queries (NULL `pvData`) and
 /// `ERROR_MORE_DATA` work as in Windows.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetCertificateContextProperty(
     pCertContext: PCCERT_CONTEXT,
     dwPropId: DWORD,
@@ -587,7 +591,7 @@ unsafe fn get_name_string(
 }
 
 /// `CertGetNameStringW`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetNameStringW(
     pCertContext: PCCERT_CONTEXT,
     dwType: DWORD,
@@ -613,7 +617,7 @@ pub unsafe extern "system" fn CertGetNameStringW(
 }
 
 /// `CertGetNameStringA` (the "ANSI" code page is UTF-8 here).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetNameStringA(
     pCertContext: PCCERT_CONTEXT,
     dwType: DWORD,
@@ -663,7 +667,7 @@ unsafe fn name_to_str(
 }
 
 /// `CertNameToStrW`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertNameToStrW(
     dwCertEncodingType: DWORD,
     pName: *mut CERT_NAME_BLOB,
@@ -679,7 +683,7 @@ pub unsafe extern "system" fn CertNameToStrW(
 }
 
 /// `CertNameToStrA`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertNameToStrA(
     dwCertEncodingType: DWORD,
     pName: *mut CERT_NAME_BLOB,
@@ -697,7 +701,7 @@ pub unsafe extern "system" fn CertNameToStrA(
 /// `CertVerifyTimeValidity`: -1 before NotBefore, 1 after NotAfter, 0 in
 /// between. `pTimeToVerify` NULL means now. A NULL `pCertInfo` answers 1
 /// (not valid) with `E_INVALIDARG`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertVerifyTimeValidity(pTimeToVerify: *mut FILETIME, pCertInfo: *mut CERT_INFO) -> LONG {
     crypt!("CertVerifyTimeValidity", [pTimeToVerify, pCertInfo], 1, {
         if pCertInfo.is_null() {
@@ -739,7 +743,7 @@ unsafe fn password(p: LPCWSTR) -> SecResult<Zeroizing<Option<String>>> {
 /// (`CRYPT_EXPORTABLE`, `CRYPT_USER_KEYSET`, `PKCS12_NO_PERSIST_KEY`...) are
 /// accepted and have nothing to do: keys live in memory only.
 /// `PKCS12_ONLY_CERTIFICATES` skips the keys.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXImportCertStore(
     pPFX: *mut CRYPT_DATA_BLOB,
     szPassword: LPCWSTR,
@@ -756,7 +760,7 @@ pub unsafe extern "system" fn PFXImportCertStore(
 }
 
 /// `PFXIsPFXBlob`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *mut CRYPT_DATA_BLOB) -> BOOL {
     crypt!("PFXIsPFXBlob", [pPFX], 0, {
         // SAFETY: a readable blob per the caller contract.
@@ -766,7 +770,7 @@ pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: *mut CRYPT_DATA_BLOB) -> BOOL {
 }
 
 /// `PFXVerifyPassword`: whether the password opens the PFX (its MAC).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXVerifyPassword(
     pPFX: *mut CRYPT_DATA_BLOB,
     szPassword: LPCWSTR,
@@ -794,7 +798,7 @@ pub unsafe extern "system" fn PFXVerifyPassword(
 /// `AcquireCredentialsHandle` reports the mismatch). `dwFlags` must be 0.
 /// Returns the store (close it with `CertCloseStore`), or NULL with the
 /// reason in `GetLastError`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn SspiRustlsPemImportCertStore(
     pCertChainPem: *const CRYPT_DATA_BLOB,
     pKeyPem: *const CRYPT_DATA_BLOB,
@@ -846,7 +850,7 @@ fn optional_store(h: HCERTSTORE) -> SecResult<Option<StoreRef>> {
 /// it) and the additional stores. Accepted and without effect: the
 /// restricted trust/other stores (no CTLs), URL retrieval, caching and
 /// cycle settings. A `cbSize` Windows would not accept is `E_INVALIDARG`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCreateCertificateChainEngine(
     pConfig: PCERT_CHAIN_ENGINE_CONFIG,
     phChainEngine: *mut HCERTCHAINENGINE,
@@ -897,7 +901,7 @@ pub unsafe extern "system" fn CertCreateCertificateChainEngine(
 /// `CertFreeCertificateChainEngine`. NULL and the predefined engines
 /// (`HCCE_CURRENT_USER`, `HCCE_LOCAL_MACHINE`) are ignored; a handle that
 /// is not a live engine of ours is ignored with `E_INVALIDARG` as last error.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFreeCertificateChainEngine(hChainEngine: HCERTCHAINENGINE) {
     crypt!("CertFreeCertificateChainEngine", [hChainEngine], (), {
         if (hChainEngine as usize) > 2 && !certs::chain::free_engine(hChainEngine) {
@@ -915,7 +919,7 @@ pub unsafe extern "system" fn CertFreeCertificateChainEngine(hChainEngine: HCERT
 /// trusted or not: the verdict is in its `TrustStatus`. Revocation is not
 /// fetched; with a `CERT_CHAIN_REVOCATION_CHECK_*` flag the checked elements
 /// report `CERT_TRUST_REVOCATION_STATUS_UNKNOWN` (see `certs::chain`).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetCertificateChain(
     hChainEngine: HCERTCHAINENGINE,
     pCertContext: PCCERT_CONTEXT,
@@ -985,7 +989,7 @@ fn now_filetime() -> u64 {
 
 /// `CertFreeCertificateChain`: one reference fewer (NULL is ignored; a
 /// pointer that is not a live chain of ours is ignored with `E_INVALIDARG`).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFreeCertificateChain(pChainContext: PCCERT_CHAIN_CONTEXT) {
     crypt!("CertFreeCertificateChain", [pChainContext], (), {
         if !pChainContext.is_null() && !certs::chain::free_chain(pChainContext) {
@@ -996,7 +1000,7 @@ pub unsafe extern "system" fn CertFreeCertificateChain(pChainContext: PCCERT_CHA
 }
 
 /// `CertDuplicateCertificateChain`: the same pointer with one more reference.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertDuplicateCertificateChain(
     pChainContext: PCCERT_CHAIN_CONTEXT,
 ) -> PCCERT_CHAIN_CONTEXT {
@@ -1011,7 +1015,7 @@ pub unsafe extern "system" fn CertDuplicateCertificateChain(
 
 /// `CertFindExtension`: the extension with `pszObjId` in the array, or NULL
 /// with `CRYPT_E_NOT_FOUND`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFindExtension(
     pszObjId: LPCSTR,
     cExtensions: DWORD,
@@ -1058,7 +1062,7 @@ unsafe fn is_alt_name_type(t: LPCSTR) -> SecResult<bool> {
 /// protocol. `CRYPT_DECODE_NOCOPY_FLAG` is accepted (the block never points
 /// into the input). Other struct types answer `ERROR_FILE_NOT_FOUND`, as
 /// Windows does for a type without a decoder.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CryptDecodeObjectEx(
     dwCertEncodingType: DWORD,
     lpszStructType: LPCSTR,
@@ -1139,7 +1143,7 @@ pub unsafe extern "system" fn CryptDecodeObjectEx(
 }
 
 /// `CryptDecodeObject`: `CryptDecodeObjectEx` without allocation flags or parameters.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CryptDecodeObject(
     dwCertEncodingType: DWORD,
     lpszStructType: LPCSTR,
@@ -1256,7 +1260,7 @@ unsafe fn binary_out(
 /// `_BASE64X509CRLHEADER`, `_BASE64_ANY`), hex (`_HEX`, `_HEX_ANY`) and
 /// binary (`_BINARY`, `_ANY`). Other formats are `ERROR_INVALID_PARAMETER`;
 /// undecodable text `ERROR_INVALID_DATA`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CryptStringToBinaryA(
     pszString: LPCSTR,
     cchString: DWORD,
@@ -1277,7 +1281,7 @@ pub unsafe extern "system" fn CryptStringToBinaryA(
 
 /// `CryptStringToBinaryW`: as the A form, over UTF-16 text (binary formats
 /// return the UTF-16 bytes as they are).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CryptStringToBinaryW(
     pszString: LPCWSTR,
     cchString: DWORD,
@@ -1311,7 +1315,7 @@ pub unsafe extern "system" fn CryptStringToBinaryW(
 /// `phMsg` is set to NULL. Content types other than
 /// `CERT_QUERY_CONTENT_FLAG_CERT` (PKCS#7, PFX, CRLs, serialized stores) are
 /// not recognised: FALSE with `CRYPT_E_NO_MATCH`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CryptQueryObject(
     dwObjectType: DWORD,
     pvObject: *const c_void,
@@ -1398,7 +1402,7 @@ pub unsafe extern "system" fn CryptQueryObject(
 /// `pPolicyStatus` (`dwError` 0 when the chain passes); other policies
 /// (Authenticode, NT_AUTH, EV...) FALSE with `CRYPT_E_NOT_FOUND`, as Windows
 /// answers for a policy it has no handler for.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertVerifyCertificateChainPolicy(
     pszPolicyOID: LPCSTR,
     pChainContext: PCCERT_CHAIN_CONTEXT,
@@ -1465,7 +1469,7 @@ pub unsafe extern "system" fn CertVerifyCertificateChainPolicy(
 /// within its dates now), `CERT_STORE_REVOCATION_FLAG` (never checkable
 /// here: it stays set, with `CERT_STORE_NO_CRL_FLAG`). A self-signed subject
 /// is NULL with `CRYPT_E_SELF_SIGNED`; no issuer NULL with `CRYPT_E_NOT_FOUND`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetIssuerCertificateFromStore(
     hCertStore: HCERTSTORE,
     pSubjectContext: PCCERT_CONTEXT,

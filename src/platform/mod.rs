@@ -1,6 +1,8 @@
 //! What differs between the platforms the library builds for, in one place: the Linux `.so`
 //! and the Windows `secur32.dll` (issue 19) share every other source file.
 
+pub mod certs;
+
 /// The real and effective user ids, for MIT's `%{uid}` / `%{euid}` expansions (ccache and
 /// keytab names). Windows has no such ids: 0, as MIT's Windows build has no `%{uid}` files.
 pub fn user_ids() -> (u64, u64) {
