@@ -1859,6 +1859,14 @@ typedef struct _CRYPT_KEY_PROV_INFO {
   DWORD dwKeySpec;
 } CRYPT_KEY_PROV_INFO;
 
+// `CERT_KEY_CONTEXT`: what `CERT_KEY_CONTEXT_PROP_ID` holds (a CryptoAPI provider and key
+// spec for an in-memory key). Read from the system crypt32 by the Windows build.
+typedef struct _CERT_KEY_CONTEXT {
+  DWORD cbSize;
+  HCRYPTPROV hCryptProv;
+  DWORD dwKeySpec;
+} CERT_KEY_CONTEXT;
+
 typedef struct _CERT_CHAIN_CONTEXT *PCERT_CHAIN_CONTEXT;
 
 // `CERT_OTHER_NAME` (an alternative name's `otherName`).
@@ -3343,6 +3351,10 @@ typedef struct _CERT_OTHER_NAME {
 #define CERT_SHA1_HASH_PROP_ID 3
 
 #define CERT_MD5_HASH_PROP_ID 4
+
+// Set by `PFXImportCertStore` with `PKCS12_NO_PERSIST_KEY` (an in-memory key) on Windows; not
+// reported by this library's crypt32, whose keys are `CERT_KEY_PROV_INFO_PROP_ID`s.
+#define CERT_KEY_CONTEXT_PROP_ID 5
 
 #define CERT_HASH_PROP_ID CERT_SHA1_HASH_PROP_ID
 

@@ -248,7 +248,11 @@ static inline unsigned char *tls_read_file(const char *path, size_t *len) {
 /* Certificates (crypt32)                                                 */
 
 /* Imports a PFX and returns the certificate that has a private key (the
- * caller frees it with CertFreeCertificateContext; it keeps its store). */
+ * caller frees it with CertFreeCertificateContext; it keeps its store).
+ * PKCS12_NO_PERSIST_KEY keeps the key in memory (crypt32 then marks the
+ * certificate with CERT_KEY_CONTEXT_PROP_ID rather than a key container's
+ * CERT_KEY_PROV_INFO_PROP_ID); CRYPT_EXPORTABLE lets an SSPI outside
+ * Windows' own (sspi-rustls' secur32.dll under Wine) read the key. */
 static inline PCCERT_CONTEXT tls_load_pfx(const char *path, const char *password) {
   CRYPT_DATA_BLOB blob;
   WCHAR wpass[256];
@@ -266,7 +270,7 @@ static inline PCCERT_CONTEXT tls_load_pfx(const char *path, const char *password
   }
   blob.cbData = (DWORD)len;
   blob.pbData = data;
-  store = PFXImportCertStore(&blob, wpass, PKCS12_NO_PERSIST_KEY);
+  store = PFXImportCertStore(&blob, wpass, PKCS12_NO_PERSIST_KEY | CRYPT_EXPORTABLE);
   free(data);
   if (!store) {
     fprintf(stderr, "error: PFXImportCertStore(%s): 0x%08lX\n", path, (unsigned long)GetLastError());
@@ -276,7 +280,8 @@ static inline PCCERT_CONTEXT tls_load_pfx(const char *path, const char *password
   while ((cert = CertFindCertificateInStore(store, X509_ASN_ENCODING | PKCS_7_ASN_ENCODING, 0, CERT_FIND_ANY, NULL,
                                             cert)) != NULL) {
     DWORD size = 0;
-    if (CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &size))
+    if (CertGetCertificateContextProperty(cert, CERT_KEY_PROV_INFO_PROP_ID, NULL, &size) ||
+        CertGetCertificateContextProperty(cert, CERT_KEY_CONTEXT_PROP_ID, NULL, &size))
       break;
   }
   if (!cert)

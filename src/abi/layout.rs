@@ -500,6 +500,7 @@ pub fn all() -> Vec<StructLayout> {
         }),
         layout_of!(CERT_CONTEXT { dwCertEncodingType, pbCertEncoded, cbCertEncoded, pCertInfo, hCertStore }),
         layout_of!(CRYPT_KEY_PROV_PARAM { dwParam, pbData, cbData, dwFlags }),
+        layout_of!(CERT_KEY_CONTEXT { cbSize, hCryptProv, dwKeySpec }),
         layout_of!(CRYPT_KEY_PROV_INFO {
             pwszContainerName,
             pwszProvName,

@@ -155,6 +155,16 @@ pub struct CRYPT_KEY_PROV_INFO {
     pub dwKeySpec: DWORD,
 }
 
+/// `CERT_KEY_CONTEXT`: what `CERT_KEY_CONTEXT_PROP_ID` holds (a CryptoAPI provider and key
+/// spec for an in-memory key). Read from the system crypt32 by the Windows build.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct CERT_KEY_CONTEXT {
+    pub cbSize: DWORD,
+    pub hCryptProv: HCRYPTPROV,
+    pub dwKeySpec: DWORD,
+}
+
 pub type PCERT_EXTENSION = *mut CERT_EXTENSION;
 pub type LPFILETIME = *mut FILETIME;
 pub type HCERTCHAINENGINE = *mut c_void;
@@ -447,6 +457,9 @@ pub const CERT_FIND_HASH_STR: DWORD = CERT_COMPARE_HASH_STR << CERT_COMPARE_SHIF
 pub const CERT_KEY_PROV_INFO_PROP_ID: DWORD = 2;
 pub const CERT_SHA1_HASH_PROP_ID: DWORD = 3;
 pub const CERT_MD5_HASH_PROP_ID: DWORD = 4;
+/// Set by `PFXImportCertStore` with `PKCS12_NO_PERSIST_KEY` (an in-memory key) on Windows; not
+/// reported by this library's crypt32, whose keys are `CERT_KEY_PROV_INFO_PROP_ID`s.
+pub const CERT_KEY_CONTEXT_PROP_ID: DWORD = 5;
 pub const CERT_HASH_PROP_ID: DWORD = CERT_SHA1_HASH_PROP_ID;
 pub const CERT_KEY_SPEC_PROP_ID: DWORD = 6;
 pub const CERT_FRIENDLY_NAME_PROP_ID: DWORD = 11;
@@ -664,6 +677,7 @@ const _: () = {
         assert!(offset_of!(CRYPT_KEY_PROV_INFO, dwProvType) == 16);
         assert!(offset_of!(CRYPT_KEY_PROV_INFO, rgProvParam) == 32);
         assert!(offset_of!(CRYPT_KEY_PROV_INFO, dwKeySpec) == 40);
+        assert!(size_of::<CERT_KEY_CONTEXT>() == 24 && offset_of!(CERT_KEY_CONTEXT, dwKeySpec) == 16);
     }
 };
 

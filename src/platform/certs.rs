@@ -68,7 +68,6 @@ mod imp {
     use crate::certs::capi_key::rsa_private_blob_to_pkcs1;
     use crate::certs::{CertContext, CertData, Properties};
 
-    type HCRYPTPROV = usize;
     type HCRYPTKEY = usize;
     const PRIVATEKEYBLOB: u32 = 7;
     const CRYPT_ACQUIRE_SILENT_FLAG: u32 = 0x40;
@@ -93,6 +92,7 @@ mod imp {
             disposition: u32,
             added: *mut PCCERT_CONTEXT,
         ) -> i32;
+        fn CertGetCertificateContextProperty(cert: PCCERT_CONTEXT, prop: u32, data: *mut c_void, len: *mut u32) -> i32;
         fn CryptAcquireCertificatePrivateKey(
             cert: PCCERT_CONTEXT,
             flags: u32,
@@ -134,32 +134,55 @@ mod imp {
 
     /// The private key of a crypt32 context when CryptoAPI holds it exportable (a PFX imported
     /// with `CRYPT_EXPORTABLE`, a key generated exportable); None otherwise. Only RSA keys in a
-    /// CryptoAPI provider are read: that is what `PFXImportCertStore` makes.
+    /// CryptoAPI provider are read: that is what `PFXImportCertStore` makes. The provider is the
+    /// context's `CERT_KEY_CONTEXT_PROP_ID` (an in-memory key: `PKCS12_NO_PERSIST_KEY`, which
+    /// Wine 8's `CryptAcquireCertificatePrivateKey` does not follow) or, failing that, the key
+    /// container `CryptAcquireCertificatePrivateKey` opens.
     ///
     /// # Safety
     /// `p` is a live crypt32 certificate context.
     unsafe fn exportable_key(p: PCCERT_CONTEXT) -> Option<PrivateKeyDer<'static>> {
-        let (mut prov, mut spec, mut free) = (0, 0u32, 0i32);
-        // SAFETY: out-pointers to locals; silent: no UI.
-        let ok = unsafe {
-            CryptAcquireCertificatePrivateKey(
+        let mut kc =
+            CERT_KEY_CONTEXT { cbSize: core::mem::size_of::<CERT_KEY_CONTEXT>() as u32, hCryptProv: 0, dwKeySpec: 0 };
+        let mut size = kc.cbSize;
+        // SAFETY: a property read into a local of the size given.
+        let in_memory = unsafe {
+            CertGetCertificateContextProperty(
                 p,
-                CRYPT_ACQUIRE_SILENT_FLAG,
-                core::ptr::null_mut(),
-                &mut prov,
-                &mut spec,
-                &mut free,
+                CERT_KEY_CONTEXT_PROP_ID,
+                (&mut kc as *mut CERT_KEY_CONTEXT).cast(),
+                &mut size,
             )
+        } != 0;
+        let (prov, spec, release) = if in_memory && kc.hCryptProv != 0 {
+            (kc.hCryptProv, kc.dwKeySpec, false)
+        } else {
+            let (mut prov, mut spec, mut free) = (0, 0u32, 0i32);
+            // SAFETY: out-pointers to locals; silent: no UI.
+            let ok = unsafe {
+                CryptAcquireCertificatePrivateKey(
+                    p,
+                    CRYPT_ACQUIRE_SILENT_FLAG,
+                    core::ptr::null_mut(),
+                    &mut prov,
+                    &mut spec,
+                    &mut free,
+                )
+            };
+            if ok == 0 {
+                return None;
+            }
+            (prov, spec, free != 0)
         };
-        if ok == 0 {
-            return None;
-        }
-        let mut key = 0;
         let mut blob = Zeroizing::new(Vec::new());
         // SAFETY: a provider handle crypt32 gave us; out-pointers to locals, then a buffer of
         // the length CryptExportKey asked for.
         unsafe {
-            if CryptGetUserKey(prov, spec, &mut key) != 0 {
+            let mut key = 0;
+            // The key spec a provider reports is not always the one its key is under (Wine 8
+            // reports 3 for a PFX's AT_KEYEXCHANGE key): the two CryptoAPI specs follow.
+            let found = [spec, AT_KEYEXCHANGE, AT_SIGNATURE].iter().any(|&s| CryptGetUserKey(prov, s, &mut key) != 0);
+            if found {
                 let mut len = 0u32;
                 if CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, core::ptr::null_mut(), &mut len) != 0 {
                     blob.resize(len as usize, 0);
@@ -171,7 +194,7 @@ mod imp {
                 }
                 CryptDestroyKey(key);
             }
-            if free != 0 {
+            if release {
                 CryptReleaseContext(prov, 0);
             }
         }
