@@ -40,7 +40,7 @@ EXAMPLES := tls_demo sspi_client sspi_server minimal_client http_auth http_serve
 
 # The layers of `make test`, in order. Each is also a target of its own.
 TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-interop test-callers test-install test-matrix \
-               test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke test-dll
+               test-examples-asan test-hostile test-stress test-miri test-fuzz-smoke test-dll test-wine
 FUZZ_SECONDS ?= 600
 
 .PHONY: all build deps deps-demo demo run-demo examples staticlib test $(TEST_LAYERS) install uninstall lint \
@@ -48,14 +48,29 @@ FUZZ_SECONDS ?= 600
 
 all: build
 
-# The Windows build of the same sources: target/dll/secur32.dll (stripped) and its import
-# library, for x86_64-pc-windows-gnu with mingw-w64 (issue 19: not yet run under Wine here).
+# The Windows build of the same sources: target/dll/secur32.dll (stripped), its import
+# library, and bcryptprimitives.dll (windows/bcryptprimitives.c: ProcessPrng for Wine < 8.13),
+# for x86_64-pc-windows-gnu with mingw-w64.
 WIN_TARGET := x86_64-pc-windows-gnu
+# The 32-bit DLL (target/dll/i686/): 32-bit programs link mingw-w64's own libsecur32.a, whose
+# stdcall names (_AcquireCredentialsHandleW@36) resolve to our undecorated exports.
+WIN32_TARGET := i686-pc-windows-gnu
 dll:
 	$(CARGO) build --release --target $(WIN_TARGET)
 	mkdir -p target/dll
 	x86_64-w64-mingw32-strip -o target/dll/secur32.dll target/$(WIN_TARGET)/release/secur32.dll
 	cp target/$(WIN_TARGET)/release/libsecur32.dll.a target/dll/libsecur32.dll.a
+	x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -s -o target/dll/bcryptprimitives.dll \
+	    windows/bcryptprimitives.c windows/bcryptprimitives.def -lbcrypt
+	$(CARGO) build --release --target $(WIN32_TARGET)
+	mkdir -p target/dll/i686
+	i686-w64-mingw32-strip -o target/dll/i686/secur32.dll target/$(WIN32_TARGET)/release/secur32.dll
+	i686-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -s -Wl,--kill-at \
+	    -o target/dll/i686/bcryptprimitives.dll windows/bcryptprimitives.c windows/bcryptprimitives.def -lbcrypt
+
+# secur32.dll under Wine 8 (ffi-tests/wine: Schannel against OpenSSL, Wine's WinHTTP).
+test-wine: build dll
+	$(PYTHON) -m pytest -q -rs -p no:cacheprovider ffi-tests/wine
 
 # secur32.dll: its exports and import library (ffi-tests/dll/check_dll.sh).
 test-dll: build dll

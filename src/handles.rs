@@ -24,6 +24,18 @@ const MAX_CHUNKS: usize = 4096;
 /// Most handles of one kind that can be alive at once (4 Mi).
 pub const MAX_HANDLES: usize = CHUNK_SIZE * MAX_CHUNKS;
 
+/// Where the handle kind sits in `dwUpper` (above the generation), and how many generation
+/// bits are left below it: `ULONG_PTR` is 64 bits on 64-bit Windows and Linux, 32 bits on
+/// 32-bit Windows (i686 programs under Wine), where the generation wraps at 2^24.
+#[cfg(target_pointer_width = "64")]
+const KIND_SHIFT: u32 = 32;
+#[cfg(target_pointer_width = "64")]
+const GENERATION_MASK: u32 = u32::MAX;
+#[cfg(not(target_pointer_width = "64"))]
+const KIND_SHIFT: u32 = 24;
+#[cfg(not(target_pointer_width = "64"))]
+const GENERATION_MASK: u32 = 0x00FF_FFFF;
+
 /// What a handle designates; part of the tag in `dwUpper`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -75,15 +87,15 @@ impl<T: ?Sized> HandleTable<T> {
     }
 
     fn encode(&self, index: usize, generation: u32) -> SecHandle {
-        SecHandle { dwLower: index + 1, dwUpper: ((self.kind as usize) << 32) | generation as usize }
+        SecHandle { dwLower: index + 1, dwUpper: ((self.kind as usize) << KIND_SHIFT) | generation as usize }
     }
 
     fn decode(&self, h: &SecHandle) -> Option<(usize, u32)> {
         let index = h.dwLower.checked_sub(1)?;
-        if index >= MAX_HANDLES || (h.dwUpper >> 32) != self.kind as usize {
+        if index >= MAX_HANDLES || (h.dwUpper >> KIND_SHIFT) != self.kind as usize {
             return None;
         }
-        Some((index, h.dwUpper as u32))
+        Some((index, h.dwUpper as u32 & GENERATION_MASK))
     }
 
     /// Stores `value` and returns its new handle.
@@ -136,7 +148,7 @@ impl<T: ?Sized> HandleTable<T> {
             if s.generation != generation || s.value.is_none() {
                 return Err(SecError::invalid_handle("stale or freed handle"));
             }
-            s.generation = s.generation.wrapping_add(1).max(1);
+            s.generation = (s.generation.wrapping_add(1) & GENERATION_MASK).max(1);
             s.value.take()
         };
         lock(&self.free).0.push(index as u32);

@@ -23,6 +23,8 @@ pub type LPWSTR = *mut WCHAR;
 pub type HCERTSTORE = *mut c_void;
 /// `HCRYPTPROV`: a CryptoAPI provider handle (`ULONG_PTR`).
 pub type HCRYPTPROV = ULONG_PTR;
+/// `HCRYPTKEY`: a CryptoAPI key handle (`ULONG_PTR`).
+pub type HCRYPTKEY = ULONG_PTR;
 /// `HCRYPTPROV_LEGACY`.
 pub type HCRYPTPROV_LEGACY = ULONG_PTR;
 

@@ -68,7 +68,6 @@ mod imp {
     use crate::certs::capi_key::rsa_private_blob_to_pkcs1;
     use crate::certs::{CertContext, CertData, Properties};
 
-    type HCRYPTKEY = usize;
     const PRIVATEKEYBLOB: u32 = 7;
     const CRYPT_ACQUIRE_SILENT_FLAG: u32 = 0x40;
     const ENCODING: u32 = X509_ASN_ENCODING | PKCS_7_ASN_ENCODING;
