@@ -44,7 +44,7 @@ TEST_LAYERS := test-lint test-header test-abi test-rust test-c test-python test-
 FUZZ_SECONDS ?= 600
 
 .PHONY: all build deps deps-demo demo run-demo examples staticlib test $(TEST_LAYERS) install uninstall lint \
-        clean bench bench-short bench-peers fuzz dll
+        clean bench bench-short bench-peers fuzz dll install-wine
 
 all: build
 
@@ -67,6 +67,20 @@ dll:
 	i686-w64-mingw32-strip -o target/dll/i686/secur32.dll target/$(WIN32_TARGET)/release/secur32.dll
 	i686-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O2 -shared -s -Wl,--kill-at \
 	    -o target/dll/i686/bcryptprimitives.dll windows/bcryptprimitives.c windows/bcryptprimitives.def -lbcrypt
+
+# Installs the DLLs into a Wine prefix (system32, and syswow64 for the i686 build when the
+# prefix has it) and makes secur32 native for WINE_APP (an .exe name: a per-application
+# override) or, without WINE_APP, for the whole prefix. docs/wine.md says which to choose.
+WINE ?= $(shell command -v wine64 || echo /usr/lib/wine/wine64)
+install-wine: dll
+	@[ -n "$(WINEPREFIX)" ] || { echo "usage: make install-wine WINEPREFIX=/path/to/prefix [WINE_APP=program.exe]"; exit 2; }
+	@[ -d "$(WINEPREFIX)/drive_c/windows/system32" ] || WINEPREFIX="$(WINEPREFIX)" $(WINE) wineboot -i
+	cp target/dll/secur32.dll target/dll/bcryptprimitives.dll "$(WINEPREFIX)/drive_c/windows/system32/"
+	if [ -d "$(WINEPREFIX)/drive_c/windows/syswow64" ]; then \
+	    cp target/dll/i686/secur32.dll target/dll/i686/bcryptprimitives.dll "$(WINEPREFIX)/drive_c/windows/syswow64/"; fi
+	WINEPREFIX="$(WINEPREFIX)" $(WINE) reg add \
+	    'HKCU\Software\Wine\$(if $(WINE_APP),AppDefaults\$(WINE_APP)\,)DllOverrides' /v secur32 /d native,builtin /f
+	@echo "secur32.dll installed in $(WINEPREFIX): native for $(if $(WINE_APP),$(WINE_APP),every program)"
 
 # secur32.dll under Wine 8 (ffi-tests/wine: Schannel against OpenSSL, Wine's WinHTTP).
 test-wine: build dll

@@ -27,7 +27,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `#[no_mangle]` function of the entry layer.
+/// Every exported function of the entry layer (`#[no_mangle]`, or exported on ELF only).
 fn exports() -> Vec<String> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(root().join("src/entry")).unwrap() {
@@ -36,7 +36,10 @@ fn exports() -> Vec<String> {
         let mut pending = false;
         for line in text.lines() {
             let line = line.trim();
-            if line.starts_with("#[no_mangle]") || line.starts_with("#[export_name") {
+            if line.starts_with("#[no_mangle]")
+                || line.starts_with("#[cfg_attr(not(windows), no_mangle)]")
+                || line.starts_with("#[export_name")
+            {
                 pending = true;
             } else if pending {
                 if let Some(at) = line.find("fn ") {
