@@ -25,6 +25,7 @@ MINGW = "x86_64-w64-mingw32-gcc"
 PROGRAMS = {
     "sspi_client": (REPO / "ffi-tests/examples/sspi_client.c", ["-L", str(DLL_DIR), "-lsecur32", "-lcrypt32", "-lws2_32"]),
     "sspi_server": (REPO / "ffi-tests/examples/sspi_server.c", ["-L", str(DLL_DIR), "-lsecur32", "-lcrypt32", "-lws2_32"]),
+    "http_auth": (REPO / "ffi-tests/examples/http_auth.c", ["-L", str(DLL_DIR), "-lsecur32", "-lcrypt32", "-lws2_32"]),
     "winhttp_get": (REPO / "ffi-tests/wine/winhttp_get.c", ["-lwinhttp"]),
     "add_root": (REPO / "ffi-tests/wine/add_root.c", ["-lcrypt32"]),
 }
