@@ -65,7 +65,7 @@ mod imp {
     use zeroize::Zeroizing;
 
     use super::*;
-    use crate::certs::capi_key::rsa_private_blob_to_pkcs1;
+    use crate::certs::capi_key::rsa_private_blob_to_pkcs1_repaired;
     use crate::certs::{CertContext, CertData, Properties};
 
     const PRIVATEKEYBLOB: u32 = 7;
@@ -197,7 +197,8 @@ mod imp {
                 CryptReleaseContext(prov, 0);
             }
         }
-        let pkcs1 = rsa_private_blob_to_pkcs1(&blob).ok()?;
+        // Wine 8 pads a short component with garbage: see the function.
+        let pkcs1 = rsa_private_blob_to_pkcs1_repaired(&blob).ok()?;
         Some(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(pkcs1.to_vec())))
     }
 
