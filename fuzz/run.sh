@@ -19,7 +19,7 @@ secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(accept initialize decrypt buffers certs chain alpn ntlm kerberos spnego sasl digest credssp)
+    targets=(accept initialize decrypt buffers certs chain alpn ntlm kerberos kerberos_ap kerberos_wrap kerberos_kdc spnego sasl digest credssp)
 fi
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: make deps (or .ci/preflight for the fix)" >&2; exit 2; }
 rustup run "$nightly" rustc --version >/dev/null 2>&1 ||

@@ -80,6 +80,21 @@ fn kerberos() {
 }
 
 #[test]
+fn kerberos_ap() {
+    replay("kerberos_ap", harness::kerberos_ap);
+}
+
+#[test]
+fn kerberos_wrap() {
+    replay("kerberos_wrap", harness::kerberos_wrap);
+}
+
+#[test]
+fn kerberos_kdc() {
+    replay("kerberos_kdc", harness::kerberos_kdc);
+}
+
+#[test]
 fn alpn() {
     replay("alpn", harness::alpn);
 }

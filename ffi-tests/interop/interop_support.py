@@ -669,3 +669,35 @@ DirectoryIndex index.html
         proc.stop()  # before the directory goes (the procs fixture would stop it later)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+# Apache's NTLM location (gss-ntlmssp behind mod_auth_gssapi): the HTTP NTLM tests, native and
+# under Wine.
+GSSNTLMSSP = Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so")
+NTLM_USER, NTLM_DOMAIN, NTLM_PASSWORD = "alice", "EXAMPLE", "s3cret"
+
+
+def apache_ntlm_available():
+    return apache_available() and GSSNTLMSSP.exists()
+
+
+APACHE_NTLM_MISSING = "apache2, libapache2-mod-auth-gssapi or gss-ntlmssp missing (make deps)"
+
+
+@contextlib.contextmanager
+def apache_ntlm_server(procs):
+    """Apache: /ntlm/ needs NTLM (gss-ntlmssp; NTLM_USER_FILE holds NTLM_DOMAIN:NTLM_USER:
+    NTLM_PASSWORD, one connection per authentication), / is open."""
+    locations = """
+<Location /ntlm>
+  AuthType GSSAPI
+  AuthName "sspi-rustls test"
+  GssapiAllowedMech ntlmssp
+  GssapiConnectionBound On
+  Require valid-user
+</Location>
+"""
+    with apache_server(procs, locations, {"ntlm/index.html": "the protected page\n"},
+                       files={"users": f"{NTLM_DOMAIN}:{NTLM_USER}:{NTLM_PASSWORD}\n".encode()},
+                       env={"NTLM_USER_FILE": "{d}/users"}) as proc:
+        yield proc

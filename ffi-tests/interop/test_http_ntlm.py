@@ -8,34 +8,20 @@ user it authenticated."""
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from interop_support import apache_available, apache_server, sanitizer_env
+from interop_support import (APACHE_NTLM_MISSING, NTLM_DOMAIN, NTLM_PASSWORD, NTLM_USER,
+                              apache_ntlm_available, apache_ntlm_server, sanitizer_env)
 
-USER, DOMAIN, PASSWORD = "alice", "EXAMPLE", "s3cret"
+USER, DOMAIN, PASSWORD = NTLM_USER, NTLM_DOMAIN, NTLM_PASSWORD
 
-pytestmark = pytest.mark.skipif(
-    not apache_available() or not Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists(),
-    reason="apache2, libapache2-mod-auth-gssapi or gss-ntlmssp missing (make deps)")
+pytestmark = pytest.mark.skipif(not apache_ntlm_available(), reason=APACHE_NTLM_MISSING)
 
 
 @pytest.fixture
 def apache(procs):
-    """Apache: /ntlm/ needs NTLM (gss-ntlmssp, users from an NTLM_USER_FILE), / is open."""
-    locations = """
-<Location /ntlm>
-  AuthType GSSAPI
-  AuthName "sspi-rustls test"
-  GssapiAllowedMech ntlmssp
-  GssapiConnectionBound On
-  Require valid-user
-</Location>
-"""
-    with apache_server(procs, locations, {"ntlm/index.html": "the protected page\n"},
-                       files={"users": f"{DOMAIN}:{USER}:{PASSWORD}\n".encode()},
-                       env={"NTLM_USER_FILE": "{d}/users"}) as proc:
+    with apache_ntlm_server(procs) as proc:
         yield proc
 
 

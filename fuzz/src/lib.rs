@@ -2095,12 +2095,10 @@ pub fn ntlm(data: &[u8]) {
 ///   (sequence number and flags round-trip);
 /// 4 keytab and ccache files.
 pub fn kerberos(data: &[u8]) {
-    use secur32::crypto::kerberos::{Enctype, Key};
-    use secur32::packages::kerberos::{asn1::*, ccache, context, keytab, wrap::Protector};
+    use secur32::packages::kerberos::{asn1::*, ccache, context, keytab};
     let mut r = Reader::new(data);
     let op = r.u8() % 5;
     let rest = r.rest();
-    let service_key = Key::new(Enctype::Aes256Sha1, &[0x42; 32]).unwrap();
     match op {
         0 => {
             if let Ok(m) = KdcRep::decode(rest) {
@@ -2144,41 +2142,312 @@ pub fn kerberos(data: &[u8]) {
             let _ = decode_pa_enc_ts(rest);
             let _ = context::unframe(rest);
         }
-        1 => {
-            let keys = vec![keytab::Entry {
-                realm: "EXAMPLE.TEST".into(),
-                principal: PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]),
-                timestamp: 0,
-                kvno: 2,
-                key: service_key,
-            }];
-            let replay = context::ReplayCache::default();
-            if let Ok(acc) = context::accept(rest, &keys, None, &replay, i64::MAX / 4) {
-                assert_eq!(acc.client_realm, "EXAMPLE.TEST", "only the harness's own tickets decrypt");
-                assert!(context::accept(rest, &keys, None, &replay, i64::MAX / 4).is_err(), "a replay passed");
-            }
-        }
-        2 => {
-            let creds = seed_service_creds();
-            let (_, st) = context::initiate(&creds, context::GSS_MUTUAL, None).unwrap();
-            let _ = st.finish(rest);
-        }
-        3 => {
-            let key = Key::new(Enctype::Aes128Sha256, &[0x17; 16]).unwrap();
-            for (acceptor_subkey, we_accept) in [(false, false), (true, true), (true, false)] {
-                let p = Protector { key: key.clone(), acceptor_subkey, we_accept };
-                if let Ok((msg, info)) = p.unwrap(rest) {
-                    let peer = Protector { key: key.clone(), acceptor_subkey, we_accept: !we_accept };
-                    let again = peer.wrap(info.seq, &msg, info.sealed).unwrap();
-                    assert_eq!(&p.unwrap(&again).unwrap().0[..], &msg[..]);
-                }
-                let n = p.mic_len().min(rest.len());
-                let _ = p.verify_mic(&rest[..n], &rest[n..]);
-            }
-        }
+        1 => kerberos_accept_ap_req(rest),
+        2 => kerberos_check_ap_rep(rest),
+        3 => kerberos_wrap_token(rest),
         _ => {
             let _ = keytab::parse(rest);
             let _ = ccache::parse(rest);
+        }
+    }
+}
+
+/// `kerberos_ap`: the AP exchange's parsers with the harness's keys. The
+/// first byte picks the side: even, the acceptor on an AP-REQ (a GSS initial
+/// context token or a bare AP-REQ); odd, the initiator checking an AP-REP
+/// after its own mutual-auth AP-REQ.
+pub fn kerberos_ap(data: &[u8]) {
+    let mut r = Reader::new(data);
+    let side = r.u8();
+    let rest = r.rest();
+    if side & 1 == 0 {
+        kerberos_accept_ap_req(rest);
+    } else {
+        kerberos_check_ap_rep(rest);
+    }
+}
+
+/// `kerberos_wrap`: an RFC 4121 Wrap or MIC token, the whole input.
+pub fn kerberos_wrap(data: &[u8]) {
+    kerberos_wrap_token(data);
+}
+
+fn kerberos_accept_ap_req(rest: &[u8]) {
+    use secur32::crypto::kerberos::{Enctype, Key};
+    use secur32::packages::kerberos::{asn1::*, context, keytab};
+    let service_key = Key::new(Enctype::Aes256Sha1, &[0x42; 32]).unwrap();
+    let keys = vec![keytab::Entry {
+        realm: "EXAMPLE.TEST".into(),
+        principal: PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]),
+        timestamp: 0,
+        kvno: 2,
+        key: service_key,
+    }];
+    let replay = context::ReplayCache::default();
+    if let Ok(acc) = context::accept(rest, &keys, None, &replay, i64::MAX / 4) {
+        assert_eq!(acc.client_realm, "EXAMPLE.TEST", "only the harness's own tickets decrypt");
+        assert!(context::accept(rest, &keys, None, &replay, i64::MAX / 4).is_err(), "a replay passed");
+    }
+}
+
+fn kerberos_check_ap_rep(rest: &[u8]) {
+    use secur32::packages::kerberos::context;
+    let creds = seed_service_creds();
+    let (_, st) = context::initiate(&creds, context::GSS_MUTUAL, None).unwrap();
+    let _ = st.finish(rest);
+}
+
+fn kerberos_wrap_token(rest: &[u8]) {
+    use secur32::crypto::kerberos::{Enctype, Key};
+    use secur32::packages::kerberos::wrap::Protector;
+    let key = Key::new(Enctype::Aes128Sha256, &[0x17; 16]).unwrap();
+    for (acceptor_subkey, we_accept) in [(false, false), (true, true), (true, false)] {
+        let p = Protector { key: key.clone(), acceptor_subkey, we_accept };
+        if let Ok((msg, info)) = p.unwrap(rest) {
+            let peer = Protector { key: key.clone(), acceptor_subkey, we_accept: !we_accept };
+            let again = peer.wrap(info.seq, &msg, info.sealed).unwrap();
+            assert_eq!(&p.unwrap(&again).unwrap().0[..], &msg[..]);
+        }
+        let n = p.mic_len().min(rest.len());
+        let _ = p.verify_mic(&rest[..n], &rest[n..]);
+    }
+}
+
+/// The statuses an AS or TGS exchange may end with.
+const KDC_EXCHANGE_STATUSES: &[i32] = &[
+    SEC_E_INVALID_TOKEN,
+    SEC_E_LOGON_DENIED,
+    SEC_E_TARGET_UNKNOWN,
+    SEC_E_TIME_SKEW,
+    SEC_E_ALGORITHM_MISMATCH,
+    SEC_E_CONTEXT_EXPIRED,
+    SEC_E_NO_CREDENTIALS,
+    SEC_E_NO_AUTHENTICATING_AUTHORITY,
+    SEC_E_MESSAGE_ALTERED,
+];
+
+/// `kerberos_kdc`: the client side of the AS and TGS exchanges
+/// (`kdc::as_exchange_via` / `tgs_exchange_via`) against a KDC whose every
+/// reply the input writes. The first byte picks the exchange: an AS exchange
+/// with client keys (a client keytab, so no string-to-key per input), a TGS
+/// exchange with a TGT, or a forwarded-TGT request. Then one recipe per
+/// request the exchange sends (none left: the KDC does not answer):
+/// * 0: raw reply bytes (a chunk);
+/// * 1: a KRB-ERROR: a code from a table, a clock offset, and e-data that is
+///   raw or a PA-DATA list with up to three ETYPE-INFO2 entries;
+/// * 2: a KDC-REP whose encrypted part the harness writes: a flags byte
+///   (wrong message type, key usage, nonce, key; raw plaintext instead of an
+///   EncKDCRepPart; a referral to another realm), the session key's type and
+///   length from tables, ticket flags and times;
+/// * 3: the transport fails.
+///
+/// Checked: every request decodes and is of the exchange's kind; after a
+/// PREAUTH_REQUIRED the next AS-REQ's PA-ENC-TIMESTAMP opens with a client
+/// key; a referral's next request goes to the referred realm under the
+/// referral's session key; at most five requests; success only on a reply
+/// the harness wrote correctly, with exactly the session key it put in, and
+/// (when nothing made the client's choice of key ambiguous) every correct
+/// reply succeeds; every failure is one of the exchange's statuses.
+pub fn kerberos_kdc(data: &[u8]) {
+    use secur32::crypto::kerberos::{Enctype, Key};
+    use secur32::packages::kerberos::{asn1::*, config::Config, kdc};
+    let mut r = Reader::new(data);
+    let mode = r.u8() % 3;
+    let config = Config::from_profile(Default::default());
+    let client_keys =
+        [Key::new(Enctype::Aes256Sha1, &[0x31; 32]).unwrap(), Key::new(Enctype::Aes128Sha256, &[0x32; 16]).unwrap()];
+    let user = PrincipalName::new(NT_PRINCIPAL, &["user1"]);
+    let http = PrincipalName::new(NT_SRV_HST, &["HTTP", "localhost"]);
+    let tgs = PrincipalName::new(NT_SRV_INST, &["krbtgt", "EXAMPLE.TEST"]);
+    let tgt_key = Key::new(Enctype::Aes256Sha384, &[0x33; 32]).unwrap();
+    let junk_ticket = |sname: &PrincipalName, realm: &str| {
+        Ticket::build(realm, sname, EncryptedData { etype: 18, kvno: Some(1), cipher: vec![0xAA; 48] })
+    };
+    let tgt = kdc::Creds {
+        client_realm: "EXAMPLE.TEST".into(),
+        client: user.clone(),
+        server_realm: "EXAMPLE.TEST".into(),
+        server: tgs.clone(),
+        ticket: junk_ticket(&tgs, "EXAMPLE.TEST"),
+        session_key: tgt_key.clone(),
+        flags: TKT_FLG_FORWARDABLE,
+        authtime: 0,
+        starttime: None,
+        endtime: i64::from(u32::MAX),
+        renew_till: None,
+    };
+
+    // What the transport saw and wrote.
+    let mut sent = 0usize;
+    let mut last_good: Option<Vec<u8>> = None;
+    let mut ambiguous = false;
+    let mut preauth_asked = false;
+    // TGS: the key the next request's authenticator is under, and the realm it must go to.
+    let mut current_key = tgt_key.clone();
+    let mut expect_realm = "EXAMPLE.TEST".to_string();
+    let mut transport = |realm: &str, req: &[u8]| -> secur32::error::SecResult<Vec<u8>> {
+        sent += 1;
+        assert!(sent <= 5, "the exchange sent more than five requests");
+        let req = KdcReq::decode(req).expect("our own request decodes");
+        assert_eq!(req.msg_type, if mode == 0 { MSG_AS_REQ } else { MSG_TGS_REQ });
+        assert_eq!(realm, expect_realm, "a request went to the wrong realm");
+        if mode == 0 && preauth_asked {
+            let ts = req.padata.iter().find(|p| p.padata_type == PA_ENC_TIMESTAMP).expect("PA-ENC-TIMESTAMP sent");
+            let ed = EncryptedData::decode(&mut secur32::der::Reader::new(&ts.value)).expect("an EncryptedData");
+            let k = client_keys.iter().find(|k| k.enctype().number() == ed.etype).expect("a client key's enctype");
+            let plain = k.decrypt(KU_PA_ENC_TS, &ed.cipher).expect("the timestamp opens with the client key");
+            decode_pa_enc_ts(&plain).expect("a PA-ENC-TS-ENC");
+        }
+        last_good = None;
+        let nonce = req.body.nonce;
+        match r.u8() % 4 {
+            0 => Ok(r.chunk().to_vec()),
+            1 => {
+                const CODES: [i32; 8] = [
+                    KDC_ERR_PREAUTH_REQUIRED,
+                    KRB_AP_ERR_SKEW,
+                    KDC_ERR_S_PRINCIPAL_UNKNOWN,
+                    KDC_ERR_PREAUTH_FAILED,
+                    KDC_ERR_ETYPE_NOSUPP,
+                    KRB_ERR_RESPONSE_TOO_BIG,
+                    KRB_AP_ERR_TKT_EXPIRED,
+                    KRB_ERR_GENERIC,
+                ];
+                let error_code = CODES[r.u8() as usize % CODES.len()];
+                let offset = i64::from(r.u16() as i16);
+                let e_data = match r.u8() % 3 {
+                    0 => None,
+                    1 => Some(r.chunk().to_vec()),
+                    _ => {
+                        let n = r.u8() % 4;
+                        let entries: Vec<EtypeInfo2Entry> = (0..n)
+                            .map(|_| {
+                                const ETYPES: [i32; 6] = [18, 17, 19, 20, 23, -1];
+                                let etype = ETYPES[r.u8() as usize % ETYPES.len()];
+                                let salt = match r.u8() % 3 {
+                                    0 => None,
+                                    _ => Some(String::from_utf8_lossy(r.chunk()).into_owned()),
+                                };
+                                let s2kparams = if r.u8() & 1 == 0 { None } else { Some(r.chunk().to_vec()) };
+                                EtypeInfo2Entry { etype, salt, s2kparams }
+                            })
+                            .collect();
+                        // Hints that leave out a client key's enctype may make a later right reply fail.
+                        ambiguous = true;
+                        Some(PaData::encode_list(&[PaData {
+                            padata_type: PA_ETYPE_INFO2,
+                            value: EtypeInfo2Entry::encode_list(&entries),
+                        }]))
+                    }
+                };
+                if error_code == KDC_ERR_PREAUTH_REQUIRED {
+                    preauth_asked = true;
+                }
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+                Ok(KrbError {
+                    stime: now + offset,
+                    error_code,
+                    realm: realm.to_string(),
+                    sname: tgs.clone(),
+                    e_data,
+                    ..Default::default()
+                }
+                .encode())
+            }
+            2 => {
+                let flags = r.u8();
+                const KEYTYPES: [(i32, usize); 6] = [(18, 32), (17, 16), (19, 16), (20, 32), (18, 16), (23, 16)];
+                let (keytype, key_len) = KEYTYPES[r.u8() as usize % KEYTYPES.len()];
+                let session: Vec<u8> = (0..key_len).map(|i| i as u8 ^ r.u8()).collect();
+                // A referral: krbtgt/OTHER.TEST for a service ticket (asking for a TGT, as the
+                // forwarded-TGT request does, a krbtgt ticket is the answer itself).
+                let referral = flags & 0x40 != 0 && mode == 1;
+                let sname =
+                    if referral { PrincipalName::new(NT_SRV_INST, &["krbtgt", "OTHER.TEST"]) } else { http.clone() };
+                let part = EncKdcRepPart {
+                    key: EncryptionKey { keytype, value: session.clone().into() },
+                    nonce: if flags & 0x04 != 0 { nonce ^ (1 + u32::from(r.u8())) } else { nonce },
+                    key_expiration: None,
+                    flags: r.u32(),
+                    authtime: i64::from(r.u32()),
+                    starttime: None,
+                    endtime: i64::from(r.u32()),
+                    renew_till: None,
+                    srealm: "EXAMPLE.TEST".into(),
+                    sname: sname.clone(),
+                };
+                let plain: Vec<u8> = if flags & 0x08 != 0 {
+                    r.chunk().to_vec()
+                } else {
+                    part.encode(if mode == 0 { TAG_ENC_AS_REP_PART } else { TAG_ENC_TGS_REP_PART }).to_vec()
+                };
+                let (key, etype) = if mode == 0 {
+                    let k = &client_keys[usize::from(flags & 0x80 != 0)];
+                    (k.clone(), k.enctype().number())
+                } else {
+                    (current_key.clone(), current_key.enctype().number())
+                };
+                let usage = match (mode == 0, flags & 0x02 != 0) {
+                    (true, false) => KU_AS_REP_ENC_PART,
+                    (false, false) => KU_TGS_REP_ENC_PART_SESSKEY,
+                    (true, true) => KU_TGS_REP_ENC_PART_SESSKEY,
+                    (false, true) => KU_AS_REP_ENC_PART,
+                };
+                let wrong_key = flags & 0x10 != 0;
+                let enc_key = if wrong_key {
+                    Key::new(key.enctype(), &vec![0x77; key.enctype().key_len()]).unwrap()
+                } else {
+                    key
+                };
+                let cipher = enc_key.encrypt(usage, &plain).unwrap();
+                let right_type = flags & 0x01 == 0;
+                let msg_type = match (mode == 0, right_type) {
+                    (true, true) | (false, false) => MSG_AS_REP,
+                    _ => MSG_TGS_REP,
+                };
+                let rep = KdcRep {
+                    msg_type,
+                    padata: Vec::new(),
+                    crealm: "EXAMPLE.TEST".into(),
+                    cname: user.clone(),
+                    ticket: junk_ticket(&sname, "EXAMPLE.TEST"),
+                    enc_part: EncryptedData { etype, kvno: None, cipher },
+                };
+                let key_ok = Enctype::from_number(keytype).is_some_and(|e| e.key_len() == key_len);
+                let good = right_type && flags & (0x02 | 0x04 | 0x08 | 0x10) == 0 && key_ok;
+                if good && referral {
+                    current_key = Key::new(Enctype::from_number(keytype).unwrap(), &session).unwrap();
+                    expect_realm = "OTHER.TEST".into();
+                } else if good {
+                    last_good = Some(session);
+                }
+                Ok(rep.encode())
+            }
+            _ => Err(secur32::error::SecError::new(SEC_E_NO_AUTHENTICATING_AUTHORITY, "fuzz: no answer")),
+        }
+    };
+    let result = match mode {
+        0 => {
+            kdc::as_exchange_via(&mut transport, &config, "EXAMPLE.TEST", &user, &kdc::Secret::Keys(&client_keys), None)
+        }
+        1 => kdc::tgs_exchange_via(&mut transport, &config, &tgt, &http, "EXAMPLE.TEST", 0),
+        _ => kdc::tgs_exchange_via(
+            &mut transport,
+            &config,
+            &tgt,
+            &tgs,
+            "EXAMPLE.TEST",
+            KDC_OPT_FORWARDED | KDC_OPT_FORWARDABLE,
+        ),
+    };
+    match result {
+        Ok(creds) => {
+            let want = last_good.as_ref().expect("an exchange succeeded on a reply the harness wrote wrong");
+            assert_eq!(creds.session_key.bytes(), &want[..], "the session key is not the one the KDC sent");
+        }
+        Err(e) => {
+            assert!(KDC_EXCHANGE_STATUSES.contains(&e.status), "undocumented exchange status {:#010x}", e.status);
+            assert!(last_good.is_none() || ambiguous, "a right reply was refused: {e:?}");
         }
     }
 }

@@ -67,22 +67,20 @@ impl PrivateKey {
         Self { format, der }
     }
 
-    /// The key as rustls takes it.
-    pub fn to_der(&self) -> PrivateKeyDer<'static> {
+    /// The key as rustls takes it (a copy, wiped when dropped).
+    pub fn to_der(&self) -> Zeroizing<PrivateKeyDer<'static>> {
         let v = self.der.to_vec();
-        match self.format {
+        Zeroizing::new(match self.format {
             KeyFormat::Pkcs8 => PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(v)),
             KeyFormat::Pkcs1 => PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(v)),
             KeyFormat::Sec1 => PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(v)),
-        }
+        })
     }
 
     /// Whether the key's public half is `spki` (None: rustls cannot load the key).
     pub fn matches(&self, spki: &[u8]) -> Option<bool> {
-        let mut der = self.to_der();
-        let signer = rustls::crypto::ring::sign::any_supported_type(&der).ok();
-        zeroize::Zeroize::zeroize(&mut der);
-        let signer = signer?;
+        let der = self.to_der();
+        let signer = rustls::crypto::ring::sign::any_supported_type(&der).ok()?;
         let public = signer.public_key()?;
         Some(public.as_ref() == spki)
     }
@@ -312,9 +310,11 @@ impl CertContext {
     }
 
     /// A context for `der` with `key`, alone in a memory store of its own.
+    /// The key given is wiped once copied.
     pub fn from_der(der: &[u8], key: Option<PrivateKeyDer<'static>>) -> SecResult<CertRef> {
         let key = key.map(|k| {
-            let (format, bytes) = match &k {
+            let k = Zeroizing::new(k);
+            let (format, bytes) = match &*k {
                 PrivateKeyDer::Pkcs1(k) => (KeyFormat::Pkcs1, k.secret_pkcs1_der()),
                 PrivateKeyDer::Sec1(k) => (KeyFormat::Sec1, k.secret_sec1_der()),
                 _ => (KeyFormat::Pkcs8, k.secret_der()),
@@ -355,7 +355,7 @@ impl CertContext {
     }
 
     /// The private key that travels with this certificate, if any.
-    pub fn private_key(&self) -> Option<PrivateKeyDer<'static>> {
+    pub fn private_key(&self) -> Option<Zeroizing<PrivateKeyDer<'static>>> {
         lock(&self.entry.props).key.as_ref().map(|k| k.to_der())
     }
 

@@ -163,12 +163,60 @@ impl Enctype {
 /// message's encryption. Wiped when the last clone of the key is dropped.
 type DerivedCache = std::sync::Arc<std::sync::Mutex<Vec<(Vec<u8>, Zeroizing<Vec<u8>>)>>>;
 
+/// The ciphers of one key usage, ready to run: the AES key schedule of Ke
+/// (both directions) and the HMAC key Ki for encryption, or the HMAC key Kc
+/// for checksums. A context protects every message with the same two or
+/// three usages, and setting these up costs as much as a small message's
+/// encryption. The AES schedules are wiped on drop (the `aes` crate's
+/// `zeroize` feature); ring's HMAC keys hold only the padded-key hash states.
+enum Prepared {
+    Encrypt { aes: Aes, ki: hmac::Key },
+    Checksum(hmac::Key),
+}
+
+impl Prepared {
+    fn cipher(&self) -> (&Aes, &hmac::Key) {
+        match self {
+            Prepared::Encrypt { aes, ki } => (aes, ki),
+            Prepared::Checksum(_) => unreachable!("an encryption usage was asked for"),
+        }
+    }
+}
+
+/// AES of either key size.
+enum Aes {
+    A128(Box<aes::Aes128>),
+    A256(Box<aes::Aes256>),
+}
+
+impl Aes {
+    fn new(key: &[u8]) -> Self {
+        match key.len() {
+            16 => Aes::A128(Box::new(aes::Aes128::new(GenericArray::from_slice(key)))),
+            32 => Aes::A256(Box::new(aes::Aes256::new(GenericArray::from_slice(key)))),
+            n => unreachable!("AES key of {n} bytes"),
+        }
+    }
+
+    fn block(&self) -> &dyn AesBlock {
+        match self {
+            Aes::A128(a) => &**a,
+            Aes::A256(a) => &**a,
+        }
+    }
+}
+
+/// Prepared usages by (usage, checksum?): a handful per key in practice.
+type PreparedCache = std::sync::Arc<std::sync::Mutex<Vec<(u32, bool, std::sync::Arc<Prepared>)>>>;
+
 /// A key of one enctype, wiped when dropped.
 #[derive(Clone)]
 pub struct Key {
     enctype: Enctype,
-    bytes: Zeroizing<Vec<u8>>,
+    /// Shared by the clones (a context copies its key out for each message).
+    bytes: std::sync::Arc<Zeroizing<Vec<u8>>>,
     derived: DerivedCache,
+    prepared: PreparedCache,
 }
 
 impl core::fmt::Debug for Key {
@@ -189,7 +237,12 @@ impl Key {
         if bytes.len() != enctype.key_len() {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "key length does not match its enctype"));
         }
-        Ok(Self { enctype, bytes: Zeroizing::new(bytes.to_vec()), derived: DerivedCache::default() })
+        Ok(Self {
+            enctype,
+            bytes: std::sync::Arc::new(Zeroizing::new(bytes.to_vec())),
+            derived: DerivedCache::default(),
+            prepared: PreparedCache::default(),
+        })
     }
 
     /// A fresh random key.
@@ -264,6 +317,25 @@ impl Key {
         self.derive(&[&usage.to_be_bytes()[..], &[0x99]].concat(), len)
     }
 
+    /// The prepared ciphers of `usage` (for encryption, or for checksums).
+    fn prepared(&self, usage: u32, checksum: bool) -> std::sync::Arc<Prepared> {
+        let mut cache = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, p)) = cache.iter().find(|(u, c, _)| *u == usage && *c == checksum) {
+            return std::sync::Arc::clone(p);
+        }
+        let p = std::sync::Arc::new(if checksum {
+            Prepared::Checksum(hmac::Key::new(self.enctype.hmac_alg(), &self.checksum_key(usage)))
+        } else {
+            let keys = self.usage_keys(usage);
+            Prepared::Encrypt { aes: Aes::new(&keys.ke), ki: hmac::Key::new(self.enctype.hmac_alg(), &keys.ki) }
+        });
+        // Bounded as the derived keys are: only misuse asks for more usages.
+        if cache.len() < 32 {
+            cache.push((usage, checksum, std::sync::Arc::clone(&p)));
+        }
+        p
+    }
+
     /// Encrypts `plaintext` for `usage` with a random confounder:
     /// `AES-CTS(Ke, confounder | plaintext) | tag`.
     pub fn encrypt(&self, usage: u32, plaintext: &[u8]) -> SecResult<Vec<u8>> {
@@ -274,19 +346,38 @@ impl Key {
 
     /// [`Key::encrypt`] with a given confounder (known-answer tests).
     pub fn encrypt_with_confounder(&self, usage: u32, confounder: &[u8; CONFOUNDER_LEN], plaintext: &[u8]) -> Vec<u8> {
-        let keys = self.usage_keys(usage);
-        let mut p = Zeroizing::new(Vec::with_capacity(CONFOUNDER_LEN + plaintext.len()));
+        self.encrypt_parts(usage, confounder, &[plaintext])
+    }
+
+    /// [`Key::encrypt`] of the concatenation of `parts`, without making it.
+    pub fn encrypt_parts_random(&self, usage: u32, parts: &[&[u8]]) -> SecResult<Vec<u8>> {
+        let mut confounder = Zeroizing::new([0u8; CONFOUNDER_LEN]);
+        super::random(&mut confounder[..])?;
+        Ok(self.encrypt_parts(usage, &confounder, parts))
+    }
+
+    fn encrypt_parts(&self, usage: u32, confounder: &[u8; CONFOUNDER_LEN], parts: &[&[u8]]) -> Vec<u8> {
+        let prepared = self.prepared(usage, false);
+        let (aes, ki) = prepared.cipher();
+        let len = CONFOUNDER_LEN + parts.iter().map(|p| p.len()).sum::<usize>();
+        let mac = self.enctype.mac_len();
+        let mut p = Zeroizing::new(Vec::with_capacity(len));
         p.extend_from_slice(confounder);
-        p.extend_from_slice(plaintext);
-        let mut c = cts_encrypt(&keys.ke, &p);
-        let ki = hmac::Key::new(self.enctype.hmac_alg(), &keys.ki);
+        for part in parts {
+            p.extend_from_slice(part);
+        }
+        let mut c = Vec::with_capacity(len + mac);
+        cts_encrypt_into(aes.block(), &p, &mut c);
         let tag = if self.enctype.sha2() {
             // RFC 8009: the tag covers the (zero) IV and the ciphertext.
-            hmac::sign(&ki, &[&[0u8; BLOCK][..], &c].concat())
+            let mut h = hmac::Context::with_key(ki);
+            h.update(&[0u8; BLOCK]);
+            h.update(&c);
+            h.sign()
         } else {
-            hmac::sign(&ki, &p)
+            hmac::sign(ki, &p)
         };
-        c.extend_from_slice(&tag.as_ref()[..self.enctype.mac_len()]);
+        c.extend_from_slice(&tag.as_ref()[..mac]);
         c
     }
 
@@ -299,20 +390,22 @@ impl Key {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "ciphertext shorter than confounder and tag"));
         }
         let (c, tag) = ciphertext.split_at(ciphertext.len() - h);
-        let keys = self.usage_keys(usage);
-        let ki = hmac::Key::new(self.enctype.hmac_alg(), &keys.ki);
+        let prepared = self.prepared(usage, false);
+        let (aes, ki) = prepared.cipher();
         if self.enctype.sha2() {
             // Encrypt-then-MAC: check before decrypting.
-            let expected = hmac::sign(&ki, &[&[0u8; BLOCK][..], c].concat());
-            if !super::ct_eq(&expected.as_ref()[..h], tag) {
+            let mut m = hmac::Context::with_key(ki);
+            m.update(&[0u8; BLOCK]);
+            m.update(c);
+            if !super::ct_eq(&m.sign().as_ref()[..h], tag) {
                 return Err(SecError::new(SEC_E_MESSAGE_ALTERED, "integrity check failed"));
             }
-            let mut p = cts_decrypt(&keys.ke, c);
+            let mut p = cts_decrypt_with(aes.block(), c);
             p.drain(..CONFOUNDER_LEN);
             Ok(p)
         } else {
-            let mut p = cts_decrypt(&keys.ke, c);
-            let expected = hmac::sign(&ki, &p);
+            let mut p = cts_decrypt_with(aes.block(), c);
+            let expected = hmac::sign(ki, &p);
             if !super::ct_eq(&expected.as_ref()[..h], tag) {
                 return Err(SecError::new(SEC_E_MESSAGE_ALTERED, "integrity check failed"));
             }
@@ -324,13 +417,28 @@ impl Key {
     /// The keyed checksum of `data` for `usage` (hmac-sha1-96-aes*,
     /// hmac-sha256-128-aes128, hmac-sha384-192-aes256).
     pub fn checksum(&self, usage: u32, data: &[u8]) -> Vec<u8> {
-        let kc = hmac::Key::new(self.enctype.hmac_alg(), &self.checksum_key(usage));
-        hmac::sign(&kc, data).as_ref()[..self.enctype.mac_len()].to_vec()
+        self.checksum_parts(usage, &[data])
+    }
+
+    /// [`Key::checksum`] of the concatenation of `parts`, without making it.
+    pub fn checksum_parts(&self, usage: u32, parts: &[&[u8]]) -> Vec<u8> {
+        let prepared = self.prepared(usage, true);
+        let Prepared::Checksum(kc) = &*prepared else { unreachable!("asked for a checksum usage") };
+        let mut h = hmac::Context::with_key(kc);
+        for part in parts {
+            h.update(part);
+        }
+        h.sign().as_ref()[..self.enctype.mac_len()].to_vec()
     }
 
     /// Checks a keyed checksum in constant time.
     pub fn verify_checksum(&self, usage: u32, data: &[u8], checksum: &[u8]) -> bool {
         super::ct_eq(&self.checksum(usage, data), checksum)
+    }
+
+    /// [`Key::verify_checksum`] over the concatenation of `parts`.
+    pub fn verify_checksum_parts(&self, usage: u32, parts: &[&[u8]], checksum: &[u8]) -> bool {
+        super::ct_eq(&self.checksum_parts(usage, parts), checksum)
     }
 }
 
@@ -430,10 +538,16 @@ fn xor(a: &mut [u8; BLOCK], b: &[u8]) {
 /// AES-CBC with ciphertext stealing (RFC 3962 section 5: the last two
 /// blocks swapped, the final one truncated), zero IV. `p` is at least one block.
 pub fn cts_encrypt(key: &[u8], p: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(p.len());
+    with_aes(key, |a| cts_encrypt_into(a, p, &mut out));
+    out
+}
+
+/// [`cts_encrypt`] with a key schedule, appending to `out`.
+fn cts_encrypt_into(a: &dyn AesBlock, p: &[u8], out: &mut Vec<u8>) {
     assert!(p.len() >= BLOCK, "CTS needs at least one block");
-    with_aes(key, |a| {
+    {
         let n = p.len().div_ceil(BLOCK);
-        let mut out = Vec::with_capacity(p.len());
         let mut prev = [0u8; BLOCK];
         // Every block but the last two, in plain CBC.
         for i in 0..n.saturating_sub(2) {
@@ -447,7 +561,7 @@ pub fn cts_encrypt(key: &[u8], p: &[u8]) -> Vec<u8> {
             let mut b: [u8; BLOCK] = p.try_into().expect("one block");
             a.enc(&mut b);
             out.extend_from_slice(&b);
-            return out;
+            return;
         }
         let second = &p[(n - 2) * BLOCK..(n - 1) * BLOCK];
         let last = &p[(n - 1) * BLOCK..];
@@ -460,14 +574,18 @@ pub fn cts_encrypt(key: &[u8], p: &[u8]) -> Vec<u8> {
         a.enc(&mut c2);
         out.extend_from_slice(&c2);
         out.extend_from_slice(&c1[..last.len()]);
-        out
-    })
+    }
 }
 
 /// The inverse of [`cts_encrypt`].
 pub fn cts_decrypt(key: &[u8], c: &[u8]) -> Zeroizing<Vec<u8>> {
+    with_aes(key, |a| cts_decrypt_with(a, c))
+}
+
+/// [`cts_decrypt`] with a key schedule.
+fn cts_decrypt_with(a: &dyn AesBlock, c: &[u8]) -> Zeroizing<Vec<u8>> {
     assert!(c.len() >= BLOCK, "CTS needs at least one block");
-    with_aes(key, |a| {
+    {
         let n = c.len().div_ceil(BLOCK);
         let mut out = Zeroizing::new(Vec::with_capacity(c.len()));
         let mut prev = [0u8; BLOCK];
@@ -502,7 +620,7 @@ pub fn cts_decrypt(key: &[u8], c: &[u8]) -> Zeroizing<Vec<u8>> {
         out.extend_from_slice(&second);
         out.extend_from_slice(&last[..d]);
         out
-    })
+    }
 }
 
 #[cfg(test)]

@@ -197,7 +197,8 @@ mod imp {
                 CryptReleaseContext(prov, 0);
             }
         }
-        // Wine 8 pads a short component with garbage: see the function.
+        // Wine 8 pads a short component with garbage: see the function. CertContext::from_der
+        // wipes the copy made here once it holds the key.
         let pkcs1 = rsa_private_blob_to_pkcs1_repaired(&blob).ok()?;
         Some(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(pkcs1.to_vec())))
     }

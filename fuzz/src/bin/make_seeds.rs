@@ -475,8 +475,9 @@ fn main() {
             key: Key::new(Enctype::Aes256Sha1, &[0x42; 32]).unwrap(),
         }];
         let acc = context::accept(&ap_req, &keys, None, &context::ReplayCache::default(), 300).unwrap();
+        let acc_reply = acc.reply.unwrap();
         let mut c = vec![2u8];
-        c.extend(acc.reply.unwrap());
+        c.extend(acc_reply.iter());
         write("kerberos", "ap-rep", &c);
         let key = Key::new(Enctype::Aes128Sha256, &[0x17; 16]).unwrap();
         let p = Protector { key, acceptor_subkey: false, we_accept: true };
@@ -508,6 +509,64 @@ fn main() {
         kt.extend((e.len() as i32).to_be_bytes());
         kt.extend(e);
         write("kerberos", "keytab", &kt);
+        // kerberos_ap and kerberos_wrap: the same messages without the op byte.
+        let mut c = vec![0u8];
+        c.extend_from_slice(&ap_req);
+        write("kerberos_ap", "ap-req", &c);
+        let mut c = vec![0u8];
+        c.extend_from_slice(&deleg_req);
+        write("kerberos_ap", "ap-req-delegating", &c);
+        let mut c = vec![1u8];
+        c.extend(acc_reply);
+        write("kerberos_ap", "ap-rep", &c);
+        write("kerberos_wrap", "wrap-sealed", &p.wrap(7, b"sealed message", true).unwrap());
+        write("kerberos_wrap", "wrap-signed", &p.wrap(8, b"signed message", false).unwrap());
+        let mut c = p.mic(9, b"mic");
+        c.extend_from_slice(b"mic");
+        write("kerberos_wrap", "mic", &c);
+    }
+
+    // kerberos_kdc: exchanges that succeed, after an error, and through a referral
+    // (recipes as `sspi_rustls_fuzz::kerberos_kdc` reads them).
+    {
+        // A right KDC-REP: an aes256 session key, ticket flags, authtime, endtime.
+        let good = |flags: u8| {
+            let mut v = vec![2u8, flags, 0];
+            v.extend([0x5A; 32]);
+            v.extend(0x4000_0000u32.to_le_bytes());
+            v.extend(1_700_000_000u32.to_le_bytes());
+            v.extend(u32::MAX.to_le_bytes());
+            v
+        };
+        // KDC_ERR_PREAUTH_REQUIRED with ETYPE-INFO2 for aes256 (the realm's salt).
+        let mut preauth = vec![1u8, 0, 0, 0, 2, 1, 0, 1];
+        preauth.extend(chunks(&[b"EXAMPLE.TESTuser1"]));
+        preauth.push(0);
+        let mut c = vec![0u8];
+        c.extend(good(0));
+        write("kerberos_kdc", "as", &c);
+        let mut c = vec![0u8];
+        c.extend(&preauth);
+        c.extend(good(0));
+        write("kerberos_kdc", "as-preauth", &c);
+        let mut c = vec![0u8];
+        c.extend(&preauth);
+        c.extend([1u8, 1, 0x10, 0, 0]); // then KRB_AP_ERR_SKEW, 16 s off, no e-data
+        c.extend(good(0));
+        write("kerberos_kdc", "as-preauth-skew", &c);
+        let mut c = vec![1u8];
+        c.extend(good(0));
+        write("kerberos_kdc", "tgs", &c);
+        let mut c = vec![1u8];
+        c.extend(good(0x40));
+        c.extend(good(0));
+        write("kerberos_kdc", "tgs-referral", &c);
+        let mut c = vec![2u8];
+        c.extend(good(0));
+        write("kerberos_kdc", "tgs-forwarded", &c);
+        let mut c = vec![1u8, 1, 2, 0, 0, 0];
+        c.extend(good(0));
+        write("kerberos_kdc", "tgs-unknown-server", &c);
     }
 
     // alpn: curl's layout, NPN and ALPN lists, lies.

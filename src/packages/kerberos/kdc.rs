@@ -172,6 +172,24 @@ fn etype_info2(padata: &[PaData]) -> Option<Vec<EtypeInfo2Entry>> {
     padata.iter().find(|p| p.padata_type == PA_ETYPE_INFO2).and_then(|p| EtypeInfo2Entry::decode_list(&p.value).ok())
 }
 
+/// The highest PBKDF2 iteration count a KDC may ask for (MIT's limit,
+/// `MAX_ITERATION_COUNT` in lib/crypto/krb/s2k_pbkdf2.c): ETYPE-INFO2 comes
+/// unauthenticated, over UDP, so a forged reply could otherwise ask for
+/// 2^32 - 1 iterations and hold the caller for hours.
+pub const MAX_KDC_ITERATIONS: u32 = 0x0100_0000;
+
+/// s2kparams from the KDC: a 4-byte count no lower than the enctype's
+/// default (a forged hint must not make the pre-authentication cheaper to
+/// crack; MIT refuses those too) and below [`MAX_KDC_ITERATIONS`].
+fn check_kdc_iterations(etype: Enctype, params: &[u8]) -> SecResult<()> {
+    let bad = || SecError::new(SEC_E_INVALID_TOKEN, "the KDC's s2kparams are out of range");
+    let n = u32::from_be_bytes(params.try_into().map_err(|_| bad())?);
+    if n < etype.default_iterations() || n >= MAX_KDC_ITERATIONS {
+        return Err(bad());
+    }
+    Ok(())
+}
+
 /// The client key for the first offered enctype the KDC's hints allow.
 fn client_key(
     secret: &Secret<'_>,
@@ -196,7 +214,11 @@ fn client_key(
                         .find(|x| Enctype::from_number(x.etype).is_some_and(|e| offered.contains(&e)))
                         .ok_or(SecError::new(SEC_E_ALGORITHM_MISMATCH, "the KDC offers no enctype we support"))?;
                     let salt = entry.salt.as_ref().map(|s| s.chars().map(|c| c as u8).collect());
-                    (Enctype::from_number(entry.etype).expect("checked above"), salt, entry.s2kparams.clone())
+                    let etype = Enctype::from_number(entry.etype).expect("checked above");
+                    if let Some(p) = entry.s2kparams.as_deref() {
+                        check_kdc_iterations(etype, p)?;
+                    }
+                    (etype, salt, entry.s2kparams.clone())
                 }
                 None => (offered[0], None, None),
             };
@@ -206,9 +228,26 @@ fn client_key(
     }
 }
 
+/// Where the exchanges send a request for a realm and get its reply: the
+/// realm's KDCs ([`send`]) or, in tests and the fuzz harness, anything that
+/// answers like one.
+pub type Transport<'a> = dyn FnMut(&str, &[u8]) -> SecResult<Vec<u8>> + 'a;
+
 /// The AS exchange for `client@realm`: a TGT for `krbtgt/realm` (or a
 /// ticket for `server` when given, as kinit -S does).
 pub fn as_exchange(
+    config: &Config,
+    realm: &str,
+    client: &PrincipalName,
+    secret: &Secret<'_>,
+    server: Option<&PrincipalName>,
+) -> SecResult<Creds> {
+    as_exchange_via(&mut |r, q| send(config, r, q), config, realm, client, secret, server)
+}
+
+/// [`as_exchange`] over another transport.
+pub fn as_exchange_via(
+    transport: &mut Transport<'_>,
     config: &Config,
     realm: &str,
     client: &PrincipalName,
@@ -250,7 +289,7 @@ pub fn as_exchange(
                 additional_tickets: Vec::new(),
             },
         };
-        let reply = send(config, realm, &req.encode())?;
+        let reply = transport(realm, &req.encode())?;
         if let Ok(err) = KrbError::decode(&reply) {
             match err.error_code {
                 KDC_ERR_PREAUTH_REQUIRED if !preauth_sent => {
@@ -352,7 +391,20 @@ pub fn tgs_exchange_with(
     server_realm: &str,
     extra_options: u32,
 ) -> SecResult<Creds> {
+    tgs_exchange_via(&mut |r, q| send(config, r, q), config, tgt, server, server_realm, extra_options)
+}
+
+/// [`tgs_exchange_with`] over another transport.
+pub fn tgs_exchange_via(
+    transport: &mut Transport<'_>,
+    config: &Config,
+    tgt: &Creds,
+    server: &PrincipalName,
+    server_realm: &str,
+    extra_options: u32,
+) -> SecResult<Creds> {
     let mut current = tgt.clone();
+    let mut visited: Vec<String> = Vec::new();
     for _ in 0..MAX_REFERRALS {
         // The KDC of the TGT's realm (the second component of krbtgt/REALM).
         let kdc_realm = current.server.components.get(1).cloned().unwrap_or_else(|| current.server_realm.clone());
@@ -403,7 +455,7 @@ pub fn tgs_exchange_with(
             padata: vec![PaData { padata_type: PA_TGS_REQ, value: ap.encode() }],
             body,
         };
-        let reply = send(config, &kdc_realm, &req.encode())?;
+        let reply = transport(&kdc_realm, &req.encode())?;
         if let Ok(err) = KrbError::decode(&reply) {
             return Err(status_of(&err));
         }
@@ -417,12 +469,17 @@ pub fn tgs_exchange_with(
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "TGS-REP nonce mismatch"));
         }
         let creds = creds_from(rep, part)?;
-        let is_referral = creds.server.components.first().is_some_and(|c| c == "krbtgt")
-            && server.components.first().is_none_or(|c| c != "krbtgt")
-            && creds.server.components.get(1).is_some_and(|r| *r != kdc_realm);
-        if !is_referral {
+        // A TGT where a service ticket was asked for is a referral (RFC 6806): followed to a
+        // realm not visited yet; one back to a realm already asked is a loop, not the ticket.
+        let is_tgt = |p: &PrincipalName| p.components.first().is_some_and(|c| c == "krbtgt");
+        if is_tgt(server) || !is_tgt(&creds.server) {
             return Ok(creds);
         }
+        let next = creds.server.components.get(1).cloned().unwrap_or_default();
+        if next == kdc_realm || visited.contains(&next) {
+            return Err(SecError::new(SEC_E_TARGET_UNKNOWN, "the KDCs' referrals loop"));
+        }
+        visited.push(kdc_realm);
         let _ = server_realm;
         current = creds;
     }
@@ -432,4 +489,55 @@ pub fn tgs_exchange_with(
 /// A [`KdcAddr`] list's text, for messages.
 pub fn describe(kdcs: &[KdcAddr]) -> String {
     kdcs.iter().map(|k| format!("{}:{}", k.host, k.port)).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hint(etype: i32, iterations: Option<u32>) -> Vec<EtypeInfo2Entry> {
+        vec![EtypeInfo2Entry {
+            etype,
+            salt: Some("EXAMPLE.TESTuser1".into()),
+            s2kparams: iterations.map(|n| n.to_be_bytes().to_vec()),
+        }]
+    }
+
+    #[test]
+    fn kdc_iteration_counts_are_bounded() {
+        let user = PrincipalName::new(NT_PRINCIPAL, &["user1"]);
+        let pw = Secret::Password(b"secret");
+        let key = |e: Enctype, n: Option<u32>| client_key(&pw, "EXAMPLE.TEST", &user, &[e], Some(&hint(e.number(), n)));
+        // The default, and the default spelled out, give the same key.
+        let a = key(Enctype::Aes256Sha1, None).unwrap();
+        let b = key(Enctype::Aes256Sha1, Some(4096)).unwrap();
+        assert_eq!(a.bytes(), b.bytes());
+        // Fewer than the default (a downgrade), zero, the maximum and beyond, or not 4 bytes: refused.
+        for n in [1, 4095, 0, MAX_KDC_ITERATIONS, u32::MAX] {
+            assert_eq!(key(Enctype::Aes256Sha1, Some(n)).unwrap_err().status, SEC_E_INVALID_TOKEN, "{n}");
+        }
+        assert_eq!(key(Enctype::Aes256Sha384, Some(32767)).unwrap_err().status, SEC_E_INVALID_TOKEN);
+        let mut h = hint(18, None);
+        h[0].s2kparams = Some(vec![0, 0, 16]);
+        let e = client_key(&pw, "EXAMPLE.TEST", &user, &[Enctype::Aes256Sha1], Some(&h)).unwrap_err();
+        assert_eq!(e.status, SEC_E_INVALID_TOKEN);
+        // A higher count than the default is the KDC's right.
+        let c = key(Enctype::Aes128Sha1, Some(5000)).unwrap();
+        assert_ne!(c.bytes(), key(Enctype::Aes128Sha1, None).unwrap().bytes());
+    }
+
+    #[test]
+    fn exchanges_over_a_transport_count_their_requests() {
+        // A transport that refuses everything: the AS exchange gives its error back after one request.
+        let config = Config::from_profile(Default::default());
+        let mut sent = 0;
+        let mut t = |_: &str, _: &[u8]| -> SecResult<Vec<u8>> {
+            sent += 1;
+            Err(no_kdc("test"))
+        };
+        let user = PrincipalName::new(NT_PRINCIPAL, &["user1"]);
+        let e = as_exchange_via(&mut t, &config, "EXAMPLE.TEST", &user, &Secret::Password(b"pw"), None).unwrap_err();
+        assert_eq!(e.status, SEC_E_NO_AUTHENTICATING_AUTHORITY);
+        assert_eq!(sent, 1);
+    }
 }

@@ -623,7 +623,9 @@ impl SecurityContext for KerberosContext {
             }
             WrapLayout::Token { token, data, .. } => {
                 let mut whole = message.bytes(token)?.to_vec();
-                whole.extend(message_of(message, &data)?);
+                for &i in &data {
+                    whole.extend_from_slice(message.bytes(i)?);
+                }
                 let (plain, info) = protector.unwrap(&whole)?;
                 self.with_live(|l| self.check_seq(l, info.seq))?;
                 let mut at = 0;

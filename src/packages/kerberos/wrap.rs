@@ -130,7 +130,7 @@ impl Protector {
         h.extend_from_slice(&[0xff; 5]);
         h.extend_from_slice(&seq.to_be_bytes());
         let (_, sign) = self.usages(true);
-        let ck = self.key.checksum(sign, &[msg, &h].concat());
+        let ck = self.key.checksum_parts(sign, &[msg, &h]);
         h.extend_from_slice(&ck);
         h
     }
@@ -146,7 +146,7 @@ impl Protector {
         self.check_flags(token[2], false)?;
         let (header, ck) = token.split_at(HEADER_LEN);
         let (_, sign) = self.usages(false);
-        if !self.key.verify_checksum(sign, &[msg, header].concat(), ck) {
+        if !self.key.verify_checksum_parts(sign, &[msg, header], ck) {
             return Err(altered("MIC does not verify"));
         }
         Ok(u64::from_be_bytes(header[8..16].try_into().expect("8 bytes")))
@@ -161,21 +161,24 @@ impl Protector {
         h[3] = 0xff;
         h[8..16].copy_from_slice(&seq.to_be_bytes());
         let (seal_usage, _) = self.usages(true);
-        let body = if seal {
+        let rrc = self.rrc(seal);
+        let mut out;
+        if seal {
             // EC = 0: AES-CTS needs no padding. The header copy is encrypted with RRC = 0.
-            let plain = zeroize::Zeroizing::new([msg, &h].concat());
-            self.key.encrypt(seal_usage, &plain)?
+            let body = self.key.encrypt_parts_random(seal_usage, &[msg, &h])?;
+            h[6..8].copy_from_slice(&rrc.to_be_bytes());
+            out = Vec::with_capacity(HEADER_LEN + body.len());
+            out.extend_from_slice(&h);
+            extend_rotated_right(&mut out, &[&body], rrc as usize);
         } else {
             // The checksum covers the header with EC and RRC zero (RFC 4121 4.2.4); EC then says its length.
-            let ck = self.key.checksum(seal_usage, &[msg, &h].concat());
+            let ck = self.key.checksum_parts(seal_usage, &[msg, &h]);
             h[4..6].copy_from_slice(&(mac as u16).to_be_bytes());
-            [msg, &ck].concat()
-        };
-        let rrc = self.rrc(seal);
-        h[6..8].copy_from_slice(&rrc.to_be_bytes());
-        let mut out = Vec::with_capacity(HEADER_LEN + body.len());
-        out.extend_from_slice(&h);
-        out.extend_from_slice(&rotate_right(&body, rrc as usize));
+            h[6..8].copy_from_slice(&rrc.to_be_bytes());
+            out = Vec::with_capacity(HEADER_LEN + msg.len() + ck.len());
+            out.extend_from_slice(&h);
+            extend_rotated_right(&mut out, &[msg, &ck], rrc as usize);
+        }
         Ok(out)
     }
 
@@ -197,16 +200,16 @@ impl Protector {
         header.copy_from_slice(&token[..HEADER_LEN]);
         header[6..8].copy_from_slice(&[0, 0]);
         if sealed {
-            let plain = self.key.decrypt(seal_usage, &body)?;
+            let mut plain = self.key.decrypt(seal_usage, &body)?;
             if plain.len() < ec + HEADER_LEN {
                 return Err(altered("sealed token too short for its filler"));
             }
-            let (rest, copy) = plain.split_at(plain.len() - HEADER_LEN);
-            if copy != header {
+            if plain[plain.len() - HEADER_LEN..] != header {
                 return Err(altered("the encrypted header copy differs"));
             }
-            let msg = zeroize::Zeroizing::new(rest[..rest.len() - ec].to_vec());
-            Ok((msg, Received { seq, sealed }))
+            let n = plain.len() - HEADER_LEN - ec;
+            plain.truncate(n);
+            Ok((plain, Received { seq, sealed }))
         } else {
             let mac = self.key.enctype().mac_len();
             if ec != mac || body.len() < mac {
@@ -214,7 +217,7 @@ impl Protector {
             }
             let (msg, ck) = body.split_at(body.len() - mac);
             header[4..6].copy_from_slice(&[0, 0]);
-            if !self.key.verify_checksum(seal_usage, &[msg, &header].concat(), ck) {
+            if !self.key.verify_checksum_parts(seal_usage, &[msg, &header], ck) {
                 return Err(altered("Wrap token checksum does not verify"));
             }
             Ok((zeroize::Zeroizing::new(msg.to_vec()), Received { seq, sealed }))
@@ -222,7 +225,23 @@ impl Protector {
     }
 }
 
+/// Appends the concatenation of `parts` to `out` with its last `n` bytes
+/// (mod length) moved to the front, without making the concatenation.
+fn extend_rotated_right(out: &mut Vec<u8>, parts: &[&[u8]], n: usize) {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    if total == 0 {
+        return;
+    }
+    let split = total - n % total;
+    let start = out.len();
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out[start..].rotate_left(split);
+}
+
 /// Moves the last `n` bytes (mod length) to the front.
+#[cfg(test)]
 fn rotate_right(v: &[u8], n: usize) -> Vec<u8> {
     if v.is_empty() {
         return Vec::new();
