@@ -120,6 +120,23 @@ typedef LARGE_INTEGER _SECURITY_INTEGER, SECURITY_INTEGER, *PSECURITY_INTEGER;
 typedef SECURITY_INTEGER TimeStamp;
 typedef SECURITY_INTEGER *PTimeStamp;
 
+/* ---- secext.h: the name formats of GetUserNameEx, GetComputerObjectName and
+ * TranslateName (a C enum there too) ---- */
+typedef enum {
+  NameUnknown = 0,
+  NameFullyQualifiedDN = 1,
+  NameSamCompatible = 2,
+  NameDisplay = 3,
+  NameUniqueId = 6,
+  NameCanonical = 7,
+  NameUserPrincipal = 8,
+  NameCanonicalEx = 9,
+  NameServicePrincipal = 10,
+  NameDnsDomain = 12,
+  NameGivenName = 13,
+  NameSurname = 14
+} EXTENDED_NAME_FORMAT, *PEXTENDED_NAME_FORMAT;
+
 
 // `MAX_PROTOCOL_ID_SIZE`: longest ALPN id in `SecPkgContext_ApplicationProtocol`.
 #define MAX_PROTOCOL_ID_SIZE 255
@@ -488,6 +505,9 @@ typedef struct _CERT_CHAIN_POLICY_STATUS {
 
 typedef struct _CERT_CHAIN_POLICY_STATUS *PCERT_CHAIN_POLICY_STATUS;
 
+// `PSEC_WINNT_AUTH_IDENTITY_OPAQUE` (sspi.h: a `PVOID`; ours are `SEC_WINNT_AUTH_IDENTITY_EXW`).
+typedef void *PSEC_WINNT_AUTH_IDENTITY_OPAQUE;
+
 // `SecPkgInfoW`: what `EnumerateSecurityPackagesW` / `QuerySecurityPackageInfoW` return.
 typedef struct _SecPkgInfoW {
   // `SECPKG_FLAG_*`.
@@ -750,6 +770,18 @@ typedef struct _SECURITY_FUNCTION_TABLE_A {
   QUERY_CONTEXT_ATTRIBUTES_EX_FN_A QueryContextAttributesExA;
   QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A QueryCredentialsAttributesExA;
 } SecurityFunctionTableA;
+
+// `SECURITY_PACKAGE_OPTIONS` (`AddSecurityPackage`).
+typedef struct _SECURITY_PACKAGE_OPTIONS {
+  ULONG Size;
+  ULONG Type;
+  ULONG Flags;
+  ULONG SignatureSize;
+  void *Signature;
+} SECURITY_PACKAGE_OPTIONS;
+
+// `PSECURITY_PACKAGE_OPTIONS`.
+typedef struct _SECURITY_PACKAGE_OPTIONS *PSECURITY_PACKAGE_OPTIONS;
 
 // `PSecPkgInfoA`.
 typedef struct _SecPkgInfoA *PSecPkgInfoA;
@@ -3648,6 +3680,14 @@ typedef struct _CERT_OTHER_NAME {
 
 #define ERROR_MORE_DATA 234
 
+#define ERROR_NO_SUCH_USER 0x00000525
+
+#define ERROR_NONE_MAPPED 0x00000534
+
+#define ERROR_CANT_ACCESS_DOMAIN_INFO 0x00000547
+
+#define ERROR_NO_SUCH_DOMAIN 0x0000054B
+
 #define E_UNEXPECTED ((int32_t)0x8000FFFFu)
 
 #define E_INVALIDARG ((int32_t)0x80070057u)
@@ -4147,6 +4187,41 @@ PCCERT_CONTEXT CertGetIssuerCertificateFromStore(HCERTSTORE hCertStore,
                                                  PCCERT_CONTEXT pPrevIssuerContext,
                                                  DWORD *pdwFlags);
 
+// `SspiEncodeStringsAsAuthIdentity`: an identity from a user, domain and password (any may
+// be NULL, not all three; Windows answers `SEC_E_INVALID_TOKEN` then and for a NULL output).
+SECURITY_STATUS SspiEncodeStringsAsAuthIdentity(PCWSTR pszUserName,
+                                                PCWSTR pszDomainName,
+                                                PCWSTR pszPackedCredentialsString,
+                                                PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
+
+// `SspiEncodeAuthIdentityAsStrings`: the identity's user, domain and password as strings the
+// caller frees with `SspiLocalFree` (NULL for an absent one; NULL output pointers are skipped).
+SECURITY_STATUS SspiEncodeAuthIdentityAsStrings(PSEC_WINNT_AUTH_IDENTITY_OPAQUE pAuthIdentity,
+                                                PCWSTR *ppszUserName,
+                                                PCWSTR *ppszDomainName,
+                                                PCWSTR *ppszPackedCredentialsString);
+
+// `SspiFreeAuthIdentity`: wipes and frees an identity of ours (NULL and others ignored).
+void SspiFreeAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
+
+// `SspiZeroAuthIdentity`: wipes an identity of ours in place (it stays allocated).
+void SspiZeroAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
+
+// `SspiLocalFree`: frees (wiped) a string or blob these functions returned.
+void SspiLocalFree(PVOID DataBuffer);
+
+// `SspiPrepareForCredWrite`: what `CredWrite` needs to keep the identity in the Credential
+// Manager: `CRED_TYPE_DOMAIN_PASSWORD`, the target (`pszTargetName`, else the identity's
+// domain), `DOMAIN\user` (or the user), and the password's UTF-16 bytes as the blob. Every
+// output is freed with `SspiLocalFree`.
+SECURITY_STATUS SspiPrepareForCredWrite(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity,
+                                        PCWSTR pszTargetName,
+                                        ULONG *pCredmanCredentialType,
+                                        PCWSTR *ppszCredmanTargetName,
+                                        PCWSTR *ppszCredmanUserName,
+                                        UCHAR **ppCredentialBlob,
+                                        ULONG *pCredentialBlobSize);
+
 // `EncryptMessage`.
 SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,
                                ULONG fQOP,
@@ -4171,6 +4246,45 @@ SECURITY_STATUS VerifySignature(CtxtHandle *phContext,
                                 ULONG MessageSeqNo,
                                 ULONG *pfQOP);
 
+// `SealMessage`: Windows' and Wine's secur32 export `EncryptMessage` under this name too (the
+// function table's `Reserved3` slot). Not declared by mingw-w64.
+SECURITY_STATUS SealMessage(CtxtHandle *phContext,
+                            ULONG fQOP,
+                            struct _SecBufferDesc *pMessage,
+                            ULONG MessageSeqNo);
+
+// `UnsealMessage`: `DecryptMessage` under its old name (`Reserved4`).
+SECURITY_STATUS UnsealMessage(CtxtHandle *phContext,
+                              struct _SecBufferDesc *pMessage,
+                              ULONG MessageSeqNo,
+                              ULONG *pfQOP);
+
+// `GetUserNameExW`.
+BOOLEAN GetUserNameExW(EXTENDED_NAME_FORMAT NameFormat, LPWSTR lpNameBuffer, ULONG *nSize);
+
+// `GetUserNameExA` (the "ANSI" code page is UTF-8 here).
+BOOLEAN GetUserNameExA(EXTENDED_NAME_FORMAT NameFormat, LPSTR lpNameBuffer, ULONG *nSize);
+
+// `GetComputerObjectNameW`.
+BOOLEAN GetComputerObjectNameW(EXTENDED_NAME_FORMAT NameFormat, LPWSTR lpNameBuffer, ULONG *nSize);
+
+// `GetComputerObjectNameA`.
+BOOLEAN GetComputerObjectNameA(EXTENDED_NAME_FORMAT NameFormat, LPSTR lpNameBuffer, ULONG *nSize);
+
+// `TranslateNameW`.
+BOOLEAN TranslateNameW(LPCWSTR lpAccountName,
+                       EXTENDED_NAME_FORMAT AccountNameFormat,
+                       EXTENDED_NAME_FORMAT DesiredNameFormat,
+                       LPWSTR lpTranslatedName,
+                       ULONG *nSize);
+
+// `TranslateNameA`.
+BOOLEAN TranslateNameA(LPCSTR lpAccountName,
+                       EXTENDED_NAME_FORMAT AccountNameFormat,
+                       EXTENDED_NAME_FORMAT DesiredNameFormat,
+                       LPSTR lpTranslatedName,
+                       ULONG *nSize);
+
 // `EnumerateSecurityPackagesW`.
 SECURITY_STATUS EnumerateSecurityPackagesW(ULONG *pcPackages, struct _SecPkgInfoW **ppPackageInfo);
 
@@ -4193,6 +4307,19 @@ struct _SECURITY_FUNCTION_TABLE_W *InitSecurityInterfaceW(void);
 
 // `InitSecurityInterfaceA`: a static table; callers must not write to it.
 struct _SECURITY_FUNCTION_TABLE_A *InitSecurityInterfaceA(void);
+
+// `AddSecurityPackageW`: loading another SSP DLL into the process is not offered (the packages
+// are built in).
+SECURITY_STATUS AddSecurityPackageW(LPWSTR pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
+
+// `AddSecurityPackageA`: as the W form.
+SECURITY_STATUS AddSecurityPackageA(LPSTR pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
+
+// `DeleteSecurityPackageW`: the built-in packages cannot be removed.
+SECURITY_STATUS DeleteSecurityPackageW(SEC_WCHAR *pszPackageName);
+
+// `DeleteSecurityPackageA`: as the W form.
+SECURITY_STATUS DeleteSecurityPackageA(SEC_CHAR *pszPackageName);
 
 // `SaslAcceptSecurityContext`: `AcceptSecurityContext` with the profile's security-layer
 // exchange after authentication (see `crate::sasl`).

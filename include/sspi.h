@@ -179,6 +179,12 @@ typedef const SEC_CHAR *SECURITY_PCSTR;
 #define CHANGE_PASSWORD_FN SSPI_RUSTLS_UAW(CHANGE_PASSWORD_FN)
 #define InitSecurityInterface SSPI_RUSTLS_AW(InitSecurityInterface)
 #define INIT_SECURITY_INTERFACE SSPI_RUSTLS_UAW(INIT_SECURITY_INTERFACE)
+#define AddSecurityPackage SSPI_RUSTLS_AW(AddSecurityPackage)
+#define DeleteSecurityPackage SSPI_RUSTLS_AW(DeleteSecurityPackage)
+/* secext.h's (Windows' <security.h> includes it) */
+#define GetUserNameEx SSPI_RUSTLS_AW(GetUserNameEx)
+#define GetComputerObjectName SSPI_RUSTLS_AW(GetComputerObjectName)
+#define TranslateName SSPI_RUSTLS_AW(TranslateName)
 
 /* SASL_OPTION_AUTHZ_PROCESSING's values (sspi.h). */
 typedef enum _SASL_AUTHZID_STATE { Sasl_AuthZIDForbidden, Sasl_AuthZIDProcessed } SASL_AUTHZID_STATE;

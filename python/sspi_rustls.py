@@ -336,7 +336,12 @@ szOID_COMMON_NAME = b"2.5.4.3"
 # GetLastError values of the crypt32 functions (unsigned, as GetLastError returns them).
 ERROR_FILE_NOT_FOUND = 2
 ERROR_INVALID_PASSWORD = 86
+ERROR_INVALID_PARAMETER = 87
 ERROR_MORE_DATA = 234
+ERROR_NO_SUCH_USER = 1317
+ERROR_NONE_MAPPED = 1332
+ERROR_CANT_ACCESS_DOMAIN_INFO = 1351
+ERROR_NO_SUCH_DOMAIN = 1355
 E_INVALIDARG = 0x80070057
 NTE_BAD_FLAGS = 0x80090009
 CRYPT_E_NOT_FOUND = 0x80092004
@@ -928,7 +933,40 @@ SSPI_PROTOTYPES = {
     "SaslIdentifyPackageA": [POINTER(SecBufferDesc), POINTER(POINTER(SecPkgInfoA))],
     "SaslSetContextOption": [POINTER(CtxtHandle), ULONG, c_void_p, ULONG],
     "SaslGetContextOption": [POINTER(CtxtHandle), ULONG, c_void_p, ULONG, POINTER(ULONG)],
+    # EncryptMessage / DecryptMessage under their old names (the function table's Reserved3/4).
+    "SealMessage": [POINTER(CtxtHandle), ULONG, POINTER(SecBufferDesc), ULONG],
+    "UnsealMessage": [POINTER(CtxtHandle), POINTER(SecBufferDesc), ULONG, POINTER(ULONG)],
+    "AddSecurityPackageW": [PWCHAR, c_void_p],
+    "AddSecurityPackageA": [PCHAR, c_void_p],
+    "DeleteSecurityPackageW": [PWCHAR],
+    "DeleteSecurityPackageA": [PCHAR],
+    # The identity helpers (the opaque identity is a c_void_p).
+    "SspiEncodeStringsAsAuthIdentity": [PWCHAR, PWCHAR, PWCHAR, POINTER(c_void_p)],
+    "SspiEncodeAuthIdentityAsStrings": [c_void_p, POINTER(PWCHAR), POINTER(PWCHAR), POINTER(PWCHAR)],
+    "SspiPrepareForCredWrite": [
+        c_void_p, PWCHAR, POINTER(ULONG), POINTER(PWCHAR), POINTER(PWCHAR), POINTER(POINTER(c_uint8)),
+        POINTER(ULONG),
+    ],
 }
+
+# The secur32 exports that return something else than a SECURITY_STATUS: (return type, arguments).
+# secext.h's names return a BOOLEAN (the reason is in the thread's last error, GetLastError).
+OTHER_PROTOTYPES = {
+    "GetUserNameExW": (c_uint8, [ULONG, PWCHAR, POINTER(ULONG)]),
+    "GetUserNameExA": (c_uint8, [ULONG, PCHAR, POINTER(ULONG)]),
+    "GetComputerObjectNameW": (c_uint8, [ULONG, PWCHAR, POINTER(ULONG)]),
+    "GetComputerObjectNameA": (c_uint8, [ULONG, PCHAR, POINTER(ULONG)]),
+    "TranslateNameW": (c_uint8, [PWCHAR, ULONG, ULONG, PWCHAR, POINTER(ULONG)]),
+    "TranslateNameA": (c_uint8, [PCHAR, ULONG, ULONG, PCHAR, POINTER(ULONG)]),
+    "SspiFreeAuthIdentity": (None, [c_void_p]),
+    "SspiZeroAuthIdentity": (None, [c_void_p]),
+    "SspiLocalFree": (None, [c_void_p]),
+}
+
+# secext.h's EXTENDED_NAME_FORMAT.
+NameUnknown, NameFullyQualifiedDN, NameSamCompatible, NameDisplay = 0, 1, 2, 3
+NameUniqueId, NameCanonical, NameUserPrincipal, NameCanonicalEx = 6, 7, 8, 9
+NameServicePrincipal, NameDnsDomain, NameGivenName, NameSurname = 10, 12, 13, 14
 
 # Every crypt32 export: (return type, argument types).
 CRYPT32_PROTOTYPES = {
@@ -1007,7 +1045,7 @@ def load(path=None):
         fn = getattr(lib, name)
         fn.argtypes = argtypes
         fn.restype = SECURITY_STATUS
-    for name, (restype, argtypes) in CRYPT32_PROTOTYPES.items():
+    for name, (restype, argtypes) in {**OTHER_PROTOTYPES, **CRYPT32_PROTOTYPES}.items():
         fn = getattr(lib, name)
         fn.argtypes = argtypes
         fn.restype = restype

@@ -21,7 +21,11 @@ use std::process::Command;
 const MINGW_CXX: &str = "x86_64-w64-mingw32-g++";
 
 /// Exports mingw-w64 does not declare, with the reason.
-const NOT_IN_MINGW: &[(&str, &str)] = &[("SspiRustlsPemImportCertStore", "sspi-rustls extension")];
+const NOT_IN_MINGW: &[(&str, &str)] = &[
+    ("SspiRustlsPemImportCertStore", "sspi-rustls extension"),
+    ("SealMessage", "Windows' and Wine's secur32 export EncryptMessage under this name; no header declares it"),
+    ("UnsealMessage", "Windows' and Wine's secur32 export DecryptMessage under this name; no header declares it"),
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

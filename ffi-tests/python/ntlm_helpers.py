@@ -154,25 +154,26 @@ def verify(lib, side, message, signature):
     return lib.VerifySignature(byref(side.ctx), byref(d), 0, byref(qop))
 
 
-def seal(lib, side, message, qop=0):
-    """EncryptMessage on [TOKEN, DATA, PADDING]; returns (signature, ciphertext)."""
+def seal(lib, side, message, qop=0, fn=None):
+    """EncryptMessage (or `fn`, e.g. SealMessage) on [TOKEN, DATA, PADDING]; returns (signature,
+    ciphertext)."""
     data = create_string_buffer(message, len(message))
     tok = create_string_buffer(16)
     pad = create_string_buffer(16)
     d, arr = desc([(16, S.SECBUFFER_TOKEN, addressof(tok)), (len(message), S.SECBUFFER_DATA, addressof(data)),
                    (16, S.SECBUFFER_PADDING, addressof(pad))])
-    st = lib.EncryptMessage(byref(side.ctx), qop, byref(d), 0)
+    st = (fn or lib.EncryptMessage)(byref(side.ctx), qop, byref(d), 0)
     assert st == S.SEC_E_OK, S.status_name(st)
     assert arr[2].cbBuffer == 0  # RC4 needs no padding
     return tok.raw[:arr[0].cbBuffer], data.raw[:arr[1].cbBuffer]
 
 
-def unseal(lib, side, signature, ciphertext):
-    """DecryptMessage on [TOKEN, DATA]; returns (status, plaintext, qop)."""
+def unseal(lib, side, signature, ciphertext, fn=None):
+    """DecryptMessage (or `fn`) on [TOKEN, DATA]; returns (status, plaintext, qop)."""
     data = create_string_buffer(ciphertext, len(ciphertext))
     tok = create_string_buffer(signature, len(signature))
     d, arr = desc([(len(signature), S.SECBUFFER_TOKEN, addressof(tok)),
                    (len(ciphertext), S.SECBUFFER_DATA, addressof(data))])
     qop = S.ULONG()
-    st = lib.DecryptMessage(byref(side.ctx), byref(d), 0, byref(qop))
+    st = (fn or lib.DecryptMessage)(byref(side.ctx), byref(d), 0, byref(qop))
     return st, data.raw[:arr[1].cbBuffer], qop.value

@@ -250,6 +250,8 @@ CONTEXT_CALLS = {
     "DecryptMessage": lambda f, h: f(h, byref(S.make_desc([(S.SECBUFFER_DATA, bytearray(4))])[0]), 0, None),
     "MakeSignature": lambda f, h: f(h, 0, byref(S.make_desc([(S.SECBUFFER_DATA, bytearray(4))])[0]), 0),
     "VerifySignature": lambda f, h: f(h, byref(S.make_desc([(S.SECBUFFER_DATA, bytearray(4))])[0]), 0, None),
+    "SealMessage": lambda f, h: f(h, 0, byref(S.make_desc([(S.SECBUFFER_DATA, bytearray(4))])[0]), 0),
+    "UnsealMessage": lambda f, h: f(h, byref(S.make_desc([(S.SECBUFFER_DATA, bytearray(4))])[0]), 0, None),
 }
 
 
@@ -418,18 +420,19 @@ def test_stale_and_double_deleted_context(lib, outbound):
     assert lib.DeleteSecurityContext(byref(ctx2)) == S.SEC_E_OK
 
 
-@pytest.mark.parametrize("name", ["EncryptMessage", "DecryptMessage", "MakeSignature", "VerifySignature"])
+@pytest.mark.parametrize("name", ["EncryptMessage", "DecryptMessage", "MakeSignature", "VerifySignature",
+                                  "SealMessage", "UnsealMessage"])
 def test_message_functions_reject_lying_descriptors(lib, outbound, name):
     ctx, _keep = new_context(lib, outbound)
     f = getattr(lib, name)
     descs, _k = bad_descriptors()
     for what, desc in descs:
-        if name in ("EncryptMessage", "MakeSignature"):
+        if name in ("EncryptMessage", "MakeSignature", "SealMessage"):
             ss = f(byref(ctx), 0, byref(desc), 0)
         else:
             ss = f(byref(ctx), byref(desc), 0, None)
         assert ss == S.SEC_E_INVALID_TOKEN, f"{name}: {what}"
-    if name in ("EncryptMessage", "MakeSignature"):
+    if name in ("EncryptMessage", "MakeSignature", "SealMessage"):
         assert f(byref(ctx), 0, None, 0) == S.SEC_E_INVALID_TOKEN
     else:
         assert f(byref(ctx), None, 0, None) == S.SEC_E_INVALID_TOKEN
@@ -583,6 +586,34 @@ def test_sasl_context_options_bad_handles(lib, outbound):
     )
     assert (v.value, needed.value) == (0x1234, 0xEEEE), "nothing is written on failure"
     assert lib.DeleteSecurityContext(byref(ctx)) == S.SEC_E_OK
+
+
+def test_package_management_bad_arguments(lib):
+    for f in (lib.AddSecurityPackageW, lib.AddSecurityPackageA):
+        assert f(None, None) == S.SEC_E_UNSUPPORTED_FUNCTION
+    for f in (lib.DeleteSecurityPackageW, lib.DeleteSecurityPackageA):
+        assert f(None) == S.SEC_E_UNSUPPORTED_FUNCTION
+
+
+def test_identity_helpers_bad_arguments(lib):
+    ident = c_void_p(0x1234)
+    bad_utf16 = (S.WCHAR * 3)(0x0041, 0xDC00, 0)
+    assert lib.SspiEncodeStringsAsAuthIdentity(bad_utf16, None, None, byref(ident)) == S.SEC_E_INVALID_PARAMETER
+    assert lib.SspiEncodeStringsAsAuthIdentity(S.wstr("u"), None, None, None) == S.SEC_E_INVALID_TOKEN
+    assert ident.value == 0x1234, "nothing is written on failure"
+    out = [S.PWCHAR() for _ in range(3)]
+    assert lib.SspiEncodeAuthIdentityAsStrings(None, *[byref(p) for p in out]) == S.SEC_E_INVALID_TOKEN
+    # A SEC_WINNT_AUTH_IDENTITY of the caller's that lies about its Flags.
+    liar = S.SEC_WINNT_AUTH_IDENTITY_W(None, 0, None, 0, None, 0, 0x77)
+    assert lib.SspiEncodeAuthIdentityAsStrings(byref(liar), *[byref(p) for p in out]) == S.SEC_E_UNKNOWN_CREDENTIALS
+    assert not any(out)
+    kind, t, u, blob, n = S.ULONG(), S.PWCHAR(), S.PWCHAR(), POINTER(ctypes.c_uint8)(), S.ULONG()
+    args = [byref(kind), byref(t), byref(u), byref(blob), byref(n)]
+    assert lib.SspiPrepareForCredWrite(None, None, *args) == S.SEC_E_INVALID_TOKEN
+    for i in range(5):
+        partial = args[:i] + [None] + args[i + 1:]
+        assert lib.SspiPrepareForCredWrite(None, None, *partial) == S.SEC_E_INVALID_PARAMETER, i
+    assert not t and not u and not blob
 
 
 def test_no_platform_width_types_in_python_declarations():

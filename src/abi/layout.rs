@@ -156,6 +156,7 @@ pub fn all() -> Vec<StructLayout> {
             PackageList,
             PackageListLength,
         }),
+        layout_of!(SECURITY_PACKAGE_OPTIONS { Size, Type, Flags, SignatureSize, Signature }),
         layout_of!(SEC_WINNT_AUTH_IDENTITY_EXA {
             Version,
             Length,

@@ -45,6 +45,15 @@ pub type SEC_CHAR = c_char;
 pub type SECURITY_STATUS = i32;
 /// `HANDLE`.
 pub type HANDLE = *mut c_void;
+/// `PVOID`.
+pub type PVOID = *mut c_void;
+/// `PCWSTR` (UTF-16).
+pub type PCWSTR = *const WCHAR;
+/// `PSEC_WINNT_AUTH_IDENTITY_OPAQUE` (sspi.h: a `PVOID`; ours are `SEC_WINNT_AUTH_IDENTITY_EXW`).
+pub type PSEC_WINNT_AUTH_IDENTITY_OPAQUE = *mut c_void;
+/// `EXTENDED_NAME_FORMAT` (secext.h, a C enum: `NameUnknown` ... `NameSurname`; the header
+/// writes the enum by hand, the Rust side takes the value as it comes).
+pub type EXTENDED_NAME_FORMAT = u32;
 /// `HWND` (only carried, never used: there is no window system here).
 pub type HWND = *mut c_void;
 /// `PBYTE`.
@@ -315,6 +324,19 @@ pub struct SEC_WINNT_AUTH_IDENTITY_EXW {
 }
 /// `PSEC_WINNT_AUTH_IDENTITY_EXW`.
 pub type PSEC_WINNT_AUTH_IDENTITY_EXW = *mut SEC_WINNT_AUTH_IDENTITY_EXW;
+
+/// `SECURITY_PACKAGE_OPTIONS` (`AddSecurityPackage`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SECURITY_PACKAGE_OPTIONS {
+    pub Size: ULONG,
+    pub Type: ULONG,
+    pub Flags: ULONG,
+    pub SignatureSize: ULONG,
+    pub Signature: *mut c_void,
+}
+/// `PSECURITY_PACKAGE_OPTIONS`.
+pub type PSECURITY_PACKAGE_OPTIONS = *mut SECURITY_PACKAGE_OPTIONS;
 
 /// `SEC_WINNT_AUTH_IDENTITY_EXA`.
 #[repr(C)]

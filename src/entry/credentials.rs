@@ -221,7 +221,7 @@ fn split_user(user: String, domain: String) -> (String, String) {
 ///
 /// # Safety
 /// `p` must be NULL or point to one of those structs with valid strings.
-unsafe fn identity_auth_data(p: *const c_void) -> SecResult<AuthData> {
+pub(super) unsafe fn identity_auth_data(p: *const c_void) -> SecResult<AuthData> {
     if p.is_null() {
         return Ok(AuthData::Default);
     }

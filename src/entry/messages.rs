@@ -90,3 +90,28 @@ pub unsafe extern "system" fn VerifySignature(
         Ok(SEC_E_OK)
     })
 }
+
+/// `SealMessage`: Windows' and Wine's secur32 export `EncryptMessage` under this name too (the
+/// function table's `Reserved3` slot). Not declared by mingw-w64.
+#[no_mangle]
+pub unsafe extern "system" fn SealMessage(
+    phContext: *mut CtxtHandle,
+    fQOP: ULONG,
+    pMessage: *mut SecBufferDesc,
+    MessageSeqNo: ULONG,
+) -> SECURITY_STATUS {
+    // SAFETY: the same contract as EncryptMessage.
+    unsafe { EncryptMessage(phContext, fQOP, pMessage, MessageSeqNo) }
+}
+
+/// `UnsealMessage`: `DecryptMessage` under its old name (`Reserved4`).
+#[no_mangle]
+pub unsafe extern "system" fn UnsealMessage(
+    phContext: *mut CtxtHandle,
+    pMessage: *mut SecBufferDesc,
+    MessageSeqNo: ULONG,
+    pfQOP: *mut ULONG,
+) -> SECURITY_STATUS {
+    // SAFETY: the same contract as DecryptMessage.
+    unsafe { DecryptMessage(phContext, pMessage, MessageSeqNo, pfQOP) }
+}

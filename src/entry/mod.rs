@@ -13,7 +13,9 @@ pub mod attributes;
 pub mod contexts;
 pub mod credentials;
 pub mod crypt32;
+pub mod identity;
 pub mod messages;
+pub mod names;
 pub mod packages;
 pub mod sasl;
 

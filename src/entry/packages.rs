@@ -229,3 +229,34 @@ pub extern "system" fn InitSecurityInterfaceA() -> *mut SecurityFunctionTableA {
         &TABLE_A.0 as *const SecurityFunctionTableA as *mut SecurityFunctionTableA
     })
 }
+
+/// `AddSecurityPackageW`: loading another SSP DLL into the process is not offered (the packages
+/// are built in).
+#[no_mangle]
+pub unsafe extern "system" fn AddSecurityPackageW(
+    pszPackageName: LPWSTR,
+    pOptions: PSECURITY_PACKAGE_OPTIONS,
+) -> SECURITY_STATUS {
+    crate::unsupported!("AddSecurityPackageW", [pszPackageName, pOptions])
+}
+
+/// `AddSecurityPackageA`: as the W form.
+#[no_mangle]
+pub unsafe extern "system" fn AddSecurityPackageA(
+    pszPackageName: LPSTR,
+    pOptions: PSECURITY_PACKAGE_OPTIONS,
+) -> SECURITY_STATUS {
+    crate::unsupported!("AddSecurityPackageA", [pszPackageName, pOptions])
+}
+
+/// `DeleteSecurityPackageW`: the built-in packages cannot be removed.
+#[no_mangle]
+pub unsafe extern "system" fn DeleteSecurityPackageW(pszPackageName: *mut SEC_WCHAR) -> SECURITY_STATUS {
+    crate::unsupported!("DeleteSecurityPackageW", [pszPackageName])
+}
+
+/// `DeleteSecurityPackageA`: as the W form.
+#[no_mangle]
+pub unsafe extern "system" fn DeleteSecurityPackageA(pszPackageName: *mut SEC_CHAR) -> SECURITY_STATUS {
+    crate::unsupported!("DeleteSecurityPackageA", [pszPackageName])
+}

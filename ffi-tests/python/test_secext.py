@@ -1,0 +1,211 @@
+"""The secur32 exports outside the SSPI function table, through ctypes, in the call sequences
+Wine's dlls/secur32/tests/secur32.c makes on Windows: secext.h's GetUserNameEx,
+GetComputerObjectName and TranslateName (BOOLEAN results, the reason in GetLastError, Windows'
+size rules), the Sspi* identity helpers (an opaque identity that AcquireCredentialsHandle takes,
+strings back, zeroing and freeing, SspiPrepareForCredWrite), SealMessage/UnsealMessage and
+Add/DeleteSecurityPackage."""
+
+import ctypes
+import os
+import pwd
+import socket
+from ctypes import POINTER, byref, c_uint8, c_void_p, string_at
+
+import pytest
+
+import sspi as S
+from ntlm_helpers import Side, acquire, converse, free_cred, seal, unseal
+
+FORMATS = [S.NameUnknown, S.NameFullyQualifiedDN, S.NameSamCompatible, S.NameDisplay, S.NameUniqueId,
+           S.NameCanonical, S.NameUserPrincipal, S.NameCanonicalEx, S.NameServicePrincipal, S.NameDnsDomain]
+
+
+def expected_sam_name():
+    computer = socket.gethostname().split(".")[0].upper()[:15]
+    return f"{computer}\\{pwd.getpwuid(os.geteuid()).pw_name}"
+
+
+def read_wide(ptr):
+    """A NUL-terminated UTF-16LE string at `ptr` (never c_wchar_p: wchar_t is 32-bit here)."""
+    addr = ctypes.cast(ptr, c_void_p).value
+    units = []
+    while True:
+        u = ctypes.c_uint16.from_address(addr + 2 * len(units)).value
+        if u == 0:
+            return bytes(b for c in units for b in c.to_bytes(2, "little")).decode("utf-16-le")
+        units.append(u)
+
+
+def test_get_user_name_ex_w(lib):
+    want = expected_sam_name()
+    buf = (S.WCHAR * 256)()
+    size = S.ULONG(256)
+    assert lib.GetUserNameExW(S.NameSamCompatible, buf, byref(size)) == 1
+    assert size.value == len(want)
+    got = bytes(buf)[: 2 * size.value].decode("utf-16-le")
+    assert got == want and buf[size.value] == 0
+    # Every format answers, or says why (Windows' reasons for a local account).
+    for f in FORMATS:
+        size = S.ULONG(256)
+        ok = lib.GetUserNameExW(f, buf, byref(size))
+        err = lib.GetLastError()
+        if f == S.NameSamCompatible:
+            assert ok == 1
+        elif f == S.NameDisplay:
+            gecos = pwd.getpwuid(os.geteuid()).pw_gecos.split(",")[0]
+            assert (ok, err if not ok else None) == ((1, None) if gecos else (0, S.ERROR_NONE_MAPPED))
+        elif f == S.NameUnknown:
+            assert (ok, err) == (0, S.ERROR_NO_SUCH_USER)
+        else:
+            assert (ok, err) == (0, S.ERROR_NONE_MAPPED), f
+    assert lib.GetUserNameExW(4, buf, byref(S.ULONG(256))) == 0
+    assert lib.GetLastError() == S.ERROR_INVALID_PARAMETER
+    # Sizes: NULL buffer or too small -> ERROR_MORE_DATA, the size needed (with the NUL), buffer untouched.
+    size = S.ULONG(0)
+    assert lib.GetUserNameExW(S.NameSamCompatible, None, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_MORE_DATA and size.value == len(want) + 1
+    size = S.ULONG(1)
+    buf[0] = 0xFF
+    assert lib.GetUserNameExW(S.NameSamCompatible, buf, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_MORE_DATA and size.value == len(want) + 1 and buf[0] == 0xFF
+    size = S.ULONG(len(want))
+    assert lib.GetUserNameExW(S.NameSamCompatible, buf, byref(size)) == 0 and buf[0] == 0xFF
+    size = S.ULONG(len(want) + 1)
+    assert lib.GetUserNameExW(S.NameSamCompatible, buf, byref(size)) == 1 and size.value == len(want)
+    # A NULL size (Windows crashes): refused.
+    assert lib.GetUserNameExW(S.NameSamCompatible, buf, None) == 0
+    assert lib.GetLastError() == S.ERROR_INVALID_PARAMETER
+
+
+def test_get_user_name_ex_a(lib):
+    want = expected_sam_name().encode()
+    buf = ctypes.create_string_buffer(256)
+    size = S.ULONG(256)
+    assert lib.GetUserNameExA(S.NameSamCompatible, buf, byref(size)) == 1
+    assert (buf.value, size.value) == (want, len(want))
+    size = S.ULONG(0)
+    assert lib.GetUserNameExA(S.NameSamCompatible, None, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_MORE_DATA and size.value == len(want) + 1
+    size = S.ULONG(1)
+    buf[0] = b"\xff"
+    assert lib.GetUserNameExA(S.NameSamCompatible, buf, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_MORE_DATA and buf.raw[0] == 0xFF
+    assert lib.GetUserNameExA(S.NameUserPrincipal, buf, byref(S.ULONG(256))) == 0
+    assert lib.GetLastError() == S.ERROR_NONE_MAPPED
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_computer_object_name_and_translate_name(lib, wide):
+    buf = (S.WCHAR * 256)() if wide else ctypes.create_string_buffer(256)
+    get = lib.GetComputerObjectNameW if wide else lib.GetComputerObjectNameA
+    for f in FORMATS:
+        size = S.ULONG(256)
+        assert get(f, buf, byref(size)) == 0
+        want = S.ERROR_INVALID_PARAMETER if f == S.NameUnknown else S.ERROR_CANT_ACCESS_DOMAIN_INFO
+        assert lib.GetLastError() == want, f
+    translate = lib.TranslateNameW if wide else lib.TranslateNameA
+    name = S.wstr(expected_sam_name()) if wide else expected_sam_name().encode()
+    size = S.ULONG(256)
+    assert translate(name, S.NameSamCompatible, S.NameUserPrincipal, buf, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_NO_SUCH_DOMAIN
+    assert translate(None, S.NameSamCompatible, S.NameUserPrincipal, buf, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_INVALID_PARAMETER
+    assert translate(name, S.NameSamCompatible, 99, buf, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_INVALID_PARAMETER
+
+
+def encode(lib, user, domain, password):
+    ident = c_void_p()
+    st = lib.SspiEncodeStringsAsAuthIdentity(user and S.wstr(user), domain and S.wstr(domain),
+                                             password and S.wstr(password), byref(ident))
+    return st, ident
+
+
+def as_strings(lib, ident):
+    ptrs = [S.PWCHAR(), S.PWCHAR(), S.PWCHAR()]
+    ptrs[1] = ctypes.cast(c_void_p(0xDEADBEEF), S.PWCHAR)  # Windows clears an absent one
+    assert lib.SspiEncodeAuthIdentityAsStrings(ident, *[byref(p) for p in ptrs]) == S.SEC_E_OK
+    out = [read_wide(p) if p else None for p in ptrs]
+    for p in ptrs:
+        lib.SspiLocalFree(ctypes.cast(p, c_void_p))
+    return out
+
+
+def test_sspi_encode_strings_as_auth_identity(lib):
+    # Wine's sequence: all NULL is SEC_E_INVALID_TOKEN (the output untouched), any one string is enough.
+    assert lib.SspiEncodeStringsAsAuthIdentity(None, None, None, None) == S.SEC_E_INVALID_TOKEN
+    ident = c_void_p(0xDEADBEEF)
+    assert lib.SspiEncodeStringsAsAuthIdentity(None, None, None, byref(ident)) == S.SEC_E_INVALID_TOKEN
+    assert ident.value == 0xDEADBEEF
+    for parts in [(None, None, "password"), (None, "domainname", "password"), ("username", None, "password"),
+                  ("username", None, None), ("username", "domainname", "password")]:
+        st, ident = encode(lib, *parts)
+        assert st == S.SEC_E_OK and ident.value
+        assert as_strings(lib, ident) == list(parts)
+        lib.SspiFreeAuthIdentity(ident)
+    # Zeroing wipes the identity in place: nothing is left to read, and freeing still works.
+    st, ident = encode(lib, "username", "domainname", "password")
+    lib.SspiZeroAuthIdentity(ident)
+    assert as_strings(lib, ident) == [None, None, None]
+    lib.SspiFreeAuthIdentity(ident)
+    # Pointers that are not ours, and NULL, are ignored by the void functions.
+    lib.SspiFreeAuthIdentity(None)
+    lib.SspiZeroAuthIdentity(None)
+    lib.SspiLocalFree(None)
+    junk = ctypes.create_string_buffer(64)
+    lib.SspiFreeAuthIdentity(ctypes.addressof(junk))
+    lib.SspiLocalFree(ctypes.addressof(junk))
+
+
+def test_encoded_identity_is_an_acquire_credentials_handle_identity(lib, tmp_path, monkeypatch):
+    """What programs do with it: AcquireCredentialsHandle(pAuthData = the opaque identity), then a
+    real NTLM exchange (and a sealed message through SealMessage/UnsealMessage)."""
+    users = tmp_path / "users"
+    users.write_text("EXAMPLE:alice:s3cret\n")
+    monkeypatch.setenv("NTLM_USER_FILE", str(users))
+    for password, want in [("s3cret", S.SEC_E_OK), ("wrong", S.SEC_E_LOGON_DENIED)]:
+        st, ident = encode(lib, "alice", "EXAMPLE", password)
+        assert st == S.SEC_E_OK
+        cred, expiry = S.CredHandle(), S.TimeStamp()
+        assert lib.AcquireCredentialsHandleW(None, S.wstr("NTLM"), S.SECPKG_CRED_OUTBOUND, None, ident, None, None,
+                                             byref(cred), byref(expiry)) == S.SEC_E_OK
+        lib.SspiFreeAuthIdentity(ident)  # the credential keeps its own copy
+        st, scred = acquire(lib, S.SECPKG_CRED_INBOUND)
+        assert st == S.SEC_E_OK
+        client, server = Side(lib, cred, True), Side(lib, scred, False)
+        assert converse(client, server) == want
+        if want == S.SEC_E_OK:
+            sig, ct = seal(lib, client, b"through SealMessage", fn=lib.SealMessage)
+            assert unseal(lib, server, sig, ct, fn=lib.UnsealMessage)[:2] == (S.SEC_E_OK, b"through SealMessage")
+        client.delete()
+        server.delete()
+        free_cred(lib, cred)
+        free_cred(lib, scred)
+
+
+def test_sspi_prepare_for_cred_write(lib):
+    st, ident = encode(lib, "alice", "EXAMPLE", "s3cret")
+    kind, target, user, blob, size = S.ULONG(), S.PWCHAR(), S.PWCHAR(), POINTER(c_uint8)(), S.ULONG()
+    assert lib.SspiPrepareForCredWrite(ident, S.wstr("server.example.test"), byref(kind), byref(target),
+                                       byref(user), byref(blob), byref(size)) == S.SEC_E_OK
+    assert kind.value == 2  # CRED_TYPE_DOMAIN_PASSWORD
+    assert (read_wide(target), read_wide(user)) == ("server.example.test", "EXAMPLE\\alice")
+    assert string_at(blob, size.value) == "s3cret".encode("utf-16-le")
+    for p in (target, user, blob):
+        lib.SspiLocalFree(ctypes.cast(p, c_void_p))
+    # No target: the domain is the target.
+    assert lib.SspiPrepareForCredWrite(ident, None, byref(kind), byref(target), byref(user), byref(blob),
+                                       byref(size)) == S.SEC_E_OK
+    assert read_wide(target) == "EXAMPLE"
+    for p in (target, user, blob):
+        lib.SspiLocalFree(ctypes.cast(p, c_void_p))
+    assert lib.SspiPrepareForCredWrite(ident, None, None, byref(target), byref(user), byref(blob),
+                                       byref(size)) == S.SEC_E_INVALID_PARAMETER
+    lib.SspiFreeAuthIdentity(ident)
+
+
+def test_security_packages_cannot_be_added_or_deleted(lib):
+    assert lib.AddSecurityPackageW(S.wstr("mysspi.dll"), None) == S.SEC_E_UNSUPPORTED_FUNCTION
+    assert lib.AddSecurityPackageA(b"mysspi.dll", None) == S.SEC_E_UNSUPPORTED_FUNCTION
+    assert lib.DeleteSecurityPackageW(S.wstr("NTLM")) == S.SEC_E_UNSUPPORTED_FUNCTION
+    assert lib.DeleteSecurityPackageA(b"NTLM") == S.SEC_E_UNSUPPORTED_FUNCTION
