@@ -137,6 +137,19 @@ typedef enum {
   NameSurname = 14
 } EXTENDED_NAME_FORMAT, *PEXTENDED_NAME_FORMAT;
 
+/* ---- ntsecapi.h: LsaRegisterPolicyChangeNotification's classes (a C enum there too) ---- */
+typedef enum _POLICY_NOTIFICATION_INFORMATION_CLASS {
+  PolicyNotifyAuditEventsInformation = 1,
+  PolicyNotifyAccountDomainInformation,
+  PolicyNotifyServerRoleInformation,
+  PolicyNotifyDnsDomainInformation,
+  PolicyNotifyDomainEfsInformation,
+  PolicyNotifyDomainKerberosTicketInformation,
+  PolicyNotifyMachineAccountPasswordInformation,
+  PolicyNotifyGlobalSaclInformation,
+  PolicyNotifyMax
+} POLICY_NOTIFICATION_INFORMATION_CLASS, *PPOLICY_NOTIFICATION_INFORMATION_CLASS;
+
 
 // `MAX_PROTOCOL_ID_SIZE`: longest ALPN id in `SecPkgContext_ApplicationProtocol`.
 #define MAX_PROTOCOL_ID_SIZE 255
@@ -507,6 +520,34 @@ typedef struct _CERT_CHAIN_POLICY_STATUS *PCERT_CHAIN_POLICY_STATUS;
 
 // `PSEC_WINNT_AUTH_IDENTITY_OPAQUE` (sspi.h: a `PVOID`; ours are `SEC_WINNT_AUTH_IDENTITY_EXW`).
 typedef void *PSEC_WINNT_AUTH_IDENTITY_OPAQUE;
+
+// `NTSTATUS` (what the `Lsa*` functions return; negative is an error).
+typedef LONG NTSTATUS;
+
+// `LSA_STRING` (ntsecapi.h): a counted 8-bit string.
+typedef struct _LSA_STRING {
+  USHORT Length;
+  USHORT MaximumLength;
+  char *Buffer;
+} LSA_STRING;
+
+// `PLSA_STRING`.
+typedef struct _LSA_STRING *PLSA_STRING;
+
+// `PLSA_OPERATIONAL_MODE` (a `PULONG`).
+typedef ULONG *PLSA_OPERATIONAL_MODE;
+
+// `PNTSTATUS`.
+typedef NTSTATUS *PNTSTATUS;
+
+// `LUID`.
+typedef struct _LUID {
+  DWORD LowPart;
+  LONG HighPart;
+} LUID;
+
+// `PLUID`.
+typedef struct _LUID *PLUID;
 
 // `SecPkgInfoW`: what `EnumerateSecurityPackagesW` / `QuerySecurityPackageInfoW` return.
 typedef struct _SecPkgInfoW {
@@ -1778,15 +1819,6 @@ typedef struct _SecHandle *PCredHandle;
 
 // `PCtxtHandle`.
 typedef struct _SecHandle *PCtxtHandle;
-
-// `LUID`.
-typedef struct _LUID {
-  DWORD LowPart;
-  LONG HighPart;
-} LUID;
-
-// `PLUID`.
-typedef struct _LUID *PLUID;
 
 // `PSecBuffer`.
 typedef struct _SecBuffer *PSecBuffer;
@@ -4221,6 +4253,45 @@ SECURITY_STATUS SspiPrepareForCredWrite(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIden
                                         PCWSTR *ppszCredmanUserName,
                                         UCHAR **ppCredentialBlob,
                                         ULONG *pCredentialBlobSize);
+
+// `LsaConnectUntrusted`.
+NTSTATUS LsaConnectUntrusted(HANDLE *LsaHandle);
+
+// `LsaRegisterLogonProcess`.
+NTSTATUS LsaRegisterLogonProcess(PLSA_STRING LogonProcessName,
+                                 HANDLE *LsaHandle,
+                                 PLSA_OPERATIONAL_MODE SecurityMode);
+
+// `LsaDeregisterLogonProcess`: no handle was handed out.
+NTSTATUS LsaDeregisterLogonProcess(HANDLE LsaHandle);
+
+// `LsaLookupAuthenticationPackage`: no handle was handed out.
+NTSTATUS LsaLookupAuthenticationPackage(HANDLE LsaHandle,
+                                        PLSA_STRING PackageName,
+                                        ULONG *AuthenticationPackage);
+
+// `LsaCallAuthenticationPackage`: no handle was handed out.
+NTSTATUS LsaCallAuthenticationPackage(HANDLE LsaHandle,
+                                      ULONG AuthenticationPackage,
+                                      PVOID ProtocolSubmitBuffer,
+                                      ULONG SubmitBufferLength,
+                                      PVOID *ProtocolReturnBuffer,
+                                      ULONG *ReturnBufferLength,
+                                      PNTSTATUS ProtocolStatus);
+
+// `LsaFreeReturnBuffer`: nothing was handed out to free.
+NTSTATUS LsaFreeReturnBuffer(PVOID Buffer);
+
+// `LsaEnumerateLogonSessions`.
+NTSTATUS LsaEnumerateLogonSessions(ULONG *LogonSessionCount, PLUID *LogonSessionList);
+
+// `LsaRegisterPolicyChangeNotification`.
+NTSTATUS LsaRegisterPolicyChangeNotification(POLICY_NOTIFICATION_INFORMATION_CLASS InformationClass,
+                                             HANDLE NotificationEventHandle);
+
+// `LsaUnregisterPolicyChangeNotification`.
+NTSTATUS LsaUnregisterPolicyChangeNotification(POLICY_NOTIFICATION_INFORMATION_CLASS InformationClass,
+                                               HANDLE NotificationEventHandle);
 
 // `EncryptMessage`.
 SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,

@@ -961,7 +961,23 @@ OTHER_PROTOTYPES = {
     "SspiFreeAuthIdentity": (None, [c_void_p]),
     "SspiZeroAuthIdentity": (None, [c_void_p]),
     "SspiLocalFree": (None, [c_void_p]),
+    # ntsecapi.h's Lsa* (NTSTATUS results; no LSA here: STATUS_NOT_IMPLEMENTED and kin).
+    "LsaConnectUntrusted": (c_int32, [POINTER(c_void_p)]),
+    "LsaRegisterLogonProcess": (c_int32, [c_void_p, POINTER(c_void_p), POINTER(ULONG)]),
+    "LsaDeregisterLogonProcess": (c_int32, [c_void_p]),
+    "LsaLookupAuthenticationPackage": (c_int32, [c_void_p, c_void_p, POINTER(ULONG)]),
+    "LsaCallAuthenticationPackage": (
+        c_int32, [c_void_p, ULONG, c_void_p, ULONG, POINTER(c_void_p), POINTER(ULONG), POINTER(c_int32)]),
+    "LsaFreeReturnBuffer": (c_int32, [c_void_p]),
+    "LsaEnumerateLogonSessions": (c_int32, [POINTER(ULONG), POINTER(c_void_p)]),
+    "LsaRegisterPolicyChangeNotification": (c_int32, [ULONG, c_void_p]),
+    "LsaUnregisterPolicyChangeNotification": (c_int32, [ULONG, c_void_p]),
 }
+
+# ntstatus.h's values the Lsa* functions return.
+STATUS_NOT_IMPLEMENTED = -0x3FFFFFFE  # 0xC0000002
+STATUS_INVALID_HANDLE = -0x3FFFFFF8  # 0xC0000008
+STATUS_INVALID_PARAMETER = -0x3FFFFFF3  # 0xC000000D
 
 # secext.h's EXTENDED_NAME_FORMAT.
 NameUnknown, NameFullyQualifiedDN, NameSamCompatible, NameDisplay = 0, 1, 2, 3

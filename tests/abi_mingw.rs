@@ -66,6 +66,7 @@ const MINGW_PRELUDE: &str = "\
 #include <wincrypt.h>
 #include <credssp.h>
 #include <wininet.h>
+#include <ntsecapi.h>
 #include <stddef.h>
 #include <stdint.h>
 ";

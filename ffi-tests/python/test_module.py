@@ -18,7 +18,9 @@ import sspi_rustls  # noqa: E402
 
 # Constants of the module that secur32.h does not #define as numbers: wincrypt.h spells
 # CERT_STORE_PROV_* as (LPCSTR) casts, the CERT_FIND_* as shifts of other macros.
-NOT_IN_HEADER = {"CERT_STORE_PROV_MEMORY", "CERT_STORE_PROV_SYSTEM_W", "szOID_COMMON_NAME"}
+NOT_IN_HEADER = {"CERT_STORE_PROV_MEMORY", "CERT_STORE_PROV_SYSTEM_W", "szOID_COMMON_NAME",
+                 # ntstatus.h's (the Lsa* results), which our header does not carry.
+                 "STATUS_NOT_IMPLEMENTED", "STATUS_INVALID_HANDLE", "STATUS_INVALID_PARAMETER"}
 
 
 def header_values():

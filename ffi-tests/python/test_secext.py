@@ -209,3 +209,29 @@ def test_security_packages_cannot_be_added_or_deleted(lib):
     assert lib.AddSecurityPackageA(b"mysspi.dll", None) == S.SEC_E_UNSUPPORTED_FUNCTION
     assert lib.DeleteSecurityPackageW(S.wstr("NTLM")) == S.SEC_E_UNSUPPORTED_FUNCTION
     assert lib.DeleteSecurityPackageA(b"NTLM") == S.SEC_E_UNSUPPORTED_FUNCTION
+
+
+def test_lsa_functions_say_there_is_no_lsa(lib):
+    """Each Lsa* answers with a defined NTSTATUS and writes nothing (a program importing them
+    loads, and takes its no-LSA path)."""
+    h = c_void_p(0x1234)
+    assert lib.LsaConnectUntrusted(byref(h)) == S.STATUS_NOT_IMPLEMENTED and h.value == 0x1234
+    mode = S.ULONG(7)
+    name = ctypes.create_string_buffer(b"sspi-rustls test")
+    lsa_string = (ctypes.c_uint16 * 2)(16, 17)  # Length, MaximumLength; the Buffer pointer follows
+    assert lib.LsaRegisterLogonProcess(ctypes.addressof(lsa_string), byref(h), byref(mode)) == S.STATUS_NOT_IMPLEMENTED
+    assert h.value == 0x1234 and mode.value == 7
+    assert lib.LsaDeregisterLogonProcess(h) == S.STATUS_INVALID_HANDLE
+    package = S.ULONG(99)
+    assert lib.LsaLookupAuthenticationPackage(h, ctypes.addressof(name), byref(package)) == S.STATUS_INVALID_HANDLE
+    assert package.value == 99
+    ret, ret_len, proto = c_void_p(), S.ULONG(5), ctypes.c_int32(3)
+    assert lib.LsaCallAuthenticationPackage(h, 0, None, 0, byref(ret), byref(ret_len), byref(proto)) == \
+        S.STATUS_INVALID_HANDLE
+    assert (ret.value, ret_len.value, proto.value) == (None, 5, 3)
+    assert lib.LsaFreeReturnBuffer(ctypes.addressof(name)) == S.STATUS_INVALID_PARAMETER
+    count, sessions = S.ULONG(4), c_void_p()
+    assert lib.LsaEnumerateLogonSessions(byref(count), byref(sessions)) == S.STATUS_NOT_IMPLEMENTED
+    assert (count.value, sessions.value) == (4, None)
+    assert lib.LsaRegisterPolicyChangeNotification(1, None) == S.STATUS_NOT_IMPLEMENTED
+    assert lib.LsaUnregisterPolicyChangeNotification(1, None) == S.STATUS_NOT_IMPLEMENTED

@@ -157,6 +157,7 @@ pub fn all() -> Vec<StructLayout> {
             PackageListLength,
         }),
         layout_of!(SECURITY_PACKAGE_OPTIONS { Size, Type, Flags, SignatureSize, Signature }),
+        layout_of!(LSA_STRING { Length, MaximumLength, Buffer }),
         layout_of!(SEC_WINNT_AUTH_IDENTITY_EXA {
             Version,
             Length,

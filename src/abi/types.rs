@@ -51,6 +51,24 @@ pub type PVOID = *mut c_void;
 pub type PCWSTR = *const WCHAR;
 /// `PSEC_WINNT_AUTH_IDENTITY_OPAQUE` (sspi.h: a `PVOID`; ours are `SEC_WINNT_AUTH_IDENTITY_EXW`).
 pub type PSEC_WINNT_AUTH_IDENTITY_OPAQUE = *mut c_void;
+/// `NTSTATUS` (what the `Lsa*` functions return; negative is an error).
+pub type NTSTATUS = LONG;
+/// `PNTSTATUS`.
+pub type PNTSTATUS = *mut NTSTATUS;
+/// `LSA_STRING` (ntsecapi.h): a counted 8-bit string.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct LSA_STRING {
+    pub Length: USHORT,
+    pub MaximumLength: USHORT,
+    pub Buffer: *mut c_char,
+}
+/// `PLSA_STRING`.
+pub type PLSA_STRING = *mut LSA_STRING;
+/// `PLSA_OPERATIONAL_MODE` (a `PULONG`).
+pub type PLSA_OPERATIONAL_MODE = *mut ULONG;
+/// `POLICY_NOTIFICATION_INFORMATION_CLASS` (ntsecapi.h, a C enum the header writes by hand).
+pub type POLICY_NOTIFICATION_INFORMATION_CLASS = u32;
 /// `EXTENDED_NAME_FORMAT` (secext.h, a C enum: `NameUnknown` ... `NameSurname`; the header
 /// writes the enum by hand, the Rust side takes the value as it comes).
 pub type EXTENDED_NAME_FORMAT = u32;

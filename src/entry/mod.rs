@@ -14,6 +14,7 @@ pub mod contexts;
 pub mod credentials;
 pub mod crypt32;
 pub mod identity;
+pub mod lsa;
 pub mod messages;
 pub mod names;
 pub mod packages;

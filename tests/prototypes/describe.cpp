@@ -40,6 +40,7 @@
 #include <sspi.h>
 #include <schannel.h>
 #include <wincrypt.h>
+#include <ntsecapi.h>
 
 #include <cstddef>
 #include <type_traits>

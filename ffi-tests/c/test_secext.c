@@ -1,0 +1,112 @@
+/* variants: c11 c11-unicode c++ c++-unicode */
+/* secur32's exports outside the function table, as Windows code calls them: GetUserNameEx
+ * (secext.h's, through <security.h>) with the size query first, the Sspi* identity helpers
+ * feeding AcquireCredentialsHandle, and the Lsa* calls a program makes to look for an LSA.
+ * Under AddressSanitizer every block handed out must be freed exactly once. */
+
+#define SECURITY_WIN32
+#include <security.h>
+#include <ntsecapi.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      failures++;                                                              \
+    }                                                                          \
+  } while (0)
+
+static size_t wlen(const WCHAR *s) {
+  size_t n = 0;
+  while (s[n])
+    n++;
+  return n;
+}
+
+static int wequal(const WCHAR *a, const WCHAR *b) {
+  return a && b && wlen(a) == wlen(b) && memcmp(a, b, wlen(a) * sizeof(WCHAR)) == 0;
+}
+
+static void test_user_name(void) {
+  ULONG size = 0;
+  /* The size query Windows programs make first. */
+  CHECK(!GetUserNameEx(NameSamCompatible, NULL, &size));
+  CHECK(GetLastError() == 234 /* ERROR_MORE_DATA */);
+  CHECK(size > 2);
+  TCHAR *name = (TCHAR *)calloc(size, sizeof(TCHAR));
+  CHECK(name != NULL);
+  if (!name)
+    return;
+  ULONG have = size;
+  CHECK(GetUserNameEx(NameSamCompatible, name, &have));
+  CHECK(have == size - 1);
+  int backslash = 0;
+  for (ULONG i = 0; i < have; i++)
+    backslash += name[i] == '\\';
+  CHECK(backslash == 1);
+  CHECK(name[have] == 0);
+  free(name);
+  TCHAR buf[64];
+  ULONG n = 64;
+  CHECK(!GetUserNameEx(NameUserPrincipal, buf, &n));
+  CHECK(GetLastError() == 1332 /* ERROR_NONE_MAPPED */);
+  CHECK(!GetComputerObjectName(NameSamCompatible, buf, &n));
+  CHECK(GetLastError() == 1351 /* ERROR_CANT_ACCESS_DOMAIN_INFO */);
+}
+
+static void test_identity_helpers(void) {
+  static const WCHAR user[] = u"alice", domain[] = u"EXAMPLE", password[] = u"s3cret";
+  PSEC_WINNT_AUTH_IDENTITY_OPAQUE id = NULL;
+  CHECK(SspiEncodeStringsAsAuthIdentity(user, domain, password, &id) == SEC_E_OK);
+  CHECK(id != NULL);
+  /* The opaque identity is an AcquireCredentialsHandle identity. */
+  CredHandle cred;
+  TimeStamp expiry;
+  SEC_WCHAR ntlm[] = u"NTLM";
+  CHECK(AcquireCredentialsHandleW(NULL, ntlm, SECPKG_CRED_OUTBOUND, NULL, id, NULL, NULL, &cred, &expiry) ==
+        SEC_E_OK);
+  CHECK(FreeCredentialsHandle(&cred) == SEC_E_OK);
+  PCWSTR u = NULL, d = NULL, p = NULL;
+  CHECK(SspiEncodeAuthIdentityAsStrings(id, &u, &d, &p) == SEC_E_OK);
+  CHECK(wequal(u, user) && wequal(d, domain) && wequal(p, password));
+  SspiLocalFree((PVOID)u);
+  SspiLocalFree((PVOID)d);
+  SspiLocalFree((PVOID)p);
+  ULONG type = 0, blob_size = 0;
+  PCWSTR target = NULL, cred_user = NULL;
+  PUCHAR blob = NULL;
+  SEC_WCHAR server[] = u"server.example.test";
+  CHECK(SspiPrepareForCredWrite(id, server, &type, &target, &cred_user, &blob, &blob_size) == SEC_E_OK);
+  CHECK(type == 2 && blob_size == 12 && wequal(target, server));
+  SspiLocalFree((PVOID)target);
+  SspiLocalFree((PVOID)cred_user);
+  SspiLocalFree(blob);
+  SspiZeroAuthIdentity(id);
+  SspiFreeAuthIdentity(id);
+  CHECK(SspiEncodeStringsAsAuthIdentity(NULL, NULL, NULL, &id) == SEC_E_INVALID_TOKEN);
+}
+
+static void test_no_lsa(void) {
+  HANDLE lsa = NULL;
+  NTSTATUS st = LsaConnectUntrusted(&lsa);
+  CHECK(st < 0 && lsa == NULL);
+  CHECK(LsaFreeReturnBuffer(NULL) < 0);
+}
+
+int main(void) {
+  test_user_name();
+  test_identity_helpers();
+  test_no_lsa();
+  if (failures) {
+    fprintf(stderr, "test_secext: %d failures\n", failures);
+    return 1;
+  }
+  printf("test_secext: ok\n");
+  return 0;
+}
