@@ -150,6 +150,23 @@ typedef enum _POLICY_NOTIFICATION_INFORMATION_CLASS {
   PolicyNotifyMax
 } POLICY_NOTIFICATION_INFORMATION_CLASS, *PPOLICY_NOTIFICATION_INFORMATION_CLASS;
 
+/* ---- ntsecapi.h: LsaLogonUser's logon types (a C enum there too) ---- */
+typedef enum _SECURITY_LOGON_TYPE {
+  UndefinedLogonType = 0,
+  Interactive = 2,
+  Network,
+  Batch,
+  Service,
+  Proxy,
+  Unlock,
+  NetworkCleartext,
+  NewCredentials,
+  RemoteInteractive,
+  CachedInteractive,
+  CachedRemoteInteractive,
+  CachedUnlock
+} SECURITY_LOGON_TYPE, *PSECURITY_LOGON_TYPE;
+
 
 // `MAX_PROTOCOL_ID_SIZE`: longest ALPN id in `SecPkgContext_ApplicationProtocol`.
 #define MAX_PROTOCOL_ID_SIZE 255
@@ -548,6 +565,92 @@ typedef struct _LUID {
 
 // `PLUID`.
 typedef struct _LUID *PLUID;
+
+// `PSID` (an opaque SID).
+typedef void *PSID;
+
+// `SID_AND_ATTRIBUTES` (winnt.h).
+typedef struct _SID_AND_ATTRIBUTES {
+  PSID Sid;
+  DWORD Attributes;
+} SID_AND_ATTRIBUTES;
+
+// `TOKEN_GROUPS` (winnt.h; `Groups` has `GroupCount` entries).
+typedef struct _TOKEN_GROUPS {
+  DWORD GroupCount;
+  struct _SID_AND_ATTRIBUTES Groups[1];
+} TOKEN_GROUPS;
+
+// `PTOKEN_GROUPS`.
+typedef struct _TOKEN_GROUPS *PTOKEN_GROUPS;
+
+// `TOKEN_SOURCE` (winnt.h).
+typedef struct _TOKEN_SOURCE {
+  char SourceName[8];
+  struct _LUID SourceIdentifier;
+} TOKEN_SOURCE;
+
+// `PTOKEN_SOURCE`.
+typedef struct _TOKEN_SOURCE *PTOKEN_SOURCE;
+
+// `QUOTA_LIMITS` (winnt.h; `TimeLimit` a LARGE_INTEGER).
+typedef struct _QUOTA_LIMITS {
+  size_t PagedPoolLimit;
+  size_t NonPagedPoolLimit;
+  size_t MinimumWorkingSetSize;
+  size_t MaximumWorkingSetSize;
+  size_t PagefileLimit;
+  int64_t TimeLimit;
+} QUOTA_LIMITS;
+
+// `PQUOTA_LIMITS`.
+typedef struct _QUOTA_LIMITS *PQUOTA_LIMITS;
+
+// `UNICODE_STRING` (lengths in bytes, not characters; `Buffer` need not be
+// NUL-terminated).
+typedef struct _UNICODE_STRING {
+  USHORT Length;
+  USHORT MaximumLength;
+  WCHAR *Buffer;
+} UNICODE_STRING;
+
+// `LSA_LAST_INTER_LOGON_INFO` (ntsecapi.h; LARGE_INTEGER times).
+typedef struct _LSA_LAST_INTER_LOGON_INFO {
+  int64_t LastSuccessfulLogon;
+  int64_t LastFailedLogon;
+  ULONG FailedAttemptCountSinceLastSuccessfulLogon;
+} LSA_LAST_INTER_LOGON_INFO;
+
+// `SECURITY_LOGON_SESSION_DATA` (ntsecapi.h, the Vista+ form; strings are LSA_UNICODE_STRINGs,
+// times LARGE_INTEGERs).
+typedef struct _SECURITY_LOGON_SESSION_DATA {
+  ULONG Size;
+  struct _LUID LogonId;
+  struct _UNICODE_STRING UserName;
+  struct _UNICODE_STRING LogonDomain;
+  struct _UNICODE_STRING AuthenticationPackage;
+  ULONG LogonType;
+  ULONG Session;
+  PSID Sid;
+  int64_t LogonTime;
+  struct _UNICODE_STRING LogonServer;
+  struct _UNICODE_STRING DnsDomainName;
+  struct _UNICODE_STRING Upn;
+  ULONG UserFlags;
+  struct _LSA_LAST_INTER_LOGON_INFO LastLogonInfo;
+  struct _UNICODE_STRING LogonScript;
+  struct _UNICODE_STRING ProfilePath;
+  struct _UNICODE_STRING HomeDirectory;
+  struct _UNICODE_STRING HomeDirectoryDrive;
+  int64_t LogoffTime;
+  int64_t KickOffTime;
+  int64_t PasswordLastSet;
+  int64_t PasswordCanChange;
+  int64_t PasswordMustChange;
+} SECURITY_LOGON_SESSION_DATA;
+
+// `PSECURITY_LOGON_SESSION_DATA`.
+typedef struct _SECURITY_LOGON_SESSION_DATA *PSECURITY_LOGON_SESSION_DATA;
 
 // `SecPkgInfoW`: what `EnumerateSecurityPackagesW` / `QuerySecurityPackageInfoW` return.
 typedef struct _SecPkgInfoW {
@@ -1554,14 +1657,6 @@ typedef struct _SCHANNEL_CRED *PSCHANNEL_CRED;
 
 // `eTlsAlgorithmUsage` (a C enum: `TlsParametersCngAlgUsage*`).
 typedef int32_t eTlsAlgorithmUsage;
-
-// `UNICODE_STRING` (lengths in bytes, not characters; `Buffer` need not be
-// NUL-terminated).
-typedef struct _UNICODE_STRING {
-  USHORT Length;
-  USHORT MaximumLength;
-  WCHAR *Buffer;
-} UNICODE_STRING;
 
 // `PUNICODE_STRING`.
 typedef struct _UNICODE_STRING *PUNICODE_STRING;
@@ -4292,6 +4387,25 @@ NTSTATUS LsaRegisterPolicyChangeNotification(POLICY_NOTIFICATION_INFORMATION_CLA
 // `LsaUnregisterPolicyChangeNotification`.
 NTSTATUS LsaUnregisterPolicyChangeNotification(POLICY_NOTIFICATION_INFORMATION_CLASS InformationClass,
                                                HANDLE NotificationEventHandle);
+
+// `LsaLogonUser`: no LSA to log a user on with (and no handle was handed out).
+NTSTATUS LsaLogonUser(HANDLE LsaHandle,
+                      PLSA_STRING OriginName,
+                      SECURITY_LOGON_TYPE LogonType,
+                      ULONG AuthenticationPackage,
+                      PVOID AuthenticationInformation,
+                      ULONG AuthenticationInformationLength,
+                      PTOKEN_GROUPS LocalGroups,
+                      PTOKEN_SOURCE SourceContext,
+                      PVOID *ProfileBuffer,
+                      ULONG *ProfileBufferLength,
+                      PLUID LogonId,
+                      HANDLE *Token,
+                      PQUOTA_LIMITS Quotas,
+                      PNTSTATUS SubStatus);
+
+// `LsaGetLogonSessionData`: there are no logon sessions to describe.
+NTSTATUS LsaGetLogonSessionData(PLUID LogonId, PSECURITY_LOGON_SESSION_DATA *ppLogonSessionData);
 
 // `EncryptMessage`.
 SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,

@@ -970,6 +970,10 @@ OTHER_PROTOTYPES = {
         c_int32, [c_void_p, ULONG, c_void_p, ULONG, POINTER(c_void_p), POINTER(ULONG), POINTER(c_int32)]),
     "LsaFreeReturnBuffer": (c_int32, [c_void_p]),
     "LsaEnumerateLogonSessions": (c_int32, [POINTER(ULONG), POINTER(c_void_p)]),
+    "LsaLogonUser": (c_int32, [
+        c_void_p, c_void_p, ULONG, ULONG, c_void_p, ULONG, c_void_p, c_void_p, POINTER(c_void_p), POINTER(ULONG),
+        c_void_p, POINTER(c_void_p), c_void_p, POINTER(c_int32)]),
+    "LsaGetLogonSessionData": (c_int32, [c_void_p, POINTER(c_void_p)]),
     "LsaRegisterPolicyChangeNotification": (c_int32, [ULONG, c_void_p]),
     "LsaUnregisterPolicyChangeNotification": (c_int32, [ULONG, c_void_p]),
 }

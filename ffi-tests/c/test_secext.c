@@ -5,6 +5,11 @@
  * Under AddressSanitizer every block handed out must be freed exactly once. */
 
 #define SECURITY_WIN32
+#ifdef _WIN32
+/* Built for Windows too (the Wine layer runs it against secur32.dll), where <windows.h> comes
+ * first. */
+#include <windows.h>
+#endif
 #include <security.h>
 #include <ntsecapi.h>
 

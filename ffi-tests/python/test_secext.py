@@ -233,5 +233,14 @@ def test_lsa_functions_say_there_is_no_lsa(lib):
     count, sessions = S.ULONG(4), c_void_p()
     assert lib.LsaEnumerateLogonSessions(byref(count), byref(sessions)) == S.STATUS_NOT_IMPLEMENTED
     assert (count.value, sessions.value) == (4, None)
+    profile, profile_len, token, sub = c_void_p(), S.ULONG(9), c_void_p(0x77), ctypes.c_int32(1)
+    luid = (S.ULONG * 2)(5, 6)
+    assert lib.LsaLogonUser(h, ctypes.addressof(lsa_string), 2, 0, None, 0, None, None, byref(profile),
+                            byref(profile_len), ctypes.addressof(luid), byref(token), None, byref(sub)) == \
+        S.STATUS_INVALID_HANDLE
+    assert (profile.value, profile_len.value, token.value, sub.value, list(luid)) == (None, 9, 0x77, 1, [5, 6])
+    data = c_void_p(0x99)
+    assert lib.LsaGetLogonSessionData(ctypes.addressof(luid), byref(data)) == S.STATUS_NOT_IMPLEMENTED
+    assert data.value == 0x99
     assert lib.LsaRegisterPolicyChangeNotification(1, None) == S.STATUS_NOT_IMPLEMENTED
     assert lib.LsaUnregisterPolicyChangeNotification(1, None) == S.STATUS_NOT_IMPLEMENTED

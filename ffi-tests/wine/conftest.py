@@ -28,6 +28,8 @@ PROGRAMS = {
     "http_auth": (REPO / "ffi-tests/examples/http_auth.c", ["-L", str(DLL_DIR), "-lsecur32", "-lcrypt32", "-lws2_32"]),
     "winhttp_get": (REPO / "ffi-tests/wine/winhttp_get.c", ["-lwinhttp"]),
     "add_root": (REPO / "ffi-tests/wine/add_root.c", ["-lcrypt32"]),
+    # The C layer's test of the exports outside the function table, built for Windows.
+    "test_secext": (REPO / "ffi-tests/c/test_secext.c", ["-L", str(DLL_DIR), "-lsecur32"]),
 }
 
 if WINE is None or shutil.which(MINGW) is None:

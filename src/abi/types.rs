@@ -69,6 +69,87 @@ pub type PLSA_STRING = *mut LSA_STRING;
 pub type PLSA_OPERATIONAL_MODE = *mut ULONG;
 /// `POLICY_NOTIFICATION_INFORMATION_CLASS` (ntsecapi.h, a C enum the header writes by hand).
 pub type POLICY_NOTIFICATION_INFORMATION_CLASS = u32;
+/// `SECURITY_LOGON_TYPE` (ntsecapi.h, a C enum the header writes by hand).
+pub type SECURITY_LOGON_TYPE = u32;
+/// `PSID` (an opaque SID).
+pub type PSID = *mut c_void;
+/// `SID_AND_ATTRIBUTES` (winnt.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SID_AND_ATTRIBUTES {
+    pub Sid: PSID,
+    pub Attributes: DWORD,
+}
+/// `TOKEN_GROUPS` (winnt.h; `Groups` has `GroupCount` entries).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TOKEN_GROUPS {
+    pub GroupCount: DWORD,
+    pub Groups: [SID_AND_ATTRIBUTES; 1],
+}
+/// `PTOKEN_GROUPS`.
+pub type PTOKEN_GROUPS = *mut TOKEN_GROUPS;
+/// `TOKEN_SOURCE` (winnt.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TOKEN_SOURCE {
+    pub SourceName: [c_char; 8],
+    pub SourceIdentifier: LUID,
+}
+/// `PTOKEN_SOURCE`.
+pub type PTOKEN_SOURCE = *mut TOKEN_SOURCE;
+/// `QUOTA_LIMITS` (winnt.h; `TimeLimit` a LARGE_INTEGER).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct QUOTA_LIMITS {
+    pub PagedPoolLimit: usize,
+    pub NonPagedPoolLimit: usize,
+    pub MinimumWorkingSetSize: usize,
+    pub MaximumWorkingSetSize: usize,
+    pub PagefileLimit: usize,
+    pub TimeLimit: i64,
+}
+/// `PQUOTA_LIMITS`.
+pub type PQUOTA_LIMITS = *mut QUOTA_LIMITS;
+/// `LSA_LAST_INTER_LOGON_INFO` (ntsecapi.h; LARGE_INTEGER times).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct LSA_LAST_INTER_LOGON_INFO {
+    pub LastSuccessfulLogon: i64,
+    pub LastFailedLogon: i64,
+    pub FailedAttemptCountSinceLastSuccessfulLogon: ULONG,
+}
+/// `SECURITY_LOGON_SESSION_DATA` (ntsecapi.h, the Vista+ form; strings are LSA_UNICODE_STRINGs,
+/// times LARGE_INTEGERs).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SECURITY_LOGON_SESSION_DATA {
+    pub Size: ULONG,
+    pub LogonId: LUID,
+    pub UserName: UNICODE_STRING,
+    pub LogonDomain: UNICODE_STRING,
+    pub AuthenticationPackage: UNICODE_STRING,
+    pub LogonType: ULONG,
+    pub Session: ULONG,
+    pub Sid: PSID,
+    pub LogonTime: i64,
+    pub LogonServer: UNICODE_STRING,
+    pub DnsDomainName: UNICODE_STRING,
+    pub Upn: UNICODE_STRING,
+    pub UserFlags: ULONG,
+    pub LastLogonInfo: LSA_LAST_INTER_LOGON_INFO,
+    pub LogonScript: UNICODE_STRING,
+    pub ProfilePath: UNICODE_STRING,
+    pub HomeDirectory: UNICODE_STRING,
+    pub HomeDirectoryDrive: UNICODE_STRING,
+    pub LogoffTime: i64,
+    pub KickOffTime: i64,
+    pub PasswordLastSet: i64,
+    pub PasswordCanChange: i64,
+    pub PasswordMustChange: i64,
+}
+/// `PSECURITY_LOGON_SESSION_DATA`.
+pub type PSECURITY_LOGON_SESSION_DATA = *mut SECURITY_LOGON_SESSION_DATA;
 /// `EXTENDED_NAME_FORMAT` (secext.h, a C enum: `NameUnknown` ... `NameSurname`; the header
 /// writes the enum by hand, the Rust side takes the value as it comes).
 pub type EXTENDED_NAME_FORMAT = u32;

@@ -6,9 +6,6 @@
 //! compatibility matrix lists them. `LsaFreeReturnBuffer` and `LsaDeregisterLogonProcess`,
 //! which only take back what the others hand out, refuse anything (`STATUS_INVALID_PARAMETER`,
 //! `STATUS_INVALID_HANDLE`): nothing was handed out.
-//!
-//! `LsaLogonUser` and `LsaGetLogonSessionData` are not exported yet (their prototypes need
-//! TOKEN_GROUPS, TOKEN_SOURCE, QUOTA_LIMITS and SECURITY_LOGON_SESSION_DATA in our headers).
 
 use super::guard_value;
 use crate::abi::*;
@@ -84,7 +81,10 @@ pub unsafe extern "system" fn LsaFreeReturnBuffer(Buffer: PVOID) -> NTSTATUS {
 
 /// `LsaEnumerateLogonSessions`.
 #[no_mangle]
-pub unsafe extern "system" fn LsaEnumerateLogonSessions(LogonSessionCount: *mut ULONG, LogonSessionList: *mut PLUID) -> NTSTATUS {
+pub unsafe extern "system" fn LsaEnumerateLogonSessions(
+    LogonSessionCount: *mut ULONG,
+    LogonSessionList: *mut PLUID,
+) -> NTSTATUS {
     let _ = (LogonSessionCount, LogonSessionList);
     lsa("LsaEnumerateLogonSessions", STATUS_NOT_IMPLEMENTED)
 }
@@ -107,4 +107,38 @@ pub unsafe extern "system" fn LsaUnregisterPolicyChangeNotification(
 ) -> NTSTATUS {
     let _ = (InformationClass, NotificationEventHandle);
     lsa("LsaUnregisterPolicyChangeNotification", STATUS_NOT_IMPLEMENTED)
+}
+
+/// `LsaLogonUser`: no LSA to log a user on with (and no handle was handed out).
+#[no_mangle]
+pub unsafe extern "system" fn LsaLogonUser(
+    LsaHandle: HANDLE,
+    OriginName: PLSA_STRING,
+    LogonType: SECURITY_LOGON_TYPE,
+    AuthenticationPackage: ULONG,
+    AuthenticationInformation: PVOID,
+    AuthenticationInformationLength: ULONG,
+    LocalGroups: PTOKEN_GROUPS,
+    SourceContext: PTOKEN_SOURCE,
+    ProfileBuffer: *mut PVOID,
+    ProfileBufferLength: *mut ULONG,
+    LogonId: PLUID,
+    Token: *mut HANDLE,
+    Quotas: PQUOTA_LIMITS,
+    SubStatus: PNTSTATUS,
+) -> NTSTATUS {
+    let _ = (LsaHandle, OriginName, LogonType, AuthenticationPackage, AuthenticationInformation);
+    let _ = (AuthenticationInformationLength, LocalGroups, SourceContext, ProfileBuffer, ProfileBufferLength);
+    let _ = (LogonId, Token, Quotas, SubStatus);
+    lsa("LsaLogonUser", STATUS_INVALID_HANDLE)
+}
+
+/// `LsaGetLogonSessionData`: there are no logon sessions to describe.
+#[no_mangle]
+pub unsafe extern "system" fn LsaGetLogonSessionData(
+    LogonId: PLUID,
+    ppLogonSessionData: *mut PSECURITY_LOGON_SESSION_DATA,
+) -> NTSTATUS {
+    let _ = (LogonId, ppLogonSessionData);
+    lsa("LsaGetLogonSessionData", STATUS_NOT_IMPLEMENTED)
 }
