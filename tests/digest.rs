@@ -284,3 +284,36 @@ fn the_windows_input_layout_with_target_host_and_bindings() {
     assert!(text(&auth).contains("uri=\"/x\""));
     assert_eq!(step(server(&sc).as_ref(), None, &auth, &[b"GET"]).0, SEC_E_OK);
 }
+
+#[test]
+fn username_star_for_names_a_quoted_string_cannot_carry() {
+    // RFC 7616 3.4.4: a client may name the user in an RFC 8187 ext-value instead.
+    let user = "J\u{e4}s\u{f8}n Doe";
+    let sc = cred(user, "digest.test", "s3cret", true);
+    let cc = cred(user, "digest.test", "s3cret", false);
+    // Without userhash (our client hashes whenever the server offers it), then rewritten.
+    let ch = text(&challenge(&sc, "SHA-256")).replace(", userhash=true", "").replace("userhash=true", "");
+    assert!(!ch.contains("userhash"), "{ch}");
+    let (st, auth) = authorization(&cc, ch.as_bytes(), b"GET", b"", "/");
+    assert_eq!(st, SEC_E_OK);
+    let plain = text(&auth);
+    let quoted = format!("username=\"{user}\"");
+    assert!(plain.contains(&quoted), "{plain}");
+    let star = plain.replace(&quoted, "username*=UTF-8''J%C3%A4s%C3%B8n%20Doe");
+    let params: &[&[u8]] = &[b"GET", b"", b"", b"", b"SHA-256"];
+    assert_eq!(step(server(&sc).as_ref(), None, star.as_bytes(), params).0, SEC_E_OK);
+    // Both forms at once, username* with userhash, and a bad ext-value are malformed.
+    let (_, auth) = authorization(&cc, ch.as_bytes(), b"GET", b"", "/");
+    let both = text(&auth).replace(&quoted, &format!("{quoted}, username*=UTF-8''x"));
+    assert_eq!(step(server(&sc).as_ref(), None, both.as_bytes(), params).0, SEC_E_INVALID_TOKEN);
+    let (_, auth) = authorization(&cc, ch.as_bytes(), b"GET", b"", "/");
+    let hashed = text(&auth).replace(&quoted, "username*=UTF-8''J%C3%A4s%C3%B8n%20Doe, userhash=true");
+    assert_eq!(step(server(&sc).as_ref(), None, hashed.as_bytes(), params).0, SEC_E_INVALID_TOKEN);
+    let (_, auth) = authorization(&cc, ch.as_bytes(), b"GET", b"", "/");
+    let latin1 = text(&auth).replace(&quoted, "username*=ISO-8859-1''J%E4s%F8n%20Doe");
+    assert_eq!(step(server(&sc).as_ref(), None, latin1.as_bytes(), params).0, SEC_E_INVALID_TOKEN);
+    // Another user's name in username* is that user (unknown here).
+    let (_, auth) = authorization(&cc, ch.as_bytes(), b"GET", b"", "/");
+    let other = text(&auth).replace(&quoted, "username*=UTF-8''Jason%20Doe");
+    assert_eq!(step(server(&sc).as_ref(), None, other.as_bytes(), params).0, SEC_E_LOGON_DENIED);
+}

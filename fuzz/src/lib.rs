@@ -3013,6 +3013,14 @@ pub fn digest(data: &[u8]) {
                 let mut w = Writer::default();
                 for (k, v) in &d.0 {
                     w = w.quoted(k, v);
+                    // RFC 8187 ext-values (username*): what decodes is UTF-8 and, %-encoded
+                    // again byte by byte, decodes to itself.
+                    if let Ok(text) = secur32::packages::digest::directives::ext_value(v) {
+                        let again: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+                        let round =
+                            secur32::packages::digest::directives::ext_value(format!("UTF-8''{again}").as_bytes());
+                        assert_eq!(round.unwrap(), text, "an ext-value re-encoded");
+                    }
                 }
                 assert_eq!(Directives::parse(&w.finish()).unwrap(), d, "written back, the same list");
             }

@@ -385,6 +385,13 @@ fn main() {
         let mut c = vec![0x80u8];
         c.extend(chunks(&[authorization, b"GET", b"/", b""]));
         write("digest", "http-acceptor", &c);
+        let star = br#"username*=UTF-8''J%C3%A4s%C3%B8n%20Doe,realm="FUZZ.REALM",nonce="0000000000000000",uri="/",algorithm=MD5,response="00000000000000000000000000000000",qop=auth,nc=00000001,cnonce="abc""#;
+        let mut c = vec![0x80u8];
+        c.extend(chunks(&[star, b"GET", b"/", b""]));
+        write("digest", "http-acceptor-username-star", &c);
+        let mut c = vec![0u8];
+        c.extend_from_slice(b"username*=UTF-8'en'J%C3%A4s%C3%B8n%20Doe, title*=utf-8''%e2%82%ac");
+        write("digest", "directives-ext-value", &c);
         let http_challenge: &[u8] = br#"realm="FUZZ.REALM",qop="auth,auth-int",algorithm=SHA-256,nonce="abc",opaque="def",charset=UTF-8,userhash=true"#;
         let mut c = vec![0x89u8];
         c.extend(chunks(&[

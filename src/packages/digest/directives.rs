@@ -130,6 +130,41 @@ impl Directives {
     }
 }
 
+/// An RFC 8187 ext-value (RFC 7616's `username*`): `UTF-8'[language]'` then attr-chars and
+/// `%XX` escapes, decoded. Only the UTF-8 charset is taken (RFC 7616 3.4.4 uses no other), and
+/// the decoded bytes must be UTF-8.
+pub fn ext_value(raw: &[u8]) -> SecResult<String> {
+    let mut parts = raw.splitn(3, |&c| c == b'\'');
+    let (charset, _language, value) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(c), Some(l), Some(v)) => (c, l, v),
+        _ => return Err(bad("an ext-value without charset'language'")),
+    };
+    if !charset.eq_ignore_ascii_case(b"UTF-8") {
+        return Err(bad("an ext-value in another charset than UTF-8"));
+    }
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        match value[i] {
+            b'%' => {
+                let (h, l) = match (value.get(i + 1).copied().and_then(hex), value.get(i + 2).copied().and_then(hex)) {
+                    (Some(h), Some(l)) => (h, l),
+                    _ => return Err(bad("a bad %-escape in an ext-value")),
+                };
+                out.push(h << 4 | l);
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&c) => {
+                out.push(c);
+                i += 1;
+            }
+            _ => return Err(bad("a character an ext-value may not hold")),
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad("an ext-value that is not UTF-8"))
+}
+
 /// Builds a directive list: values quoted (with `"` and `\` escaped) unless `bare`.
 #[derive(Default)]
 pub struct Writer(Vec<u8>);
@@ -168,6 +203,27 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ext_values_rfc_7616_and_8187() {
+        // RFC 7616 3.9.2's username* (the user "J\u{e4}s\u{f8}n Doe").
+        assert_eq!(ext_value(b"UTF-8''J%C3%A4s%C3%B8n%20Doe").unwrap(), "J\u{e4}s\u{f8}n Doe");
+        assert_eq!(ext_value(b"utf-8'en'plain").unwrap(), "plain");
+        for bad in [
+            &b"J%C3%A4s"[..],
+            b"ISO-8859-1''J%E4s",
+            b"UTF-8''bad%2",
+            b"UTF-8''bad%zz",
+            b"UTF-8''a b",
+            b"UTF-8''%FF%FE",
+            b"UTF-8'",
+        ] {
+            assert!(ext_value(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        // It reaches the parser as a bare token.
+        let d = Directives::parse(b"username*=UTF-8''J%C3%A4s%C3%B8n%20Doe, realm=\"r\"").unwrap();
+        assert_eq!(ext_value(d.get("username*").unwrap()).unwrap(), "J\u{e4}s\u{f8}n Doe");
+    }
 
     #[test]
     fn rfc2831_challenge_parses() {

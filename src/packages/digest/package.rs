@@ -271,6 +271,19 @@ impl HttpSession {
     }
 }
 
+/// The user an HTTP Authorization names: `username` (H(user:realm) under userhash), or RFC
+/// 7616's `username*` (an RFC 8187 ext-value, for names a quoted-string cannot carry; never
+/// both, and never with userhash).
+fn http_username(d: &Directives, userhash: bool) -> SecResult<String> {
+    match (d.text("username"), d.get("username*")) {
+        (Some(u), None) => Ok(u),
+        (None, Some(ext)) if !userhash => super::directives::ext_value(ext),
+        (None, Some(_)) => Err(invalid("username* with userhash=true")),
+        (Some(_), Some(_)) => Err(invalid("both username and username*")),
+        (None, None) => Err(invalid("no username")),
+    }
+}
+
 /// nc: eight hex digits (RFC 7616 3.4).
 fn parse_nc(text: &str) -> SecResult<u32> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -707,7 +720,7 @@ impl DigestContext {
                 return Err(SecError::new(SEC_E_LOGON_DENIED, "the uri is not the request's"));
             }
             let userhash = d.text("userhash").is_some_and(|u| u.eq_ignore_ascii_case("true"));
-            let sent = d.text("username").ok_or(invalid("no username"))?;
+            let sent = http_username(&d, userhash)?;
             let entry = c
                 .users
                 .iter()
@@ -812,7 +825,7 @@ impl DigestContext {
         if params.get(1).is_some_and(|u| !u.is_empty() && u.as_slice() != uri) {
             return Err(altered("the uri is not the request's"));
         }
-        if d.text("username").as_deref() != Some(s.username.as_str())
+        if http_username(&d, s.userhash).ok().as_deref() != Some(s.username.as_str())
             || d.text("realm").as_deref() != Some(s.realm.as_str())
             || d.get("nonce") != Some(s.nonce.as_slice())
         {
