@@ -97,8 +97,7 @@ unsafe fn write_name(name: Result<String, DWORD>, buffer: *mut u8, size: *mut UL
     1
 }
 
-/// The boundary of these exports: a panic is FALSE with `ERROR_INTERNAL_ERROR`-like
-/// `ERROR_INVALID_PARAMETER` never reached in practice.
+/// The boundary of these exports: tracing, and a caught panic answers FALSE.
 fn name_export(name: &'static str, args: impl FnOnce() -> String, body: impl FnOnce() -> BOOLEAN) -> BOOLEAN {
     guard_value(name, args, 0, body)
 }
