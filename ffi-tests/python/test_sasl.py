@@ -1,6 +1,7 @@
 """The SASL wrappers through ctypes, as a Python program on Windows calls them: the profile
 functions, the GSSAPI exchange with its security-layer blocks against a real MIT KDC made for
-the module (both ends ours), the options, and the documented errors."""
+the module (both ends ours), DIGEST-MD5 with each qop (both ends ours), the options, and the
+documented errors."""
 
 import ctypes
 import os
@@ -145,3 +146,51 @@ def test_gssapi_exchange(lib, tmp_path, isc_extra, layer_plain):
             else:
                 os.environ[k] = v
         r.stop()
+
+
+@pytest.mark.parametrize("isc, qop", [(S.ISC_REQ_MUTUAL_AUTH, "auth"), (S.ISC_REQ_INTEGRITY, "auth-int"),
+                                      (S.ISC_REQ_CONFIDENTIALITY | S.ISC_REQ_INTEGRITY, "auth-conf")])
+def test_digest_md5_exchange(lib, isc, qop):
+    """The DIGEST-MD5 profile (WDigest in SASL mode, RFC 2831), both ends ours: the client has no
+    initial response, the server's first call makes the challenge, then the response, rspauth,
+    and the chosen qop's layer on EncryptMessage; a wrong password refused."""
+    st, cc = H.acquire(lib, S.SECPKG_CRED_OUTBOUND, identity_w("alice", "localhost", "s3cret"), package="WDigest")
+    assert st == S.SEC_E_OK
+    st, sc = H.acquire(lib, S.SECPKG_CRED_INBOUND, identity_w("alice", "localhost", "s3cret"), package="WDigest")
+    assert st == S.SEC_E_OK
+    st, bad = H.acquire(lib, S.SECPKG_CRED_OUTBOUND, identity_w("alice", "localhost", "wrong"), package="WDigest")
+    assert st == S.SEC_E_OK
+    try:
+        for cred, want in ((cc, S.SEC_E_OK), (bad, S.SEC_E_LOGON_DENIED)):
+            c, s = Sasl(lib, cred, True, isc, target="ldap/localhost"), Sasl(lib, sc, False, 0)
+            try:
+                assert c.step(None) == (S.SEC_I_CONTINUE_NEEDED, b"")
+                st, challenge = s.step(None)
+                assert st == S.SEC_I_CONTINUE_NEEDED and b"algorithm=md5-sess" in challenge, challenge
+                st, response = c.step(challenge)
+                assert st == S.SEC_I_CONTINUE_NEEDED and f"qop={qop}".encode() in response, response
+                st, rspauth = s.step(response)
+                assert st == want, S.status_name(st)
+                if want != S.SEC_E_OK:
+                    continue
+                assert rspauth.startswith(b"rspauth=")
+                assert c.step(rspauth) == (S.SEC_E_OK, b"")
+                data = b"through DIGEST-MD5"
+                tok = ctypes.create_string_buffer(64)
+                buf = ctypes.create_string_buffer(data, len(data))
+                d, arr = H.desc([(64, S.SECBUFFER_TOKEN, ctypes.addressof(tok)),
+                                 (len(data), S.SECBUFFER_DATA, ctypes.addressof(buf))])
+                st = lib.EncryptMessage(byref(c.ctx), 0, byref(d), 0)
+                if qop == "auth":
+                    assert st == S.SEC_E_UNSUPPORTED_FUNCTION  # no security layer
+                    continue
+                assert st == S.SEC_E_OK
+                assert (buf.raw[:arr[1].cbBuffer] == data) == (qop == "auth-int")
+                sig, ct = tok.raw[:arr[0].cbBuffer], buf.raw[:arr[1].cbBuffer]
+                assert H.unseal(lib, s, sig, ct)[:2] == (S.SEC_E_OK, data)
+            finally:
+                c.delete()
+                s.delete()
+    finally:
+        for cred in (cc, sc, bad):
+            H.free_cred(lib, cred)
