@@ -165,6 +165,22 @@ impl<T> Drop for Wiped<T> {
     }
 }
 
+/// Zeroes a live block of ours in place (it stays allocated, and registered); false, touching
+/// nothing, for any other pointer. The registry stays locked meanwhile, so a concurrent
+/// [`free`] waits.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub fn wipe_in_place(p: *mut u8) -> bool {
+    let live = lock(shard(p as usize));
+    match live.get(&(p as usize)) {
+        Some(&size) => {
+            // SAFETY: registered by `allocate` with this size and not freed (the lock is held).
+            unsafe { wipe_raw(p, size) };
+            true
+        }
+        None => false,
+    }
+}
+
 /// Whether `p` is a live block of ours.
 pub fn is_live(p: *const u8) -> bool {
     lock(shard(p as usize)).contains_key(&(p as usize))
@@ -190,6 +206,20 @@ mod tests {
                 assert!(buf[start + len..].iter().all(|&b| b == 0xAA), "after {start}+{len}");
             }
         }
+    }
+
+    #[test]
+    fn wipe_in_place_only_for_live_blocks() {
+        let p = allocate_copy(b"secret").unwrap();
+        assert!(wipe_in_place(p));
+        // SAFETY: `p` is still a live block of six bytes.
+        assert_eq!(unsafe { core::slice::from_raw_parts(p, 6) }, [0; 6]);
+        assert!(is_live(p), "still allocated");
+        let mut other = *b"not ours";
+        assert!(!wipe_in_place(other.as_mut_ptr()));
+        assert_eq!(&other, b"not ours");
+        free(p).unwrap();
+        assert!(!wipe_in_place(p), "freed");
     }
 
     #[test]

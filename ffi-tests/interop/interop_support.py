@@ -683,12 +683,9 @@ def apache_ntlm_available():
 
 APACHE_NTLM_MISSING = "apache2, libapache2-mod-auth-gssapi or gss-ntlmssp missing (make deps)"
 
-
-@contextlib.contextmanager
-def apache_ntlm_server(procs):
-    """Apache: /ntlm/ needs NTLM (gss-ntlmssp; NTLM_USER_FILE holds NTLM_DOMAIN:NTLM_USER:
-    NTLM_PASSWORD, one connection per authentication), / is open."""
-    locations = """
+# The <Location> that needs NTLM (gss-ntlmssp, one connection per authentication; the users from
+# the NTLM_USER_FILE of the "users" file in the server's directory).
+APACHE_NTLM_LOCATION = """
 <Location /ntlm>
   AuthType GSSAPI
   AuthName "sspi-rustls test"
@@ -697,7 +694,12 @@ def apache_ntlm_server(procs):
   Require valid-user
 </Location>
 """
-    with apache_server(procs, locations, {"ntlm/index.html": "the protected page\n"},
-                       files={"users": f"{NTLM_DOMAIN}:{NTLM_USER}:{NTLM_PASSWORD}\n".encode()},
-                       env={"NTLM_USER_FILE": "{d}/users"}) as proc:
+NTLM_USERS = f"{NTLM_DOMAIN}:{NTLM_USER}:{NTLM_PASSWORD}\n".encode()
+
+
+@contextlib.contextmanager
+def apache_ntlm_server(procs):
+    """Apache: /ntlm/ needs NTLM (NTLM_DOMAIN\\NTLM_USER with NTLM_PASSWORD), / is open."""
+    with apache_server(procs, APACHE_NTLM_LOCATION, {"ntlm/index.html": "the protected page\n"},
+                       files={"users": NTLM_USERS}, env={"NTLM_USER_FILE": "{d}/users"}) as proc:
         yield proc

@@ -16,17 +16,16 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from interop_support import REPO, apache_available, apache_server, sanitizer_env
+from interop_support import (APACHE_NTLM_LOCATION, APACHE_NTLM_MISSING, NTLM_DOMAIN, NTLM_PASSWORD, NTLM_USER,
+                              NTLM_USERS, REPO, apache_ntlm_available, apache_server, sanitizer_env)
 
 sys.path.insert(0, str(REPO / "ffi-tests" / "python"))
 import krb5_realm  # noqa: E402
 
 REALM, USER, PASSWORD = "HTTP.TEST", "webuser", "web-secret"
-NTLM_USER, NTLM_DOMAIN, NTLM_PASSWORD = "alice", "EXAMPLE", "s3cret"
 
 pytestmark = pytest.mark.skipif(not krb5_realm.available() or shutil.which("curl") is None,
                                 reason="MIT Kerberos (krb5-kdc) or curl missing (make deps)")
@@ -100,8 +99,8 @@ def test_our_client_against_our_server(programs, procs, realm, tmp_path):
 def apache_krb(procs, realm):
     """Apache: /krb/ needs Kerberos (the keytab of HTTP/localhost), /ntlm/ NTLM (gss-ntlmssp)
     inside SPNEGO; krb5 and NTLM in separate locations (mixed in one, a child crashed)."""
-    if not apache_available() or not Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists():
-        pytest.skip("apache2, libapache2-mod-auth-gssapi or gss-ntlmssp missing (make deps)")
+    if not apache_ntlm_available():
+        pytest.skip(APACHE_NTLM_MISSING)
     locations = """
 <Location /krb>
   AuthType GSSAPI
@@ -110,16 +109,9 @@ def apache_krb(procs, realm):
   GssapiCredStore keytab:{d}/http.keytab
   Require valid-user
 </Location>
-<Location /ntlm>
-  AuthType GSSAPI
-  AuthName "sspi-rustls test"
-  GssapiAllowedMech ntlmssp
-  GssapiConnectionBound On
-  Require valid-user
-</Location>
-"""
+""" + APACHE_NTLM_LOCATION
     files = {"http.keytab": realm.keytab.read_bytes(), "krb5.conf": realm.krb5_conf.read_bytes(),
-             "users": f"{NTLM_DOMAIN}:{NTLM_USER}:{NTLM_PASSWORD}\n".encode()}
+             "users": NTLM_USERS}
     with apache_server(procs, locations, {"krb/index.html": "the Kerberos page\n", "ntlm/index.html": "the NTLM page\n"},
                        files=files, env={"KRB5_CONFIG": "{d}/krb5.conf", "NTLM_USER_FILE": "{d}/users"}) as proc:
         yield proc

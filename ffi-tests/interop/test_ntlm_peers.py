@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from interop_support import REPO
+from interop_support import GSSNTLMSSP, REPO
 
 sys.path.insert(0, str(REPO / "ffi-tests" / "python"))
 
@@ -220,7 +220,7 @@ def gss_available():
     if not Path(SYSTEM_PYTHON).exists():
         return False
     r = subprocess.run([SYSTEM_PYTHON, "-c", "import gssapi"], capture_output=True)
-    return r.returncode == 0 and Path("/usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so").exists()
+    return r.returncode == 0 and GSSNTLMSSP.exists()
 
 
 class LinePeer:

@@ -15,6 +15,7 @@ use ring::{hmac, pbkdf2};
 use zeroize::Zeroizing;
 
 use crate::abi::{SEC_E_INVALID_TOKEN, SEC_E_MESSAGE_ALTERED, SEC_E_UNSUPPORTED_FUNCTION};
+use crate::alloc::Wiped;
 use crate::error::{SecError, SecResult};
 
 const BLOCK: usize = 16;
@@ -168,7 +169,8 @@ type DerivedCache = std::sync::Arc<std::sync::Mutex<Vec<(Vec<u8>, Zeroizing<Vec<
 /// for checksums. A context protects every message with the same two or
 /// three usages, and setting these up costs as much as a small message's
 /// encryption. The AES schedules are wiped on drop (the `aes` crate's
-/// `zeroize` feature); ring's HMAC keys hold only the padded-key hash states.
+/// `zeroize` feature), and the whole value (ring's HMAC keys: the padded-key
+/// hash states, which ring does not wipe) by [`Wiped`].
 enum Prepared {
     Encrypt { aes: Aes, ki: hmac::Key },
     Checksum(hmac::Key),
@@ -207,7 +209,7 @@ impl Aes {
 }
 
 /// Prepared usages by (usage, checksum?): a handful per key in practice.
-type PreparedCache = std::sync::Arc<std::sync::Mutex<Vec<(u32, bool, std::sync::Arc<Prepared>)>>>;
+type PreparedCache = std::sync::Arc<std::sync::Mutex<Vec<(u32, bool, std::sync::Arc<Wiped<Prepared>>)>>>;
 
 /// A key of one enctype, wiped when dropped.
 #[derive(Clone)]
@@ -318,17 +320,17 @@ impl Key {
     }
 
     /// The prepared ciphers of `usage` (for encryption, or for checksums).
-    fn prepared(&self, usage: u32, checksum: bool) -> std::sync::Arc<Prepared> {
+    fn prepared(&self, usage: u32, checksum: bool) -> std::sync::Arc<Wiped<Prepared>> {
         let mut cache = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, _, p)) = cache.iter().find(|(u, c, _)| *u == usage && *c == checksum) {
             return std::sync::Arc::clone(p);
         }
-        let p = std::sync::Arc::new(if checksum {
+        let p = std::sync::Arc::new(Wiped::new(if checksum {
             Prepared::Checksum(hmac::Key::new(self.enctype.hmac_alg(), &self.checksum_key(usage)))
         } else {
             let keys = self.usage_keys(usage);
             Prepared::Encrypt { aes: Aes::new(&keys.ke), ki: hmac::Key::new(self.enctype.hmac_alg(), &keys.ki) }
-        });
+        }));
         // Bounded as the derived keys are: only misuse asks for more usages.
         if cache.len() < 32 {
             cache.push((usage, checksum, std::sync::Arc::clone(&p)));
@@ -423,7 +425,7 @@ impl Key {
     /// [`Key::checksum`] of the concatenation of `parts`, without making it.
     pub fn checksum_parts(&self, usage: u32, parts: &[&[u8]]) -> Vec<u8> {
         let prepared = self.prepared(usage, true);
-        let Prepared::Checksum(kc) = &*prepared else { unreachable!("asked for a checksum usage") };
+        let Prepared::Checksum(kc) = &**prepared else { unreachable!("asked for a checksum usage") };
         let mut h = hmac::Context::with_key(kc);
         for part in parts {
             h.update(part);

@@ -4,15 +4,12 @@
 //! `SspiPrepareForCredWrite`.
 //!
 //! The "opaque" identity we hand out is a `SEC_WINNT_AUTH_IDENTITY_EXW` (UNICODE, no package
-//! list) followed by its NUL-terminated strings, in one `LocalAlloc`-compatible block, so any
-//! package's `AcquireCredentialsHandle` takes it as `pAuthData`. Every block these functions
-//! allocate (identities and the strings and blobs they return) is recorded with its size: the
-//! free functions wipe it before freeing it, and ignore pointers they did not hand out
-//! (Windows would free them with `LocalFree`; here that could be anything, and they return
+//! list) followed by its NUL-terminated strings, in one block, so any package's
+//! `AcquireCredentialsHandle` takes it as `pAuthData`. Every block these functions allocate
+//! (identities and the strings and blobs they return) is one of `crate::alloc`'s registered
+//! blocks: the free functions (`SspiFreeAuthIdentity`, `SspiLocalFree`, as Windows documents
+//! them) wipe it before freeing it, and ignore pointers they did not hand out (they return
 //! nothing to report an error through).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
 
 use core::ffi::c_void;
 
@@ -23,45 +20,18 @@ use crate::error::SecError;
 /// `CRED_TYPE_DOMAIN_PASSWORD` (wincred.h): what `SspiPrepareForCredWrite` reports.
 const CRED_TYPE_DOMAIN_PASSWORD: ULONG = 2;
 
-/// Live blocks of ours: address -> size in bytes.
-static BLOCKS: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
-
-fn blocks<R>(f: impl FnOnce(&mut HashMap<usize, usize>) -> R) -> R {
-    let mut g = BLOCKS.lock().unwrap_or_else(|e| e.into_inner());
-    f(g.get_or_insert_with(HashMap::new))
-}
-
-/// A recorded block holding `bytes`, or None when out of memory.
+/// A registered block (`crate::alloc`) holding `bytes`, or None when out of memory.
 fn alloc_block(bytes: &[u8]) -> Option<*mut u8> {
-    // SAFETY: plain allocation of the size given; filled below before anyone sees it.
-    let p = unsafe { crate::platform::local_alloc(false, bytes.len()) }.cast::<u8>();
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: `p` holds bytes.len() bytes (at least 1).
-    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
-    blocks(|b| b.insert(p as usize, bytes.len()));
-    Some(p)
+    crate::alloc::allocate_copy(bytes).ok()
 }
 
-/// The size of a block of ours, if `p` is one.
-fn block_size(p: *const c_void) -> Option<usize> {
-    blocks(|b| b.get(&(p as usize)).copied())
-}
-
-/// Wipes a block of ours (no-op for other pointers); `free` also frees it.
+/// Wipes a block of ours (no-op for other pointers and NULL); `free` also frees it.
 fn wipe_block(p: *mut c_void, free: bool) {
-    let size = if free { blocks(|b| b.remove(&(p as usize))) } else { block_size(p) };
-    if let Some(n) = size {
-        // SAFETY: a live block of ours of `n` bytes (removed from the record before freeing).
-        unsafe {
-            for i in 0..n {
-                core::ptr::write_volatile(p.cast::<u8>().add(i), 0);
-            }
-            if free {
-                crate::platform::local_free(p);
-            }
-        }
+    if free {
+        // A pointer that is not ours (or freed twice) is refused by the registry: ignored here.
+        let _ = crate::alloc::free(p.cast());
+    } else {
+        crate::alloc::wipe_in_place(p.cast());
     }
 }
 
@@ -126,7 +96,7 @@ unsafe fn decode_identity(p: *const c_void) -> Result<IdentityStrings, SecError>
     if p.is_null() {
         return Err(SecError::invalid_token("NULL identity"));
     }
-    if block_size(p).is_some() {
+    if crate::alloc::is_live(p.cast()) {
         // SAFETY: ours: a SEC_WINNT_AUTH_IDENTITY_EXW whose strings are NUL-terminated in the block.
         let id = unsafe { core::ptr::read_unaligned(p.cast::<SEC_WINNT_AUTH_IDENTITY_EXW>()) };
         // SAFETY: as above.
