@@ -229,10 +229,14 @@ def _intermediate(d, name, subject, ca="ca"):
     )
 
 
-def _leaf(d, name, kind, subject, sans, ca="ca", days=365, digest="sha256", dates=None, chain=None):
+def _leaf(d, name, kind, subject, sans, ca="ca", days=365, digest="sha256", dates=None, chain=None, key=None):
     """A leaf signed by `ca`; dates=(start, end) as YYYYMMDDHHMMSSZ uses
-    `openssl ca` to place the validity in the past."""
-    _key(d, kind, f"{name}.key")
+    `openssl ca` to place the validity in the past; `key` a PEM key file to certify instead of
+    a new key of `kind`."""
+    if key is None:
+        _key(d, kind, f"{name}.key")
+    else:
+        _openssl(d, "pkey", "-in", str(key), "-out", f"{name}.key")
     _openssl(d, "req", "-new", "-key", f"{name}.key", "-subj", subject, "-out", f"{name}.csr")
     ext = LEAF_EXT + (f"subjectAltName={sans}\n" if sans else "")
     (d / f"{name}.ext").write_text(ext)

@@ -10,6 +10,7 @@
 use zeroize::Zeroizing;
 
 use crate::abi::NTE_BAD_DATA;
+use crate::crypto::nat::{rsa_derive, Nat};
 use crate::der;
 use crate::error::{SecError, SecResult};
 
@@ -22,38 +23,26 @@ pub fn rsa_private_blob_to_pkcs1(blob: &[u8]) -> SecResult<Zeroizing<Vec<u8>>> {
     Ok(pkcs1(&e, &fields))
 }
 
-/// [`rsa_private_blob_to_pkcs1`] for a blob from Wine 8's CryptoAPI, whose `PRIVATEKEYBLOB`
-/// for a PFX-imported key carries a privateExponent that is not the key's (different random
-/// bytes at each export, seen in the Wine layer: ring then refuses the key when the bytes are
-/// even or above the modulus), while the modulus, primes and CRT values are right. ring signs
-/// with the primes and CRT values only and checks privateExponent's range and parity, so when
-/// ring refuses the blob as it is, privateExponent's low bit is set and its high bytes (up to
-/// 4) cleared until ring accepts; the blob as it is comes first, and is the answer when nothing
-/// is accepted. The result is for ring only (its d may not be the key's).
+/// [`rsa_private_blob_to_pkcs1`] for a blob from Wine 8's CryptoAPI, which damages the values
+/// of a PFX-imported key that are shorter than their slot: the blob for a key whose
+/// privateExponent or coefficient has a leading zero byte (about one 2048-bit key in 100)
+/// carries other bytes there, and in privateExponent after a short coefficient (seen in the
+/// Wine layer, `docs/wine.md`); ring refuses such a key. The modulus, exponent and primes fill
+/// their slots (a prime's top bits are set) and arrive intact, so the rest is derived from them
+/// (`crate::crypto::nat`, RFC 8017 section 3.2); the blob's privateExponent is kept when it is
+/// one of the key's. The result is the key whatever the blob's other slots held, and OpenSSL's
+/// PKCS#1 byte for byte for an undamaged blob. NTE_BAD_DATA when the primes do not make the
+/// modulus.
 pub fn rsa_private_blob_to_pkcs1_repaired(blob: &[u8]) -> SecResult<Zeroizing<Vec<u8>>> {
-    let (e, fields) = blob_fields(blob)?;
-    let as_is = pkcs1(&e, &fields);
-    if ring::rsa::KeyPair::from_der(&as_is).is_ok() {
-        return Ok(as_is);
-    }
-    for d_clear in 0..=4usize {
-        let mut f = fields.clone();
-        clear_top(&mut f[6], d_clear);
-        if let Some(low) = f[6].last_mut() {
-            *low |= 1;
-        }
-        let der = pkcs1(&e, &f);
-        if ring::rsa::KeyPair::from_der(&der).is_ok() {
-            return Ok(der);
-        }
-    }
-    Ok(as_is)
-}
-
-fn clear_top(v: &mut Zeroizing<Vec<u8>>, n: usize) {
-    for b in v.iter_mut().take(n) {
-        *b = 0;
-    }
+    let (e, mut fields) = blob_fields(blob)?;
+    let nat = |v: &[u8]| Nat::from_be(v);
+    let k = rsa_derive(&nat(&fields[0]), &nat(&e), &nat(&fields[1]), &nat(&fields[2]), &nat(&fields[6]))
+        .ok_or(SecError::new(NTE_BAD_DATA, "the RSA key's primes do not make its modulus"))?;
+    fields[3] = k.dp.to_be();
+    fields[4] = k.dq.to_be();
+    fields[5] = k.qinv.to_be();
+    fields[6] = k.d.to_be();
+    Ok(pkcs1(&e, &fields))
 }
 
 /// The seven magnitudes of a blob, big-endian.
@@ -212,30 +201,90 @@ mod tests {
         5fd5732cf488af19fd41bdf18573b911a21b48b91918dace3227b482e6b2fff3b253d26cf6a6146fe6151bda450016c3
         b196410e6f2b9f49668e77c66f69924fe9203329973a3156b4716c2b312b9ab8ada9d638";
 
-    #[test]
-    fn a_garbage_private_exponent_is_repaired_and_the_key_signs() {
-        use ring::signature;
-        let clean = unhex(SHORT_D_BLOB);
-        assert_eq!(rsa_private_blob_to_pkcs1(&clean).unwrap().as_slice(), unhex(SHORT_D_PKCS1).as_slice());
-        assert_eq!(rsa_private_blob_to_pkcs1_repaired(&clean).unwrap().as_slice(), unhex(SHORT_D_PKCS1).as_slice());
-        // What Wine 8 exports: other bytes in privateExponent's slot (here even and above the
-        // modulus), the rest right.
-        let mut wine = clean.clone();
-        let len = wine.len();
-        for (i, b) in wine[len - 256..].iter_mut().enumerate() {
+    // A 512-bit test key whose coefficient (qInv) is a byte shorter than its slot, the other
+    // kind of key Wine 8 exports damaged; OpenSSL's blob and PKCS#1 as above.
+    const SHORT_QINV_BLOB: &str = "
+        0702000000a40000525341320002000001000100e30058ece29b6f32ffbe67fc1af05c0f6fe06c90c85fb4f7bf1e65d2
+        5740585f1301758e28697b61665630d59a7a9f92d997026cdc5f02649026e4d28e22e1ee7dd8a5717bb36121635ba6fd
+        f0035b0f94b4d51d16a63116e957a742924259fbdfdc396f894c11c1b7cb1628b9692ddd3009d6b9fd1651d11e84ca8e
+        9acd4cf39115b5f6a9fda929228ca0e3615028e050dadc21fc50197bb0bba9653a986a255b98d5cbe07d2000cd73a58e
+        49e2673cdc4f7c9fdc45f27b210921a11e3a93f0881cb127cb15bccca692bac08e2375673e228a012240aa3c69769fa7
+        ae3d600059355416a05d442cfb84b5c4005aee0fbb1e907a6402a7d50b6a8410856585a5e4d47aa87fea98c67fee7618
+        c94fbbdbc4fc3017a49a7a9237350dea5207513f";
+    const SHORT_QINV_PKCS1: &str = "
+        30820139020100024100eee1228ed2e4269064025fdc6c0297d9929f7a9ad5305666617b69288e7501135f584057d265
+        1ebff7b45fc8906ce06f0f5cf01afc67beff326f9be2ec5800e3020301000102403f510752ea0d3537927a9aa41730fc
+        c4dbbb4fc91876ee7fc698ea7fa87ad4e4a585658510846a0bd5a702647a901ebb0fee5a00c4b584fb2c445da0165435
+        59022100fb59429242a757e91631a6161dd5b4940f5b03f0fda65b632161b37b71a5d87d022100f34ccd9a8eca841ed1
+        5116fdb9d60930dd2d69b92816cbb7c1114c896f39dcdf0220256a983a65a9bbb07b1950fc21dcda50e0285061e3a08c
+        2229a9fda9f6b51591022100f0933a1ea12109217bf245dc9f7c4fdc3c67e2498ea573cd00207de0cbd5985b021f603d
+        aea79f76693caa4022018a223e6775238ec0ba92a6ccbc15cb27b11c88";
+
+    /// Overwrites blob slots 3..=6 (exponent1, exponent2, coefficient, privateExponent) with
+    /// bytes that are not the key's.
+    fn damage(blob: &[u8]) -> Vec<u8> {
+        let mut out = blob.to_vec();
+        let half = u32::from_le_bytes([blob[12], blob[13], blob[14], blob[15]]) as usize / 16;
+        let from = 20 + 2 * half + 2 * half;
+        for (i, b) in out[from..].iter_mut().enumerate() {
             *b = (i as u8).wrapping_mul(37) & 0xfe | 0x80;
         }
-        let as_is = rsa_private_blob_to_pkcs1(&wine).unwrap();
-        assert!(ring::rsa::KeyPair::from_der(&as_is).is_err(), "ring refuses the garbage exponent");
-        let repaired = rsa_private_blob_to_pkcs1_repaired(&wine).unwrap();
-        let key = signature::RsaKeyPair::from_der(&repaired).expect("repaired key accepted");
-        // It is the key: its signature verifies under the original key's public half.
+        out
+    }
+
+    /// The nine INTEGERs of an RSAPrivateKey.
+    fn integers(pkcs1: &[u8]) -> Vec<Vec<u8>> {
+        let mut seq = der::Reader::new(pkcs1).sequence().unwrap();
+        let out: Vec<Vec<u8>> = (0..9).map(|_| seq.integer_bytes().unwrap().to_vec()).collect();
+        seq.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn derived_values_are_rebuilt_from_the_primes() {
+        for (blob, pkcs1) in [(BLOB, PKCS1), (SHORT_D_BLOB, SHORT_D_PKCS1), (SHORT_QINV_BLOB, SHORT_QINV_PKCS1)] {
+            let (clean, want) = (unhex(blob), unhex(pkcs1));
+            assert_eq!(rsa_private_blob_to_pkcs1(&clean).unwrap().as_slice(), want.as_slice());
+            assert_eq!(rsa_private_blob_to_pkcs1_repaired(&clean).unwrap().as_slice(), want.as_slice());
+            // What Wine 8 exports for a short value: other bytes in its slot. With every
+            // derived slot damaged, n, e, p, q, dP, dQ and qInv are OpenSSL's byte for byte, and
+            // d is a private exponent of the key (OpenSSL's own when it took e^-1 mod LCM).
+            let wine = damage(&clean);
+            assert!(ring::rsa::KeyPair::from_der(&rsa_private_blob_to_pkcs1(&wine).unwrap()).is_err());
+            let (got, want) = (integers(&rsa_private_blob_to_pkcs1_repaired(&wine).unwrap()), integers(&want));
+            for i in [0, 1, 2, 4, 5, 6, 7, 8] {
+                assert_eq!(got[i], want[i], "INTEGER {i} of {blob:.40}");
+            }
+            let (e, d, p, q) =
+                (Nat::from_be(&got[2]), Nat::from_be(&got[3]), Nat::from_be(&got[4]), Nat::from_be(&got[5]));
+            let one = Nat::from_u64(1);
+            let (p1, q1) = (p.checked_sub(&one).unwrap(), q.checked_sub(&one).unwrap());
+            let lambda = p1.div_rem(&p1.gcd(&q1)).unwrap().0.mul(&q1);
+            assert!(d.mul(&e).rem(&lambda).unwrap().is_one(), "e*d = 1 mod LCM(p-1, q-1)");
+            if blob == SHORT_D_BLOB {
+                assert_eq!(got[3], want[3], "OpenSSL's 2048-bit d is e^-1 mod LCM");
+            }
+        }
+    }
+
+    #[test]
+    fn primes_that_do_not_make_the_modulus_are_refused() {
+        let mut blob = unhex(BLOB);
+        blob[20 + 64] ^= 2; // prime1's low byte
+        assert_eq!(rsa_private_blob_to_pkcs1_repaired(&blob).unwrap_err().status, NTE_BAD_DATA);
+    }
+
+    #[test]
+    fn a_rebuilt_key_signs_as_the_original() {
+        use ring::signature;
+        let repaired = rsa_private_blob_to_pkcs1_repaired(&damage(&unhex(SHORT_D_BLOB))).unwrap();
+        let key = signature::RsaKeyPair::from_der(&repaired).expect("rebuilt key accepted");
         let original = signature::RsaKeyPair::from_der(&unhex(SHORT_D_PKCS1)).unwrap();
         let mut sig = vec![0; key.public().modulus_len()];
         key.sign(&signature::RSA_PSS_SHA256, &ring::rand::SystemRandom::new(), b"message", &mut sig).unwrap();
         signature::UnparsedPublicKey::new(&signature::RSA_PSS_2048_8192_SHA256, original.public().as_ref())
             .verify(b"message", &sig)
-            .expect("the repaired key signs as the original");
+            .expect("the rebuilt key signs as the original");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Primitives ring does not offer, behind a small interface: MD4 (RFC 1320),
-//! MD5 (RFC 1321), HMAC-MD5 (RFC 2104) and RC4. The hashes are RustCrypto crates;
+//! MD5 (RFC 1321), HMAC-MD5 (RFC 2104), RC4, and (`nat`) the arithmetic that derives an RSA
+//! key's CRT values from its primes. The hashes are RustCrypto crates;
 //! this module pins the shapes the protocols use (16-byte digests, 128-bit
 //! RC4 keys) and carries the RFCs' known-answer tests. Nothing protocol
 //! specific lives here.
 
 pub mod kerberos;
+pub mod nat;
 
 use hmac::{Hmac, Mac};
 use md4::Md4;
