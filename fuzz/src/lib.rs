@@ -2362,8 +2362,15 @@ pub fn kerberos_kdc(data: &[u8]) {
                 // A referral: krbtgt/OTHER.TEST for a service ticket (asking for a TGT, as the
                 // forwarded-TGT request does, a krbtgt ticket is the answer itself).
                 let referral = flags & 0x40 != 0 && mode == 1;
-                let sname =
-                    if referral { PrincipalName::new(NT_SRV_INST, &["krbtgt", "OTHER.TEST"]) } else { http.clone() };
+                // The AS exchange asks for krbtgt/EXAMPLE.TEST without canonicalization, so that is
+                // the right answer's server; the TGS exchange canonicalizes.
+                let sname = if referral {
+                    PrincipalName::new(NT_SRV_INST, &["krbtgt", "OTHER.TEST"])
+                } else if mode == 0 {
+                    tgs.clone()
+                } else {
+                    http.clone()
+                };
                 let part = EncKdcRepPart {
                     key: EncryptionKey { keytype, value: session.clone().into() },
                     nonce: if flags & 0x04 != 0 { nonce ^ (1 + u32::from(r.u8())) } else { nonce },
@@ -2410,11 +2417,16 @@ pub fn kerberos_kdc(data: &[u8]) {
                     padata: Vec::new(),
                     crealm: "EXAMPLE.TEST".into(),
                     cname: user.clone(),
-                    ticket: junk_ticket(&sname, "EXAMPLE.TEST"),
+                    // 0x20: a ticket naming another server than the encrypted part (tampered with).
+                    ticket: if flags & 0x20 != 0 {
+                        junk_ticket(&PrincipalName::new(NT_SRV_HST, &["HTTP", "evil"]), "EXAMPLE.TEST")
+                    } else {
+                        junk_ticket(&sname, "EXAMPLE.TEST")
+                    },
                     enc_part: EncryptedData { etype, kvno: None, cipher },
                 };
                 let key_ok = Enctype::from_number(keytype).is_some_and(|e| e.key_len() == key_len);
-                let good = right_type && flags & (0x02 | 0x04 | 0x08 | 0x10) == 0 && key_ok;
+                let good = right_type && flags & (0x02 | 0x04 | 0x08 | 0x10 | 0x20) == 0 && key_ok;
                 if good && referral {
                     current_key = Key::new(Enctype::from_number(keytype).unwrap(), &session).unwrap();
                     expect_realm = "OTHER.TEST".into();

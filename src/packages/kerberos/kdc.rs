@@ -337,6 +337,8 @@ pub fn as_exchange_via(
         if part.nonce != n {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "AS-REP nonce mismatch"));
         }
+        // Not asked to canonicalize, the KDC names the server asked for.
+        check_reply_server(&rep, &part, Some((&sname, realm)))?;
         return creds_from(rep, part);
     }
     Err(SecError::new(SEC_E_LOGON_DENIED, "the AS exchange did not converge"))
@@ -347,6 +349,23 @@ fn enc_timestamp(key: &Key, offset: i64) -> SecResult<PaData> {
     let cipher = key.encrypt(KU_PA_ENC_TS, &encode_pa_enc_ts(t, us))?;
     let ed = EncryptedData { etype: key.enctype().number(), kvno: None, cipher };
     Ok(PaData { padata_type: PA_ENC_TIMESTAMP, value: ed.encode() })
+}
+
+/// A KDC reply's server (RFC 4120 3.1.5, 3.3.3.1; MIT's `check_reply_server` and
+/// `verify_as_reply`): the ticket's name and realm, in the clear and sent on to the service,
+/// are the encrypted part's, and when `requested` is given (no canonicalization asked) they are
+/// the server and realm requested. Principals compare by realm and components, not name type.
+fn check_reply_server(rep: &KdcRep, part: &EncKdcRepPart, requested: Option<(&PrincipalName, &str)>) -> SecResult<()> {
+    let modified = |why| Err(SecError::new(SEC_E_INVALID_TOKEN, why));
+    if rep.ticket.sname.components != part.sname.components || rep.ticket.realm != part.srealm {
+        return modified("the KDC reply's ticket names another server than its encrypted part");
+    }
+    match requested {
+        Some((name, realm)) if name.components != part.sname.components || realm != part.srealm => {
+            modified("the KDC reply is for another server than the one asked for")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn creds_from(rep: KdcRep, part: EncKdcRepPart) -> SecResult<Creds> {
@@ -468,6 +487,8 @@ pub fn tgs_exchange_via(
         if part.nonce != n {
             return Err(SecError::new(SEC_E_INVALID_TOKEN, "TGS-REP nonce mismatch"));
         }
+        // Asked to canonicalize (and following referrals), the KDC may name another server.
+        check_reply_server(&rep, &part, None)?;
         let creds = creds_from(rep, part)?;
         // A TGT where a service ticket was asked for is a referral (RFC 6806): followed to a
         // realm not visited yet; one back to a realm already asked is a loop, not the ticket.
@@ -524,6 +545,89 @@ mod tests {
         // A higher count than the default is the KDC's right.
         let c = key(Enctype::Aes128Sha1, Some(5000)).unwrap();
         assert_ne!(c.bytes(), key(Enctype::Aes128Sha1, None).unwrap().bytes());
+    }
+
+    /// A KDC reply to `req` (AS or TGS) under `key`: the encrypted part names `part_sname`, the
+    /// ticket `ticket_sname`, both in EXAMPLE.TEST.
+    fn reply(req: &[u8], key: &Key, part_sname: &PrincipalName, ticket_sname: &PrincipalName) -> Vec<u8> {
+        let req = KdcReq::decode(req).unwrap();
+        let as_req = req.msg_type == MSG_AS_REQ;
+        let part = EncKdcRepPart {
+            key: EncryptionKey { keytype: 18, value: vec![0x5a; 32].into() },
+            nonce: req.body.nonce,
+            key_expiration: None,
+            flags: 0,
+            authtime: 1,
+            starttime: None,
+            endtime: 2,
+            renew_till: None,
+            srealm: "EXAMPLE.TEST".into(),
+            sname: part_sname.clone(),
+        };
+        let (tag, usage) = if as_req {
+            (TAG_ENC_AS_REP_PART, KU_AS_REP_ENC_PART)
+        } else {
+            (TAG_ENC_TGS_REP_PART, KU_TGS_REP_ENC_PART_SESSKEY)
+        };
+        KdcRep {
+            msg_type: if as_req { MSG_AS_REP } else { MSG_TGS_REP },
+            padata: Vec::new(),
+            crealm: "EXAMPLE.TEST".into(),
+            cname: PrincipalName::new(NT_PRINCIPAL, &["user1"]),
+            ticket: Ticket::build(
+                "EXAMPLE.TEST",
+                ticket_sname,
+                EncryptedData { etype: 18, kvno: Some(1), cipher: vec![0xAA; 48] },
+            ),
+            enc_part: EncryptedData {
+                etype: key.enctype().number(),
+                kvno: None,
+                cipher: key.encrypt(usage, &part.encode(tag)).unwrap(),
+            },
+        }
+        .encode()
+    }
+
+    #[test]
+    fn a_reply_names_the_server_asked_for_and_its_ticket_agrees() {
+        let config = Config::from_profile(Default::default());
+        let user = PrincipalName::new(NT_PRINCIPAL, &["user1"]);
+        let tgs = PrincipalName::new(NT_SRV_INST, &["krbtgt", "EXAMPLE.TEST"]);
+        let http = PrincipalName::new(NT_SRV_HST, &["HTTP", "www.example.test"]);
+        let canonical = PrincipalName::new(NT_SRV_HST, &["HTTP", "web1.example.test"]);
+        let pw = Secret::Password(b"pw");
+        let client = client_key(&pw, "EXAMPLE.TEST", &user, &[Enctype::Aes256Sha1], None).unwrap();
+        let as_with = |part: &PrincipalName, ticket: &PrincipalName| {
+            let mut t = |_: &str, q: &[u8]| -> SecResult<Vec<u8>> { Ok(reply(q, &client, part, ticket)) };
+            as_exchange_via(&mut t, &config, "EXAMPLE.TEST", &user, &pw, None)
+        };
+        let creds = as_with(&tgs, &tgs).expect("the TGT asked for");
+        assert_eq!(creds.server.components, tgs.components);
+        // The name type is not compared (MIT's krb5_principal_compare).
+        as_with(&PrincipalName::new(NT_PRINCIPAL, &["krbtgt", "EXAMPLE.TEST"]), &tgs).expect("another name type");
+        let e = as_with(&http, &http).unwrap_err();
+        assert_eq!(
+            (e.status, e.detail),
+            (SEC_E_INVALID_TOKEN, "the KDC reply is for another server than the one asked for")
+        );
+        let e = as_with(&tgs, &http).unwrap_err();
+        assert_eq!(e.status, SEC_E_INVALID_TOKEN, "a ticket naming another server");
+
+        // The TGS exchange asks for canonicalization: another name is the KDC's answer, as long
+        // as the ticket carries it too.
+        let tgt = Creds { session_key: Key::new(Enctype::Aes256Sha1, &[0x33; 32]).unwrap(), ..creds };
+        let tgs_with = |part: &PrincipalName, ticket: &PrincipalName| {
+            let key = tgt.session_key.clone();
+            let mut t = |_: &str, q: &[u8]| -> SecResult<Vec<u8>> { Ok(reply(q, &key, part, ticket)) };
+            tgs_exchange_via(&mut t, &config, &tgt, &http, "EXAMPLE.TEST", 0)
+        };
+        assert_eq!(tgs_with(&http, &http).unwrap().server.components, http.components);
+        assert_eq!(tgs_with(&canonical, &canonical).unwrap().server.components, canonical.components);
+        let e = tgs_with(&http, &canonical).unwrap_err();
+        assert_eq!(
+            (e.status, e.detail),
+            (SEC_E_INVALID_TOKEN, "the KDC reply's ticket names another server than its encrypted part")
+        );
     }
 
     #[test]
