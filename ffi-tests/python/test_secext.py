@@ -36,7 +36,46 @@ def read_wide(ptr):
         units.append(u)
 
 
-def test_get_user_name_ex_w(lib):
+@pytest.fixture
+def no_ccache(monkeypatch, tmp_path):
+    """No default credential cache: NameUserPrincipal has no mapping."""
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path}/none")
+
+
+def ccache_v4(principal, realm):
+    """A FILE credential cache (version 4) holding only its principal, as `kinit` leaves one
+    before any ticket: header, then name type, component count, realm and components."""
+    def text(s):
+        b = s.encode()
+        return len(b).to_bytes(4, "big") + b
+    parts = principal.split("/")
+    header = (1).to_bytes(2, "big") + (8).to_bytes(2, "big") + bytes(8)  # the KDC time offset tag
+    return (b"\x05\x04" + len(header).to_bytes(2, "big") + header + (1).to_bytes(4, "big")
+            + len(parts).to_bytes(4, "big") + text(realm) + b"".join(text(p) for p in parts))
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_user_principal_is_the_default_ccache_principal(lib, monkeypatch, tmp_path, wide):
+    cache = tmp_path / "ccache"
+    cache.write_bytes(ccache_v4("alice", "EXAMPLE.TEST"))
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
+    get = lib.GetUserNameExW if wide else lib.GetUserNameExA
+    buf = (S.WCHAR * 64)() if wide else ctypes.create_string_buffer(64)
+    size = S.ULONG(64)
+    assert get(S.NameUserPrincipal, buf, byref(size)) == 1
+    got = bytes(buf)[: 2 * size.value].decode("utf-16-le") if wide else buf.value.decode()
+    assert (got, size.value) == ("alice@EXAMPLE.TEST", len("alice@EXAMPLE.TEST"))
+    # The size query and a short buffer, as for the other formats.
+    size = S.ULONG(0)
+    assert get(S.NameUserPrincipal, None, byref(size)) == 0
+    assert lib.GetLastError() == S.ERROR_MORE_DATA and size.value == len("alice@EXAMPLE.TEST") + 1
+    # A file that is not a credential cache maps to nothing.
+    cache.write_bytes(b"not a ccache")
+    assert get(S.NameUserPrincipal, buf, byref(S.ULONG(64))) == 0
+    assert lib.GetLastError() == S.ERROR_NONE_MAPPED
+
+
+def test_get_user_name_ex_w(lib, no_ccache):
     want = expected_sam_name()
     buf = (S.WCHAR * 256)()
     size = S.ULONG(256)
@@ -77,7 +116,7 @@ def test_get_user_name_ex_w(lib):
     assert lib.GetLastError() == S.ERROR_INVALID_PARAMETER
 
 
-def test_get_user_name_ex_a(lib):
+def test_get_user_name_ex_a(lib, no_ccache):
     want = expected_sam_name().encode()
     buf = ctypes.create_string_buffer(256)
     size = S.ULONG(256)

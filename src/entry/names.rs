@@ -4,8 +4,11 @@
 //! Outside a Windows domain the user is a local account, and Windows answers as it does for
 //! one: `NameSamCompatible` is `COMPUTER\user` (the NetBIOS-style computer name, see
 //! [`crate::platform::computer_name`]); `NameDisplay` the account's full name where the system
-//! keeps one (the passwd GECOS field on Linux), else `ERROR_NONE_MAPPED`; the directory formats
-//! (`NameUserPrincipal`, `NameFullyQualifiedDN`, `NameCanonical`...) `ERROR_NONE_MAPPED`.
+//! keeps one (the passwd GECOS field on Linux), else `ERROR_NONE_MAPPED`; `NameUserPrincipal`
+//! the Kerberos identity of the session, the default credential cache's principal (what the
+//! Kerberos package acquires without an identity; a domain logon's UPN on Windows), else
+//! `ERROR_NONE_MAPPED`; the directory formats (`NameFullyQualifiedDN`, `NameCanonical`...)
+//! `ERROR_NONE_MAPPED`.
 //! There is no computer object (`ERROR_CANT_ACCESS_DOMAIN_INFO`) and no directory to translate
 //! names through (`ERROR_NO_SUCH_DOMAIN`). The results go through the thread's last error, as
 //! Windows reports them. Sizes follow Windows: characters (bytes for A, the "ANSI" code page
@@ -21,6 +24,7 @@ use crate::abi::*;
 const NAME_UNKNOWN: u32 = 0;
 const NAME_SAM_COMPATIBLE: u32 = 2;
 const NAME_DISPLAY: u32 = 3;
+const NAME_USER_PRINCIPAL: u32 = 8;
 const KNOWN_FORMATS: [u32; 12] = [0, 1, 2, 3, 6, 7, 8, 9, 10, 12, 13, 14];
 
 /// The calling user's name in `format`, or the Win32 error Windows gives for a local account.
@@ -32,6 +36,7 @@ pub fn user_name_ex(format: EXTENDED_NAME_FORMAT) -> Result<String, DWORD> {
             Ok(format!("{computer}\\{user}"))
         }
         NAME_DISPLAY => crate::platform::user_full_name().ok_or(ERROR_NONE_MAPPED),
+        NAME_USER_PRINCIPAL => crate::packages::kerberos::package::logon_principal().ok_or(ERROR_NONE_MAPPED),
         NAME_UNKNOWN => Err(ERROR_NO_SUCH_USER),
         f if KNOWN_FORMATS.contains(&f) => Err(ERROR_NONE_MAPPED),
         _ => Err(ERROR_INVALID_PARAMETER),

@@ -717,3 +717,14 @@ impl SecurityContext for KerberosContext {
         Err(SecError::unsupported("ApplyControlToken: not supported by Kerberos"))
     }
 }
+
+/// The principal of the default credential cache (`KRB5CCNAME`, krb5.conf's
+/// `default_ccache_name`) as `name@REALM`: the identity a credential acquired without one uses,
+/// which is what Windows' logon session names as the user principal (`GetUserNameEx`'s
+/// `NameUserPrincipal`). None without a readable cache.
+pub fn logon_principal() -> Option<String> {
+    let config = Config::load();
+    let cache = ccache::read(&ccache::file_of(&ccache::default_name(&config)).ok()?).ok()?;
+    (!cache.principal.components.is_empty() && !cache.realm.is_empty())
+        .then(|| format!("{}@{}", cache.principal.to_text(), cache.realm))
+}
