@@ -7,6 +7,10 @@ pub mod attrs;
 pub mod consts;
 pub mod functions;
 pub mod layout;
+// The i686 layouts of mingw-w64's headers, asserted at compile time (tests/abi_mingw.rs).
+#[cfg(all(windows, target_arch = "x86"))]
+#[rustfmt::skip]
+mod layout_i686;
 pub mod schannel;
 pub mod types;
 pub mod wincrypt;
