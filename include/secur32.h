@@ -137,6 +137,32 @@ typedef enum {
   NameSurname = 14
 } EXTENDED_NAME_FORMAT, *PEXTENDED_NAME_FORMAT;
 
+/* ---- ntsecapi.h: the Kerberos package's LsaCallAuthenticationPackage messages (a C enum there
+ * too; the ticket-cache queries are the ones answered here) ---- */
+typedef enum _KERB_PROTOCOL_MESSAGE_TYPE {
+  KerbDebugRequestMessage = 0,
+  KerbQueryTicketCacheMessage,
+  KerbChangeMachinePasswordMessage,
+  KerbVerifyPacMessage,
+  KerbRetrieveTicketMessage,
+  KerbUpdateAddressesMessage,
+  KerbPurgeTicketCacheMessage,
+  KerbChangePasswordMessage,
+  KerbRetrieveEncodedTicketMessage,
+  KerbDecryptDataMessage,
+  KerbAddBindingCacheEntryMessage,
+  KerbSetPasswordMessage,
+  KerbSetPasswordExMessage,
+  KerbVerifyCredentialsMessage,
+  KerbQueryTicketCacheExMessage,
+  KerbPurgeTicketCacheExMessage,
+  KerbRefreshSmartcardCredentialsMessage,
+  KerbAddExtraCredentialsMessage,
+  KerbQuerySupplementalCredentialsMessage,
+  KerbTransferCredentialsMessage,
+  KerbQueryTicketCacheEx2Message
+} KERB_PROTOCOL_MESSAGE_TYPE, *PKERB_PROTOCOL_MESSAGE_TYPE;
+
 /* ---- ntsecapi.h: LsaRegisterPolicyChangeNotification's classes (a C enum there too) ---- */
 typedef enum _POLICY_NOTIFICATION_INFORMATION_CLASS {
   PolicyNotifyAuditEventsInformation = 1,
@@ -1905,6 +1931,93 @@ typedef struct _SEC_TRAFFIC_SECRETS {
 
 // `PSEC_TRAFFIC_SECRETS`.
 typedef struct _SEC_TRAFFIC_SECRETS *PSEC_TRAFFIC_SECRETS;
+
+// `KERB_QUERY_TKT_CACHE_REQUEST` (ntsecapi.h): the request of `KerbQueryTicketCacheMessage`
+// and its Ex forms.
+typedef struct _KERB_QUERY_TKT_CACHE_REQUEST {
+  KERB_PROTOCOL_MESSAGE_TYPE MessageType;
+  struct _LUID LogonId;
+} KERB_QUERY_TKT_CACHE_REQUEST;
+
+// `PKERB_QUERY_TKT_CACHE_REQUEST`.
+typedef struct _KERB_QUERY_TKT_CACHE_REQUEST *PKERB_QUERY_TKT_CACHE_REQUEST;
+
+// `KERB_TICKET_CACHE_INFO` (ntsecapi.h; times are LARGE_INTEGER FILETIMEs).
+typedef struct _KERB_TICKET_CACHE_INFO {
+  struct _UNICODE_STRING ServerName;
+  struct _UNICODE_STRING RealmName;
+  int64_t StartTime;
+  int64_t EndTime;
+  int64_t RenewTime;
+  LONG EncryptionType;
+  ULONG TicketFlags;
+} KERB_TICKET_CACHE_INFO;
+
+// `PKERB_TICKET_CACHE_INFO`.
+typedef struct _KERB_TICKET_CACHE_INFO *PKERB_TICKET_CACHE_INFO;
+
+// `KERB_TICKET_CACHE_INFO_EX` (ntsecapi.h).
+typedef struct _KERB_TICKET_CACHE_INFO_EX {
+  struct _UNICODE_STRING ClientName;
+  struct _UNICODE_STRING ClientRealm;
+  struct _UNICODE_STRING ServerName;
+  struct _UNICODE_STRING ServerRealm;
+  int64_t StartTime;
+  int64_t EndTime;
+  int64_t RenewTime;
+  LONG EncryptionType;
+  ULONG TicketFlags;
+} KERB_TICKET_CACHE_INFO_EX;
+
+// `PKERB_TICKET_CACHE_INFO_EX`.
+typedef struct _KERB_TICKET_CACHE_INFO_EX *PKERB_TICKET_CACHE_INFO_EX;
+
+// `KERB_TICKET_CACHE_INFO_EX2` (ntsecapi.h).
+typedef struct _KERB_TICKET_CACHE_INFO_EX2 {
+  struct _UNICODE_STRING ClientName;
+  struct _UNICODE_STRING ClientRealm;
+  struct _UNICODE_STRING ServerName;
+  struct _UNICODE_STRING ServerRealm;
+  int64_t StartTime;
+  int64_t EndTime;
+  int64_t RenewTime;
+  LONG EncryptionType;
+  ULONG TicketFlags;
+  ULONG SessionKeyType;
+} KERB_TICKET_CACHE_INFO_EX2;
+
+// `PKERB_TICKET_CACHE_INFO_EX2`.
+typedef struct _KERB_TICKET_CACHE_INFO_EX2 *PKERB_TICKET_CACHE_INFO_EX2;
+
+// `KERB_QUERY_TKT_CACHE_RESPONSE` (ntsecapi.h; `Tickets` is `CountOfTickets` long).
+typedef struct _KERB_QUERY_TKT_CACHE_RESPONSE {
+  KERB_PROTOCOL_MESSAGE_TYPE MessageType;
+  ULONG CountOfTickets;
+  struct _KERB_TICKET_CACHE_INFO Tickets[1];
+} KERB_QUERY_TKT_CACHE_RESPONSE;
+
+// `PKERB_QUERY_TKT_CACHE_RESPONSE`.
+typedef struct _KERB_QUERY_TKT_CACHE_RESPONSE *PKERB_QUERY_TKT_CACHE_RESPONSE;
+
+// `KERB_QUERY_TKT_CACHE_EX_RESPONSE` (ntsecapi.h).
+typedef struct _KERB_QUERY_TKT_CACHE_EX_RESPONSE {
+  KERB_PROTOCOL_MESSAGE_TYPE MessageType;
+  ULONG CountOfTickets;
+  struct _KERB_TICKET_CACHE_INFO_EX Tickets[1];
+} KERB_QUERY_TKT_CACHE_EX_RESPONSE;
+
+// `PKERB_QUERY_TKT_CACHE_EX_RESPONSE`.
+typedef struct _KERB_QUERY_TKT_CACHE_EX_RESPONSE *PKERB_QUERY_TKT_CACHE_EX_RESPONSE;
+
+// `KERB_QUERY_TKT_CACHE_EX2_RESPONSE` (ntsecapi.h).
+typedef struct _KERB_QUERY_TKT_CACHE_EX2_RESPONSE {
+  KERB_PROTOCOL_MESSAGE_TYPE MessageType;
+  ULONG CountOfTickets;
+  struct _KERB_TICKET_CACHE_INFO_EX2 Tickets[1];
+} KERB_QUERY_TKT_CACHE_EX2_RESPONSE;
+
+// `PKERB_QUERY_TKT_CACHE_EX2_RESPONSE`.
+typedef struct _KERB_QUERY_TKT_CACHE_EX2_RESPONSE *PKERB_QUERY_TKT_CACHE_EX2_RESPONSE;
 
 // `PSecHandle`.
 typedef struct _SecHandle *PSecHandle;
@@ -4349,7 +4462,7 @@ SECURITY_STATUS SspiPrepareForCredWrite(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIden
                                         UCHAR **ppCredentialBlob,
                                         ULONG *pCredentialBlobSize);
 
-// `LsaConnectUntrusted`.
+// `LsaConnectUntrusted`: a connection for the package calls below.
 NTSTATUS LsaConnectUntrusted(HANDLE *LsaHandle);
 
 // `LsaRegisterLogonProcess`.
@@ -4357,15 +4470,15 @@ NTSTATUS LsaRegisterLogonProcess(PLSA_STRING LogonProcessName,
                                  HANDLE *LsaHandle,
                                  PLSA_OPERATIONAL_MODE SecurityMode);
 
-// `LsaDeregisterLogonProcess`: no handle was handed out.
+// `LsaDeregisterLogonProcess`: closes a connection.
 NTSTATUS LsaDeregisterLogonProcess(HANDLE LsaHandle);
 
-// `LsaLookupAuthenticationPackage`: no handle was handed out.
+// `LsaLookupAuthenticationPackage`: the number of a package named by an LSA_STRING.
 NTSTATUS LsaLookupAuthenticationPackage(HANDLE LsaHandle,
                                         PLSA_STRING PackageName,
                                         ULONG *AuthenticationPackage);
 
-// `LsaCallAuthenticationPackage`: no handle was handed out.
+// `LsaCallAuthenticationPackage`: the Kerberos package's ticket-cache queries (see the module).
 NTSTATUS LsaCallAuthenticationPackage(HANDLE LsaHandle,
                                       ULONG AuthenticationPackage,
                                       PVOID ProtocolSubmitBuffer,
@@ -4374,7 +4487,7 @@ NTSTATUS LsaCallAuthenticationPackage(HANDLE LsaHandle,
                                       ULONG *ReturnBufferLength,
                                       PNTSTATUS ProtocolStatus);
 
-// `LsaFreeReturnBuffer`: nothing was handed out to free.
+// `LsaFreeReturnBuffer`: frees what `LsaCallAuthenticationPackage` returned.
 NTSTATUS LsaFreeReturnBuffer(PVOID Buffer);
 
 // `LsaEnumerateLogonSessions`.
@@ -4388,7 +4501,7 @@ NTSTATUS LsaRegisterPolicyChangeNotification(POLICY_NOTIFICATION_INFORMATION_CLA
 NTSTATUS LsaUnregisterPolicyChangeNotification(POLICY_NOTIFICATION_INFORMATION_CLASS InformationClass,
                                                HANDLE NotificationEventHandle);
 
-// `LsaLogonUser`: no LSA to log a user on with (and no handle was handed out).
+// `LsaLogonUser`: no LSA to log a user on with (`STATUS_NOT_IMPLEMENTED` on a connection).
 NTSTATUS LsaLogonUser(HANDLE LsaHandle,
                       PLSA_STRING OriginName,
                       SECURITY_LOGON_TYPE LogonType,

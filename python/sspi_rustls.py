@@ -979,9 +979,46 @@ OTHER_PROTOTYPES = {
 }
 
 # ntstatus.h's values the Lsa* functions return.
+STATUS_SUCCESS = 0
 STATUS_NOT_IMPLEMENTED = -0x3FFFFFFE  # 0xC0000002
 STATUS_INVALID_HANDLE = -0x3FFFFFF8  # 0xC0000008
 STATUS_INVALID_PARAMETER = -0x3FFFFFF3  # 0xC000000D
+STATUS_ACCESS_DENIED = -0x3FFFFFDE  # 0xC0000022
+STATUS_NOT_SUPPORTED = -0x3FFFFF45  # 0xC00000BB
+STATUS_NO_SUCH_PACKAGE = -0x3FFFFF02  # 0xC00000FE
+
+# ntsecapi.h: the Kerberos package's ticket-cache queries (KERB_PROTOCOL_MESSAGE_TYPE) and
+# their structs.
+MICROSOFT_KERBEROS_NAME_A = b"Kerberos"
+KerbQueryTicketCacheMessage, KerbPurgeTicketCacheMessage = 1, 6
+KerbRetrieveEncodedTicketMessage, KerbQueryTicketCacheExMessage, KerbQueryTicketCacheEx2Message = 8, 14, 20
+
+
+class LSA_STRING(Structure):
+    _fields_ = [("Length", USHORT), ("MaximumLength", USHORT), ("Buffer", PCHAR)]
+
+
+class LUID(Structure):
+    _fields_ = [("LowPart", ULONG), ("HighPart", c_int32)]
+
+
+class KERB_QUERY_TKT_CACHE_REQUEST(Structure):
+    _fields_ = [("MessageType", ULONG), ("LogonId", LUID)]
+
+
+class KERB_TICKET_CACHE_INFO(Structure):
+    _fields_ = [("ServerName", UNICODE_STRING), ("RealmName", UNICODE_STRING), ("StartTime", c_int64),
+                ("EndTime", c_int64), ("RenewTime", c_int64), ("EncryptionType", c_int32), ("TicketFlags", ULONG)]
+
+
+class KERB_TICKET_CACHE_INFO_EX(Structure):
+    _fields_ = [("ClientName", UNICODE_STRING), ("ClientRealm", UNICODE_STRING), ("ServerName", UNICODE_STRING),
+                ("ServerRealm", UNICODE_STRING), ("StartTime", c_int64), ("EndTime", c_int64),
+                ("RenewTime", c_int64), ("EncryptionType", c_int32), ("TicketFlags", ULONG)]
+
+
+class KERB_TICKET_CACHE_INFO_EX2(Structure):
+    _fields_ = KERB_TICKET_CACHE_INFO_EX._fields_ + [("SessionKeyType", ULONG)]
 
 # secext.h's EXTENDED_NAME_FORMAT.
 NameUnknown, NameFullyQualifiedDN, NameSamCompatible, NameDisplay = 0, 1, 2, 3

@@ -1,7 +1,8 @@
 /* variants: c11 c11-unicode c++ c++-unicode */
 /* secur32's exports outside the function table, as Windows code calls them: GetUserNameEx
  * (secext.h's, through <security.h>) with the size query first, the Sspi* identity helpers
- * feeding AcquireCredentialsHandle, and the Lsa* calls a program makes to look for an LSA.
+ * feeding AcquireCredentialsHandle, and the Lsa* calls a program makes to read the session's
+ * Kerberos tickets.
  * Under AddressSanitizer every block handed out must be freed exactly once. */
 
 #define SECURITY_WIN32
@@ -106,17 +107,40 @@ static void test_identity_helpers(void) {
   CHECK(SspiEncodeStringsAsAuthIdentity(NULL, NULL, NULL, &id) == SEC_E_INVALID_TOKEN);
 }
 
-static void test_no_lsa(void) {
+/* The calls klist-like tools and MIT's MSLSA ccache make to read the session's Kerberos
+ * tickets; KRB5CCNAME points at no cache (test_user_name), so the answer has no tickets. */
+static void test_lsa_ticket_cache(void) {
   HANDLE lsa = NULL;
-  NTSTATUS st = LsaConnectUntrusted(&lsa);
-  CHECK(st < 0 && lsa == NULL);
+  CHECK(LsaConnectUntrusted(&lsa) == 0 && lsa != NULL);
+  char kerberos[] = MICROSOFT_KERBEROS_NAME_A;
+  LSA_STRING name = {(USHORT)strlen(kerberos), (USHORT)sizeof(kerberos), kerberos};
+  ULONG package = 99;
+  CHECK(LsaLookupAuthenticationPackage(lsa, &name, &package) == 0 && package != 99);
+  KERB_QUERY_TKT_CACHE_REQUEST request;
+  memset(&request, 0, sizeof(request));
+  request.MessageType = KerbQueryTicketCacheExMessage;
+  PVOID response = NULL;
+  ULONG length = 0;
+  NTSTATUS protocol = -1;
+  CHECK(LsaCallAuthenticationPackage(lsa, package, &request, sizeof(request), &response, &length, &protocol) == 0);
+  CHECK(protocol == 0 && response != NULL && length >= 2 * sizeof(ULONG));
+  if (response) {
+    PKERB_QUERY_TKT_CACHE_EX_RESPONSE tickets = (PKERB_QUERY_TKT_CACHE_EX_RESPONSE)response;
+    CHECK(tickets->MessageType == KerbQueryTicketCacheExMessage && tickets->CountOfTickets == 0);
+    CHECK(LsaFreeReturnBuffer(response) == 0);
+  }
+  request.MessageType = KerbPurgeTicketCacheMessage;
+  CHECK(LsaCallAuthenticationPackage(lsa, package, &request, sizeof(request), &response, &length, &protocol) < 0);
+  CHECK(response == NULL);
   CHECK(LsaFreeReturnBuffer(NULL) < 0);
+  CHECK(LsaDeregisterLogonProcess(lsa) == 0);
+  CHECK(LsaDeregisterLogonProcess(lsa) < 0);
 }
 
 int main(void) {
   test_user_name();
   test_identity_helpers();
-  test_no_lsa();
+  test_lsa_ticket_cache();
   if (failures) {
     fprintf(stderr, "test_secext: %d failures\n", failures);
     return 1;

@@ -20,7 +20,8 @@ import sspi_rustls  # noqa: E402
 # CERT_STORE_PROV_* as (LPCSTR) casts, the CERT_FIND_* as shifts of other macros.
 NOT_IN_HEADER = {"CERT_STORE_PROV_MEMORY", "CERT_STORE_PROV_SYSTEM_W", "szOID_COMMON_NAME",
                  # ntstatus.h's (the Lsa* results), which our header does not carry.
-                 "STATUS_NOT_IMPLEMENTED", "STATUS_INVALID_HANDLE", "STATUS_INVALID_PARAMETER"}
+                 "STATUS_SUCCESS", "STATUS_NOT_IMPLEMENTED", "STATUS_INVALID_HANDLE", "STATUS_INVALID_PARAMETER",
+                 "STATUS_ACCESS_DENIED", "STATUS_NOT_SUPPORTED", "STATUS_NO_SUCH_PACKAGE"}
 
 
 def header_values():

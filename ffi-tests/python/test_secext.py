@@ -250,11 +250,10 @@ def test_security_packages_cannot_be_added_or_deleted(lib):
     assert lib.DeleteSecurityPackageA(b"NTLM") == S.SEC_E_UNSUPPORTED_FUNCTION
 
 
-def test_lsa_functions_say_there_is_no_lsa(lib):
-    """Each Lsa* answers with a defined NTSTATUS and writes nothing (a program importing them
-    loads, and takes its no-LSA path)."""
+def test_lsa_functions_without_a_connection(lib):
+    """Without a connection from LsaConnectUntrusted, each Lsa* answers with a defined NTSTATUS
+    and writes nothing; what needs an LSA proper says it is not there."""
     h = c_void_p(0x1234)
-    assert lib.LsaConnectUntrusted(byref(h)) == S.STATUS_NOT_IMPLEMENTED and h.value == 0x1234
     mode = S.ULONG(7)
     name = ctypes.create_string_buffer(b"sspi-rustls test")
     lsa_string = (ctypes.c_uint16 * 2)(16, 17)  # Length, MaximumLength; the Buffer pointer follows
@@ -269,6 +268,8 @@ def test_lsa_functions_say_there_is_no_lsa(lib):
         S.STATUS_INVALID_HANDLE
     assert (ret.value, ret_len.value, proto.value) == (None, 5, 3)
     assert lib.LsaFreeReturnBuffer(ctypes.addressof(name)) == S.STATUS_INVALID_PARAMETER
+    assert lib.LsaFreeReturnBuffer(None) == S.STATUS_INVALID_PARAMETER
+    assert lib.LsaConnectUntrusted(None) == S.STATUS_INVALID_PARAMETER
     count, sessions = S.ULONG(4), c_void_p()
     assert lib.LsaEnumerateLogonSessions(byref(count), byref(sessions)) == S.STATUS_NOT_IMPLEMENTED
     assert (count.value, sessions.value) == (4, None)
@@ -283,3 +284,149 @@ def test_lsa_functions_say_there_is_no_lsa(lib):
     assert data.value == 0x99
     assert lib.LsaRegisterPolicyChangeNotification(1, None) == S.STATUS_NOT_IMPLEMENTED
     assert lib.LsaUnregisterPolicyChangeNotification(1, None) == S.STATUS_NOT_IMPLEMENTED
+
+
+def der(tag, content):
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def der_ticket(realm, components):
+    """A Kerberos Ticket (RFC 4120 5.3) with an opaque enc-part."""
+    gs = lambda s: der(0x1B, s.encode())  # noqa: E731 (GeneralString)
+    integer = lambda v: der(0x02, bytes([v]))  # noqa: E731
+    sname = der(0x30, der(0xA0, integer(2)) + der(0xA1, der(0x30, b"".join(gs(c) for c in components))))
+    enc = der(0x30, der(0xA0, integer(18)) + der(0xA1, integer(1)) + der(0xA2, der(0x04, bytes(48))))
+    return der(0x61, der(0x30, der(0xA0, integer(5)) + der(0xA1, gs(realm)) + der(0xA2, sname) + der(0xA3, enc)))
+
+
+def ccache_with_tickets(realm, client, tickets):
+    """A version-4 FILE ccache of `client@realm` holding `tickets`: (server components, authtime,
+    starttime, endtime, renew_till, flags), each with an aes256 session key; and one
+    configuration entry (X-CACHECONF:), which is not a ticket."""
+    def text(s):
+        b = s.encode()
+        return len(b).to_bytes(4, "big") + b
+
+    def principal(realm, parts, name_type=1):
+        return (name_type.to_bytes(4, "big") + len(parts).to_bytes(4, "big") + text(realm)
+                + b"".join(text(p) for p in parts))
+
+    def data(b):
+        return len(b).to_bytes(4, "big") + b
+
+    u32 = lambda v: v.to_bytes(4, "big")  # noqa: E731
+    out = ccache_v4(client, realm)
+    for server, auth, start, end, renew, flags in tickets:
+        out += principal(realm, [client]) + principal(realm, server, 2)
+        out += (18).to_bytes(2, "big") + data(bytes(range(32)))
+        out += u32(auth) + u32(start) + u32(end) + u32(renew) + b"\x00" + u32(flags) + u32(0) + u32(0)
+        out += data(der_ticket(realm, server)) + data(b"")
+    out += principal(realm, [client]) + principal("X-CACHECONF:", ["krb5_ccache_conf_data", "pa_type"], 1)
+    out += (0).to_bytes(2, "big") + data(b"") + u32(0) * 4 + b"\x00" + u32(0) + u32(0) + u32(0)
+    out += data(b"2") + data(b"")
+    return out
+
+
+def filetime(unix):
+    return (unix + 11644473600) * 10_000_000 if unix else 0
+
+
+def unicode(us):
+    """The text of a UNICODE_STRING (Length bytes of UTF-16LE)."""
+    return string_at(ctypes.cast(us.Buffer, c_void_p).value, us.Length).decode("utf-16-le")
+
+
+def lsa_string(text):
+    buf = ctypes.create_string_buffer(text)
+    return S.LSA_STRING(len(text), len(text) + 1, ctypes.cast(buf, S.PCHAR)), buf
+
+
+def test_kerberos_ticket_cache_through_the_lsa(lib, monkeypatch, tmp_path):
+    """The sequence klist-like tools and MIT's MSLSA ccache make: LsaConnectUntrusted,
+    LsaLookupAuthenticationPackage("Kerberos"), LsaCallAuthenticationPackage with
+    KerbQueryTicketCache(Ex, Ex2)Message for the caller's session (LogonId 0),
+    LsaFreeReturnBuffer, LsaDeregisterLogonProcess: the default ccache's tickets come back."""
+    tgt = (["krbtgt", "EXAMPLE.TEST"], 1_700_000_000, 0, 1_700_036_000, 1_700_600_000, 0x40E10000)
+    http = (["HTTP", "www.example.test"], 1_700_000_000, 1_700_000_100, 1_700_036_000, 0, 0x40A50000)
+    cache = tmp_path / "ccache"
+    cache.write_bytes(ccache_with_tickets("EXAMPLE.TEST", "alice", [tgt, http]))
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{cache}")
+
+    h = c_void_p()
+    assert lib.LsaConnectUntrusted(byref(h)) == S.STATUS_SUCCESS and h.value
+    name, _keep = lsa_string(S.MICROSOFT_KERBEROS_NAME_A)
+    package = S.ULONG(99)
+    assert lib.LsaLookupAuthenticationPackage(h, byref(name), byref(package)) == S.STATUS_SUCCESS
+    kerberos = package.value
+    other, _keep2 = lsa_string(b"NoSuchPackage")
+    assert lib.LsaLookupAuthenticationPackage(h, byref(other), byref(package)) == S.STATUS_NO_SUCH_PACKAGE
+    ntlm, _keep3 = lsa_string(b"MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")
+    assert lib.LsaLookupAuthenticationPackage(h, byref(ntlm), byref(package)) == S.STATUS_SUCCESS
+    assert package.value != kerberos
+    msv1_0 = package.value
+
+    def call(message, logon=(0, 0), pkg=None, size=None):
+        req = S.KERB_QUERY_TKT_CACHE_REQUEST(message, S.LUID(*logon))
+        ret, ret_len, proto = c_void_p(0x55), S.ULONG(7), ctypes.c_int32(9)
+        st = lib.LsaCallAuthenticationPackage(h, kerberos if pkg is None else pkg, byref(req),
+                                              ctypes.sizeof(req) if size is None else size,
+                                              byref(ret), byref(ret_len), byref(proto))
+        return st, ret.value, ret_len.value, proto.value
+
+    for message, info in [(S.KerbQueryTicketCacheMessage, S.KERB_TICKET_CACHE_INFO),
+                          (S.KerbQueryTicketCacheExMessage, S.KERB_TICKET_CACHE_INFO_EX),
+                          (S.KerbQueryTicketCacheEx2Message, S.KERB_TICKET_CACHE_INFO_EX2)]:
+        st, ret, ret_len, proto = call(message)
+        assert (st, proto) == (S.STATUS_SUCCESS, S.STATUS_SUCCESS) and ret
+
+        class Response(ctypes.Structure):
+            _fields_ = [("MessageType", S.ULONG), ("CountOfTickets", S.ULONG), ("Tickets", info * 2)]
+        r = Response.from_address(ret)
+        assert (r.MessageType, r.CountOfTickets) == (message, 2)
+        got = []
+        for t in r.Tickets:
+            entry = [unicode(t.ServerName), t.StartTime, t.EndTime, t.RenewTime, t.EncryptionType, t.TicketFlags]
+            if info is S.KERB_TICKET_CACHE_INFO:
+                entry.insert(1, unicode(t.RealmName))
+            else:
+                entry[1:1] = [unicode(t.ServerRealm), unicode(t.ClientName), unicode(t.ClientRealm)]
+            if info is S.KERB_TICKET_CACHE_INFO_EX2:
+                entry.append(t.SessionKeyType)
+            got.append(entry)
+        want = []
+        for server, auth, start, end, renew, flags in (tgt, http):
+            entry = ["/".join(server), "EXAMPLE.TEST"]
+            if info is not S.KERB_TICKET_CACHE_INFO:
+                entry += ["alice", "EXAMPLE.TEST"]
+            entry += [filetime(start or auth), filetime(end), filetime(renew), 18, flags]
+            if info is S.KERB_TICKET_CACHE_INFO_EX2:
+                entry.append(18)
+            want.append(entry)
+        assert got == want
+        # One block: the strings follow the entries inside it.
+        strings = sum(2 * (len(e) + 1) for w in want for e in w if isinstance(e, str))
+        assert ret_len == ctypes.sizeof(Response) + strings
+        assert lib.LsaFreeReturnBuffer(c_void_p(ret)) == S.STATUS_SUCCESS
+        assert lib.LsaFreeReturnBuffer(c_void_p(ret)) == S.STATUS_INVALID_PARAMETER
+
+    # Another session's tickets (an untrusted connection may not), messages not answered here,
+    # another package, a short request: refused, nothing returned.
+    assert call(S.KerbQueryTicketCacheExMessage, logon=(0x3E7, 0))[:2] == (S.STATUS_ACCESS_DENIED, None)
+    assert call(S.KerbPurgeTicketCacheMessage)[0] == S.STATUS_NOT_SUPPORTED
+    st, ret, _, proto = call(S.KerbRetrieveEncodedTicketMessage)
+    assert (st, ret, proto) == (S.STATUS_NOT_SUPPORTED, None, S.STATUS_NOT_SUPPORTED)
+    assert call(S.KerbQueryTicketCacheMessage, pkg=msv1_0)[0] == S.STATUS_NOT_SUPPORTED
+    assert call(S.KerbQueryTicketCacheMessage, pkg=77)[0] == S.STATUS_NO_SUCH_PACKAGE
+    assert call(S.KerbQueryTicketCacheMessage, size=6)[0] == S.STATUS_INVALID_PARAMETER
+    # No ccache: no tickets, still an answer.
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path}/none")
+    st, ret, ret_len, proto = call(S.KerbQueryTicketCacheMessage)
+    assert (st, proto, S.ULONG.from_address(ret + 4).value) == (S.STATUS_SUCCESS, S.STATUS_SUCCESS, 0)
+    assert lib.LsaFreeReturnBuffer(c_void_p(ret)) == S.STATUS_SUCCESS
+    # The connection is not a return buffer; closed once.
+    assert lib.LsaFreeReturnBuffer(h) == S.STATUS_INVALID_PARAMETER
+    assert lib.LsaDeregisterLogonProcess(h) == S.STATUS_SUCCESS
+    assert lib.LsaDeregisterLogonProcess(h) == S.STATUS_INVALID_HANDLE
+    assert call(S.KerbQueryTicketCacheMessage)[0] == S.STATUS_INVALID_HANDLE

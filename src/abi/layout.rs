@@ -174,6 +174,42 @@ pub fn all() -> Vec<StructLayout> {
             LastFailedLogon,
             FailedAttemptCountSinceLastSuccessfulLogon
         }),
+        layout_of!(KERB_QUERY_TKT_CACHE_REQUEST { MessageType, LogonId }),
+        layout_of!(KERB_TICKET_CACHE_INFO {
+            ServerName,
+            RealmName,
+            StartTime,
+            EndTime,
+            RenewTime,
+            EncryptionType,
+            TicketFlags
+        }),
+        layout_of!(KERB_TICKET_CACHE_INFO_EX {
+            ClientName,
+            ClientRealm,
+            ServerName,
+            ServerRealm,
+            StartTime,
+            EndTime,
+            RenewTime,
+            EncryptionType,
+            TicketFlags
+        }),
+        layout_of!(KERB_TICKET_CACHE_INFO_EX2 {
+            ClientName,
+            ClientRealm,
+            ServerName,
+            ServerRealm,
+            StartTime,
+            EndTime,
+            RenewTime,
+            EncryptionType,
+            TicketFlags,
+            SessionKeyType
+        }),
+        layout_of!(KERB_QUERY_TKT_CACHE_RESPONSE { MessageType, CountOfTickets, Tickets }),
+        layout_of!(KERB_QUERY_TKT_CACHE_EX_RESPONSE { MessageType, CountOfTickets, Tickets }),
+        layout_of!(KERB_QUERY_TKT_CACHE_EX2_RESPONSE { MessageType, CountOfTickets, Tickets }),
         layout_of!(SECURITY_LOGON_SESSION_DATA {
             Size,
             LogonId,

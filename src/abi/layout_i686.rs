@@ -349,6 +349,152 @@ const _: () = {
 };
 
 const _: () = {
+    assert!(size_of::<KERB_QUERY_TKT_CACHE_REQUEST>() == 12, "size of KERB_QUERY_TKT_CACHE_REQUEST");
+    assert!(align_of::<KERB_QUERY_TKT_CACHE_REQUEST>() == 4, "alignment of KERB_QUERY_TKT_CACHE_REQUEST");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_REQUEST, MessageType) == 0, "offset of KERB_QUERY_TKT_CACHE_REQUEST.MessageType");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_REQUEST| &s.MessageType) == 4, "width of KERB_QUERY_TKT_CACHE_REQUEST.MessageType");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_REQUEST| &s.MessageType) == 4, "alignment of KERB_QUERY_TKT_CACHE_REQUEST.MessageType");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_REQUEST, LogonId) == 4, "offset of KERB_QUERY_TKT_CACHE_REQUEST.LogonId");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_REQUEST| &s.LogonId) == 8, "width of KERB_QUERY_TKT_CACHE_REQUEST.LogonId");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_REQUEST| &s.LogonId) == 4, "alignment of KERB_QUERY_TKT_CACHE_REQUEST.LogonId");
+};
+
+const _: () = {
+    assert!(size_of::<KERB_TICKET_CACHE_INFO>() == 48, "size of KERB_TICKET_CACHE_INFO");
+    assert!(align_of::<KERB_TICKET_CACHE_INFO>() == 8, "alignment of KERB_TICKET_CACHE_INFO");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, ServerName) == 0, "offset of KERB_TICKET_CACHE_INFO.ServerName");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.ServerName) == 8, "width of KERB_TICKET_CACHE_INFO.ServerName");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.ServerName) == 4, "alignment of KERB_TICKET_CACHE_INFO.ServerName");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, RealmName) == 8, "offset of KERB_TICKET_CACHE_INFO.RealmName");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.RealmName) == 8, "width of KERB_TICKET_CACHE_INFO.RealmName");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.RealmName) == 4, "alignment of KERB_TICKET_CACHE_INFO.RealmName");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, StartTime) == 16, "offset of KERB_TICKET_CACHE_INFO.StartTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.StartTime) == 8, "width of KERB_TICKET_CACHE_INFO.StartTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.StartTime) == 8, "alignment of KERB_TICKET_CACHE_INFO.StartTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, EndTime) == 24, "offset of KERB_TICKET_CACHE_INFO.EndTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.EndTime) == 8, "width of KERB_TICKET_CACHE_INFO.EndTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.EndTime) == 8, "alignment of KERB_TICKET_CACHE_INFO.EndTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, RenewTime) == 32, "offset of KERB_TICKET_CACHE_INFO.RenewTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.RenewTime) == 8, "width of KERB_TICKET_CACHE_INFO.RenewTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.RenewTime) == 8, "alignment of KERB_TICKET_CACHE_INFO.RenewTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, EncryptionType) == 40, "offset of KERB_TICKET_CACHE_INFO.EncryptionType");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.EncryptionType) == 4, "width of KERB_TICKET_CACHE_INFO.EncryptionType");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.EncryptionType) == 4, "alignment of KERB_TICKET_CACHE_INFO.EncryptionType");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO, TicketFlags) == 44, "offset of KERB_TICKET_CACHE_INFO.TicketFlags");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO| &s.TicketFlags) == 4, "width of KERB_TICKET_CACHE_INFO.TicketFlags");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO| &s.TicketFlags) == 4, "alignment of KERB_TICKET_CACHE_INFO.TicketFlags");
+};
+
+const _: () = {
+    assert!(size_of::<KERB_TICKET_CACHE_INFO_EX>() == 64, "size of KERB_TICKET_CACHE_INFO_EX");
+    assert!(align_of::<KERB_TICKET_CACHE_INFO_EX>() == 8, "alignment of KERB_TICKET_CACHE_INFO_EX");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, ClientName) == 0, "offset of KERB_TICKET_CACHE_INFO_EX.ClientName");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ClientName) == 8, "width of KERB_TICKET_CACHE_INFO_EX.ClientName");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ClientName) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX.ClientName");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, ClientRealm) == 8, "offset of KERB_TICKET_CACHE_INFO_EX.ClientRealm");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ClientRealm) == 8, "width of KERB_TICKET_CACHE_INFO_EX.ClientRealm");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ClientRealm) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX.ClientRealm");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, ServerName) == 16, "offset of KERB_TICKET_CACHE_INFO_EX.ServerName");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ServerName) == 8, "width of KERB_TICKET_CACHE_INFO_EX.ServerName");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ServerName) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX.ServerName");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, ServerRealm) == 24, "offset of KERB_TICKET_CACHE_INFO_EX.ServerRealm");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ServerRealm) == 8, "width of KERB_TICKET_CACHE_INFO_EX.ServerRealm");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.ServerRealm) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX.ServerRealm");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, StartTime) == 32, "offset of KERB_TICKET_CACHE_INFO_EX.StartTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.StartTime) == 8, "width of KERB_TICKET_CACHE_INFO_EX.StartTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.StartTime) == 8, "alignment of KERB_TICKET_CACHE_INFO_EX.StartTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, EndTime) == 40, "offset of KERB_TICKET_CACHE_INFO_EX.EndTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.EndTime) == 8, "width of KERB_TICKET_CACHE_INFO_EX.EndTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.EndTime) == 8, "alignment of KERB_TICKET_CACHE_INFO_EX.EndTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, RenewTime) == 48, "offset of KERB_TICKET_CACHE_INFO_EX.RenewTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.RenewTime) == 8, "width of KERB_TICKET_CACHE_INFO_EX.RenewTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.RenewTime) == 8, "alignment of KERB_TICKET_CACHE_INFO_EX.RenewTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, EncryptionType) == 56, "offset of KERB_TICKET_CACHE_INFO_EX.EncryptionType");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.EncryptionType) == 4, "width of KERB_TICKET_CACHE_INFO_EX.EncryptionType");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.EncryptionType) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX.EncryptionType");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX, TicketFlags) == 60, "offset of KERB_TICKET_CACHE_INFO_EX.TicketFlags");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX| &s.TicketFlags) == 4, "width of KERB_TICKET_CACHE_INFO_EX.TicketFlags");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX| &s.TicketFlags) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX.TicketFlags");
+};
+
+const _: () = {
+    assert!(size_of::<KERB_TICKET_CACHE_INFO_EX2>() == 72, "size of KERB_TICKET_CACHE_INFO_EX2");
+    assert!(align_of::<KERB_TICKET_CACHE_INFO_EX2>() == 8, "alignment of KERB_TICKET_CACHE_INFO_EX2");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, ClientName) == 0, "offset of KERB_TICKET_CACHE_INFO_EX2.ClientName");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ClientName) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.ClientName");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ClientName) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.ClientName");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, ClientRealm) == 8, "offset of KERB_TICKET_CACHE_INFO_EX2.ClientRealm");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ClientRealm) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.ClientRealm");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ClientRealm) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.ClientRealm");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, ServerName) == 16, "offset of KERB_TICKET_CACHE_INFO_EX2.ServerName");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ServerName) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.ServerName");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ServerName) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.ServerName");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, ServerRealm) == 24, "offset of KERB_TICKET_CACHE_INFO_EX2.ServerRealm");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ServerRealm) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.ServerRealm");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.ServerRealm) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.ServerRealm");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, StartTime) == 32, "offset of KERB_TICKET_CACHE_INFO_EX2.StartTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.StartTime) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.StartTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.StartTime) == 8, "alignment of KERB_TICKET_CACHE_INFO_EX2.StartTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, EndTime) == 40, "offset of KERB_TICKET_CACHE_INFO_EX2.EndTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.EndTime) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.EndTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.EndTime) == 8, "alignment of KERB_TICKET_CACHE_INFO_EX2.EndTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, RenewTime) == 48, "offset of KERB_TICKET_CACHE_INFO_EX2.RenewTime");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.RenewTime) == 8, "width of KERB_TICKET_CACHE_INFO_EX2.RenewTime");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.RenewTime) == 8, "alignment of KERB_TICKET_CACHE_INFO_EX2.RenewTime");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, EncryptionType) == 56, "offset of KERB_TICKET_CACHE_INFO_EX2.EncryptionType");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.EncryptionType) == 4, "width of KERB_TICKET_CACHE_INFO_EX2.EncryptionType");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.EncryptionType) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.EncryptionType");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, TicketFlags) == 60, "offset of KERB_TICKET_CACHE_INFO_EX2.TicketFlags");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.TicketFlags) == 4, "width of KERB_TICKET_CACHE_INFO_EX2.TicketFlags");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.TicketFlags) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.TicketFlags");
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, SessionKeyType) == 64, "offset of KERB_TICKET_CACHE_INFO_EX2.SessionKeyType");
+    assert!(width(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.SessionKeyType) == 4, "width of KERB_TICKET_CACHE_INFO_EX2.SessionKeyType");
+    assert!(field_align(|s: &KERB_TICKET_CACHE_INFO_EX2| &s.SessionKeyType) == 4, "alignment of KERB_TICKET_CACHE_INFO_EX2.SessionKeyType");
+};
+
+const _: () = {
+    assert!(size_of::<KERB_QUERY_TKT_CACHE_RESPONSE>() == 56, "size of KERB_QUERY_TKT_CACHE_RESPONSE");
+    assert!(align_of::<KERB_QUERY_TKT_CACHE_RESPONSE>() == 8, "alignment of KERB_QUERY_TKT_CACHE_RESPONSE");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_RESPONSE, MessageType) == 0, "offset of KERB_QUERY_TKT_CACHE_RESPONSE.MessageType");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_RESPONSE| &s.MessageType) == 4, "width of KERB_QUERY_TKT_CACHE_RESPONSE.MessageType");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_RESPONSE| &s.MessageType) == 4, "alignment of KERB_QUERY_TKT_CACHE_RESPONSE.MessageType");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_RESPONSE, CountOfTickets) == 4, "offset of KERB_QUERY_TKT_CACHE_RESPONSE.CountOfTickets");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_RESPONSE| &s.CountOfTickets) == 4, "width of KERB_QUERY_TKT_CACHE_RESPONSE.CountOfTickets");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_RESPONSE| &s.CountOfTickets) == 4, "alignment of KERB_QUERY_TKT_CACHE_RESPONSE.CountOfTickets");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_RESPONSE, Tickets) == 8, "offset of KERB_QUERY_TKT_CACHE_RESPONSE.Tickets");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_RESPONSE| &s.Tickets) == 48, "width of KERB_QUERY_TKT_CACHE_RESPONSE.Tickets");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_RESPONSE| &s.Tickets) == 8, "alignment of KERB_QUERY_TKT_CACHE_RESPONSE.Tickets");
+};
+
+const _: () = {
+    assert!(size_of::<KERB_QUERY_TKT_CACHE_EX_RESPONSE>() == 72, "size of KERB_QUERY_TKT_CACHE_EX_RESPONSE");
+    assert!(align_of::<KERB_QUERY_TKT_CACHE_EX_RESPONSE>() == 8, "alignment of KERB_QUERY_TKT_CACHE_EX_RESPONSE");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_EX_RESPONSE, MessageType) == 0, "offset of KERB_QUERY_TKT_CACHE_EX_RESPONSE.MessageType");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_EX_RESPONSE| &s.MessageType) == 4, "width of KERB_QUERY_TKT_CACHE_EX_RESPONSE.MessageType");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_EX_RESPONSE| &s.MessageType) == 4, "alignment of KERB_QUERY_TKT_CACHE_EX_RESPONSE.MessageType");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_EX_RESPONSE, CountOfTickets) == 4, "offset of KERB_QUERY_TKT_CACHE_EX_RESPONSE.CountOfTickets");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_EX_RESPONSE| &s.CountOfTickets) == 4, "width of KERB_QUERY_TKT_CACHE_EX_RESPONSE.CountOfTickets");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_EX_RESPONSE| &s.CountOfTickets) == 4, "alignment of KERB_QUERY_TKT_CACHE_EX_RESPONSE.CountOfTickets");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_EX_RESPONSE, Tickets) == 8, "offset of KERB_QUERY_TKT_CACHE_EX_RESPONSE.Tickets");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_EX_RESPONSE| &s.Tickets) == 64, "width of KERB_QUERY_TKT_CACHE_EX_RESPONSE.Tickets");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_EX_RESPONSE| &s.Tickets) == 8, "alignment of KERB_QUERY_TKT_CACHE_EX_RESPONSE.Tickets");
+};
+
+const _: () = {
+    assert!(size_of::<KERB_QUERY_TKT_CACHE_EX2_RESPONSE>() == 80, "size of KERB_QUERY_TKT_CACHE_EX2_RESPONSE");
+    assert!(align_of::<KERB_QUERY_TKT_CACHE_EX2_RESPONSE>() == 8, "alignment of KERB_QUERY_TKT_CACHE_EX2_RESPONSE");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_EX2_RESPONSE, MessageType) == 0, "offset of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.MessageType");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_EX2_RESPONSE| &s.MessageType) == 4, "width of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.MessageType");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_EX2_RESPONSE| &s.MessageType) == 4, "alignment of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.MessageType");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_EX2_RESPONSE, CountOfTickets) == 4, "offset of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.CountOfTickets");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_EX2_RESPONSE| &s.CountOfTickets) == 4, "width of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.CountOfTickets");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_EX2_RESPONSE| &s.CountOfTickets) == 4, "alignment of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.CountOfTickets");
+    assert!(offset_of!(KERB_QUERY_TKT_CACHE_EX2_RESPONSE, Tickets) == 8, "offset of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.Tickets");
+    assert!(width(|s: &KERB_QUERY_TKT_CACHE_EX2_RESPONSE| &s.Tickets) == 72, "width of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.Tickets");
+    assert!(field_align(|s: &KERB_QUERY_TKT_CACHE_EX2_RESPONSE| &s.Tickets) == 8, "alignment of KERB_QUERY_TKT_CACHE_EX2_RESPONSE.Tickets");
+};
+
+const _: () = {
     assert!(size_of::<SECURITY_LOGON_SESSION_DATA>() == 184, "size of SECURITY_LOGON_SESSION_DATA");
     assert!(align_of::<SECURITY_LOGON_SESSION_DATA>() == 8, "alignment of SECURITY_LOGON_SESSION_DATA");
     assert!(offset_of!(SECURITY_LOGON_SESSION_DATA, Size) == 0, "offset of SECURITY_LOGON_SESSION_DATA.Size");

@@ -150,6 +150,96 @@ pub struct SECURITY_LOGON_SESSION_DATA {
 }
 /// `PSECURITY_LOGON_SESSION_DATA`.
 pub type PSECURITY_LOGON_SESSION_DATA = *mut SECURITY_LOGON_SESSION_DATA;
+/// `KERB_PROTOCOL_MESSAGE_TYPE` (ntsecapi.h, a C enum: `KerbDebugRequestMessage` = 0 ...; the
+/// header writes the enum by hand, the Rust side takes the value as it comes).
+pub type KERB_PROTOCOL_MESSAGE_TYPE = u32;
+/// `KERB_QUERY_TKT_CACHE_REQUEST` (ntsecapi.h): the request of `KerbQueryTicketCacheMessage`
+/// and its Ex forms.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_QUERY_TKT_CACHE_REQUEST {
+    pub MessageType: KERB_PROTOCOL_MESSAGE_TYPE,
+    pub LogonId: LUID,
+}
+/// `PKERB_QUERY_TKT_CACHE_REQUEST`.
+pub type PKERB_QUERY_TKT_CACHE_REQUEST = *mut KERB_QUERY_TKT_CACHE_REQUEST;
+/// `KERB_TICKET_CACHE_INFO` (ntsecapi.h; times are LARGE_INTEGER FILETIMEs).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_TICKET_CACHE_INFO {
+    pub ServerName: UNICODE_STRING,
+    pub RealmName: UNICODE_STRING,
+    pub StartTime: i64,
+    pub EndTime: i64,
+    pub RenewTime: i64,
+    pub EncryptionType: LONG,
+    pub TicketFlags: ULONG,
+}
+/// `PKERB_TICKET_CACHE_INFO`.
+pub type PKERB_TICKET_CACHE_INFO = *mut KERB_TICKET_CACHE_INFO;
+/// `KERB_TICKET_CACHE_INFO_EX` (ntsecapi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_TICKET_CACHE_INFO_EX {
+    pub ClientName: UNICODE_STRING,
+    pub ClientRealm: UNICODE_STRING,
+    pub ServerName: UNICODE_STRING,
+    pub ServerRealm: UNICODE_STRING,
+    pub StartTime: i64,
+    pub EndTime: i64,
+    pub RenewTime: i64,
+    pub EncryptionType: LONG,
+    pub TicketFlags: ULONG,
+}
+/// `PKERB_TICKET_CACHE_INFO_EX`.
+pub type PKERB_TICKET_CACHE_INFO_EX = *mut KERB_TICKET_CACHE_INFO_EX;
+/// `KERB_TICKET_CACHE_INFO_EX2` (ntsecapi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_TICKET_CACHE_INFO_EX2 {
+    pub ClientName: UNICODE_STRING,
+    pub ClientRealm: UNICODE_STRING,
+    pub ServerName: UNICODE_STRING,
+    pub ServerRealm: UNICODE_STRING,
+    pub StartTime: i64,
+    pub EndTime: i64,
+    pub RenewTime: i64,
+    pub EncryptionType: LONG,
+    pub TicketFlags: ULONG,
+    pub SessionKeyType: ULONG,
+}
+/// `PKERB_TICKET_CACHE_INFO_EX2`.
+pub type PKERB_TICKET_CACHE_INFO_EX2 = *mut KERB_TICKET_CACHE_INFO_EX2;
+/// `KERB_QUERY_TKT_CACHE_RESPONSE` (ntsecapi.h; `Tickets` is `CountOfTickets` long).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_QUERY_TKT_CACHE_RESPONSE {
+    pub MessageType: KERB_PROTOCOL_MESSAGE_TYPE,
+    pub CountOfTickets: ULONG,
+    pub Tickets: [KERB_TICKET_CACHE_INFO; 1],
+}
+/// `PKERB_QUERY_TKT_CACHE_RESPONSE`.
+pub type PKERB_QUERY_TKT_CACHE_RESPONSE = *mut KERB_QUERY_TKT_CACHE_RESPONSE;
+/// `KERB_QUERY_TKT_CACHE_EX_RESPONSE` (ntsecapi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_QUERY_TKT_CACHE_EX_RESPONSE {
+    pub MessageType: KERB_PROTOCOL_MESSAGE_TYPE,
+    pub CountOfTickets: ULONG,
+    pub Tickets: [KERB_TICKET_CACHE_INFO_EX; 1],
+}
+/// `PKERB_QUERY_TKT_CACHE_EX_RESPONSE`.
+pub type PKERB_QUERY_TKT_CACHE_EX_RESPONSE = *mut KERB_QUERY_TKT_CACHE_EX_RESPONSE;
+/// `KERB_QUERY_TKT_CACHE_EX2_RESPONSE` (ntsecapi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KERB_QUERY_TKT_CACHE_EX2_RESPONSE {
+    pub MessageType: KERB_PROTOCOL_MESSAGE_TYPE,
+    pub CountOfTickets: ULONG,
+    pub Tickets: [KERB_TICKET_CACHE_INFO_EX2; 1],
+}
+/// `PKERB_QUERY_TKT_CACHE_EX2_RESPONSE`.
+pub type PKERB_QUERY_TKT_CACHE_EX2_RESPONSE = *mut KERB_QUERY_TKT_CACHE_EX2_RESPONSE;
 /// `EXTENDED_NAME_FORMAT` (secext.h, a C enum: `NameUnknown` ... `NameSurname`; the header
 /// writes the enum by hand, the Rust side takes the value as it comes).
 pub type EXTENDED_NAME_FORMAT = u32;

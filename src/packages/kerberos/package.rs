@@ -718,6 +718,46 @@ impl SecurityContext for KerberosContext {
     }
 }
 
+/// A ticket of the default credential cache as the LSA's ticket-cache queries describe it
+/// (`KerbQueryTicketCacheMessage`); times in seconds since 1970.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachedTicket {
+    pub client: String,
+    pub client_realm: String,
+    pub server: String,
+    pub server_realm: String,
+    pub start: i64,
+    pub end: i64,
+    pub renew_until: i64,
+    pub enctype: i32,
+    pub flags: u32,
+}
+
+/// The tickets of the default credential cache (the session's, as the LSA's Kerberos package
+/// keeps them on Windows); none without a readable cache. Configuration entries are not
+/// tickets.
+pub fn cached_tickets() -> Vec<CachedTicket> {
+    let config = Config::load();
+    let Some(cache) = ccache::file_of(&ccache::default_name(&config)).ok().and_then(|f| ccache::read(&f).ok()) else {
+        return Vec::new();
+    };
+    cache
+        .creds
+        .iter()
+        .map(|c| CachedTicket {
+            client: c.client.to_text(),
+            client_realm: c.client_realm.clone(),
+            server: c.server.to_text(),
+            server_realm: c.server_realm.clone(),
+            start: c.starttime.unwrap_or(c.authtime),
+            end: c.endtime,
+            renew_until: c.renew_till.unwrap_or(0),
+            enctype: c.session_key.enctype().number(),
+            flags: c.flags,
+        })
+        .collect()
+}
+
 /// The principal of the default credential cache (`KRB5CCNAME`, krb5.conf's
 /// `default_ccache_name`) as `name@REALM`: the identity a credential acquired without one uses,
 /// which is what Windows' logon session names as the user principal (`GetUserNameEx`'s
