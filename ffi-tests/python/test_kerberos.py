@@ -207,3 +207,49 @@ def test_errors_a_caller_sees(lib, realm):
     assert s.step(b"\x60\x03\x06\x01\x00")[0] == S.SEC_E_INVALID_TOKEN
     for h in (bad, good, scred):
         assert lib.FreeCredentialsHandle(byref(h)) == S.SEC_E_OK
+
+
+def test_lsa_ticket_cache_and_user_principal_after_kinit(lib, realm, monkeypatch):
+    """A ccache MIT's kinit and kvno wrote: GetUserNameEx(NameUserPrincipal) names its
+    principal, and the LSA's KerbQueryTicketCacheExMessage lists its TGT and service ticket as
+    MIT's klist does."""
+    import subprocess
+    import time
+    ccache = realm / "kinit-ccache"
+    env = dict(os.environ, KRB5CCNAME=f"FILE:{ccache}")
+    subprocess.run(["kinit", f"{USER}@{REALM}"], input=f"{PASSWORD}\n".encode(), env=env, check=True,
+                   capture_output=True, timeout=60)
+    subprocess.run(["kvno", "HTTP/localhost"], env=env, check=True, capture_output=True, timeout=60)
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{ccache}")
+    buf, size = (S.WCHAR * 128)(), S.ULONG(128)
+    assert lib.GetUserNameExW(S.NameUserPrincipal, buf, byref(size)) == 1
+    assert bytes(buf)[: 2 * size.value].decode("utf-16-le") == f"{USER}@{REALM}"
+
+    h = ctypes.c_void_p()
+    assert lib.LsaConnectUntrusted(byref(h)) == S.STATUS_SUCCESS
+    name_buf = create_string_buffer(S.MICROSOFT_KERBEROS_NAME_A)
+    name = S.LSA_STRING(8, 9, ctypes.cast(name_buf, S.PCHAR))
+    package = S.ULONG()
+    assert lib.LsaLookupAuthenticationPackage(h, byref(name), byref(package)) == S.STATUS_SUCCESS
+    req = S.KERB_QUERY_TKT_CACHE_REQUEST(S.KerbQueryTicketCacheExMessage, S.LUID(0, 0))
+    ret, ret_len, proto = ctypes.c_void_p(), S.ULONG(), ctypes.c_int32(-1)
+    assert lib.LsaCallAuthenticationPackage(h, package, byref(req), ctypes.sizeof(req), byref(ret), byref(ret_len),
+                                            byref(proto)) == S.STATUS_SUCCESS and proto.value == 0
+    count = S.ULONG.from_address(ret.value + 4).value
+
+    class Response(ctypes.Structure):
+        _fields_ = [("MessageType", S.ULONG), ("CountOfTickets", S.ULONG),
+                    ("Tickets", S.KERB_TICKET_CACHE_INFO_EX * count)]
+    r = Response.from_address(ret.value)
+
+    def text(us):
+        return string_at(ctypes.cast(us.Buffer, ctypes.c_void_p).value, us.Length).decode("utf-16-le")
+    tickets = {text(t.ServerName): t for t in r.Tickets}
+    assert set(tickets) == {f"krbtgt/{REALM}", "HTTP/localhost"}, tickets
+    now = (int(time.time()) + 11644473600) * 10_000_000
+    for t in tickets.values():
+        assert (text(t.ClientName), text(t.ClientRealm), text(t.ServerRealm)) == (USER, REALM, REALM)
+        assert t.EncryptionType == 18 and t.StartTime <= now + 600 * 10_000_000 and t.EndTime > now
+    assert tickets[f"krbtgt/{REALM}"].TicketFlags & 0x00400000  # initial
+    assert lib.LsaFreeReturnBuffer(ret) == S.STATUS_SUCCESS
+    assert lib.LsaDeregisterLogonProcess(h) == S.STATUS_SUCCESS
