@@ -819,6 +819,17 @@ def unicode_string(text):
     return UNICODE_STRING(length, length + 2, cast(buf, PWCHAR)), buf
 
 
+def read_unicode_string(us):
+    """The text of a UNICODE_STRING (its Length bytes of UTF-16LE)."""
+    return ctypes.string_at(cast(us.Buffer, ctypes.c_void_p).value, us.Length).decode("utf-16-le")
+
+
+def lsa_string(text):
+    """An LSA_STRING over the bytes `text` (with a terminator) and the buffer to keep alive."""
+    buf = ctypes.create_string_buffer(text)
+    return LSA_STRING(len(text), len(text) + 1, cast(buf, PCHAR)), buf
+
+
 def auth_identity(user, domain, password):
     """A SEC_WINNT_AUTH_IDENTITY_W (UNICODE) for AcquireCredentialsHandle's pAuthData (NTLM;
     Kerberos and Negotiate take the same). ``domain`` may be "" (then ``user`` may be

@@ -227,8 +227,7 @@ def test_lsa_ticket_cache_and_user_principal_after_kinit(lib, realm, monkeypatch
 
     h = ctypes.c_void_p()
     assert lib.LsaConnectUntrusted(byref(h)) == S.STATUS_SUCCESS
-    name_buf = create_string_buffer(S.MICROSOFT_KERBEROS_NAME_A)
-    name = S.LSA_STRING(8, 9, ctypes.cast(name_buf, S.PCHAR))
+    name, _keep = S.lsa_string(S.MICROSOFT_KERBEROS_NAME_A)
     package = S.ULONG()
     assert lib.LsaLookupAuthenticationPackage(h, byref(name), byref(package)) == S.STATUS_SUCCESS
     req = S.KERB_QUERY_TKT_CACHE_REQUEST(S.KerbQueryTicketCacheExMessage, S.LUID(0, 0))
@@ -241,9 +240,7 @@ def test_lsa_ticket_cache_and_user_principal_after_kinit(lib, realm, monkeypatch
         _fields_ = [("MessageType", S.ULONG), ("CountOfTickets", S.ULONG),
                     ("Tickets", S.KERB_TICKET_CACHE_INFO_EX * count)]
     r = Response.from_address(ret.value)
-
-    def text(us):
-        return string_at(ctypes.cast(us.Buffer, ctypes.c_void_p).value, us.Length).decode("utf-16-le")
+    text = S.read_unicode_string
     tickets = {text(t.ServerName): t for t in r.Tickets}
     assert set(tickets) == {f"krbtgt/{REALM}", "HTTP/localhost"}, tickets
     now = (int(time.time()) + 11644473600) * 10_000_000

@@ -25,33 +25,28 @@ def expected_sam_name():
     return f"{computer}\\{pwd.getpwuid(os.geteuid()).pw_name}"
 
 
-def read_wide(ptr):
-    """A NUL-terminated UTF-16LE string at `ptr` (never c_wchar_p: wchar_t is 32-bit here)."""
-    addr = ctypes.cast(ptr, c_void_p).value
-    units = []
-    while True:
-        u = ctypes.c_uint16.from_address(addr + 2 * len(units)).value
-        if u == 0:
-            return bytes(b for c in units for b in c.to_bytes(2, "little")).decode("utf-16-le")
-        units.append(u)
-
-
 @pytest.fixture
 def no_ccache(monkeypatch, tmp_path):
     """No default credential cache: NameUserPrincipal has no mapping."""
     monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path}/none")
 
 
+def counted(b):
+    """A ccache's counted octets: a 32-bit big-endian length, then the bytes."""
+    return len(b).to_bytes(4, "big") + b
+
+
+def ccache_principal(realm, parts, name_type=1):
+    """A ccache principal: name type, component count, realm, components."""
+    return (name_type.to_bytes(4, "big") + len(parts).to_bytes(4, "big") + counted(realm.encode())
+            + b"".join(counted(p.encode()) for p in parts))
+
+
 def ccache_v4(principal, realm):
     """A FILE credential cache (version 4) holding only its principal, as `kinit` leaves one
-    before any ticket: header, then name type, component count, realm and components."""
-    def text(s):
-        b = s.encode()
-        return len(b).to_bytes(4, "big") + b
-    parts = principal.split("/")
-    header = (1).to_bytes(2, "big") + (8).to_bytes(2, "big") + bytes(8)  # the KDC time offset tag
-    return (b"\x05\x04" + len(header).to_bytes(2, "big") + header + (1).to_bytes(4, "big")
-            + len(parts).to_bytes(4, "big") + text(realm) + b"".join(text(p) for p in parts))
+    before any ticket: the header (the KDC time offset tag), then the principal."""
+    header = (1).to_bytes(2, "big") + (8).to_bytes(2, "big") + bytes(8)
+    return b"\x05\x04" + len(header).to_bytes(2, "big") + header + ccache_principal(realm, principal.split("/"))
 
 
 @pytest.mark.parametrize("wide", [True, False])
@@ -164,7 +159,7 @@ def as_strings(lib, ident):
     ptrs = [S.PWCHAR(), S.PWCHAR(), S.PWCHAR()]
     ptrs[1] = ctypes.cast(c_void_p(0xDEADBEEF), S.PWCHAR)  # Windows clears an absent one
     assert lib.SspiEncodeAuthIdentityAsStrings(ident, *[byref(p) for p in ptrs]) == S.SEC_E_OK
-    out = [read_wide(p) if p else None for p in ptrs]
+    out = [S.read_wstr(p) if p else None for p in ptrs]
     for p in ptrs:
         lib.SspiLocalFree(ctypes.cast(p, c_void_p))
     return out
@@ -228,14 +223,14 @@ def test_sspi_prepare_for_cred_write(lib):
     assert lib.SspiPrepareForCredWrite(ident, S.wstr("server.example.test"), byref(kind), byref(target),
                                        byref(user), byref(blob), byref(size)) == S.SEC_E_OK
     assert kind.value == 2  # CRED_TYPE_DOMAIN_PASSWORD
-    assert (read_wide(target), read_wide(user)) == ("server.example.test", "EXAMPLE\\alice")
+    assert (S.read_wstr(target), S.read_wstr(user)) == ("server.example.test", "EXAMPLE\\alice")
     assert string_at(blob, size.value) == "s3cret".encode("utf-16-le")
     for p in (target, user, blob):
         lib.SspiLocalFree(ctypes.cast(p, c_void_p))
     # No target: the domain is the target.
     assert lib.SspiPrepareForCredWrite(ident, None, byref(kind), byref(target), byref(user), byref(blob),
                                        byref(size)) == S.SEC_E_OK
-    assert read_wide(target) == "EXAMPLE"
+    assert S.read_wstr(target) == "EXAMPLE"
     for p in (target, user, blob):
         lib.SspiLocalFree(ctypes.cast(p, c_void_p))
     assert lib.SspiPrepareForCredWrite(ident, None, None, byref(target), byref(user), byref(blob),
@@ -305,17 +300,7 @@ def ccache_with_tickets(realm, client, tickets):
     """A version-4 FILE ccache of `client@realm` holding `tickets`: (server components, authtime,
     starttime, endtime, renew_till, flags), each with an aes256 session key; and one
     configuration entry (X-CACHECONF:), which is not a ticket."""
-    def text(s):
-        b = s.encode()
-        return len(b).to_bytes(4, "big") + b
-
-    def principal(realm, parts, name_type=1):
-        return (name_type.to_bytes(4, "big") + len(parts).to_bytes(4, "big") + text(realm)
-                + b"".join(text(p) for p in parts))
-
-    def data(b):
-        return len(b).to_bytes(4, "big") + b
-
+    principal, data = ccache_principal, counted
     u32 = lambda v: v.to_bytes(4, "big")  # noqa: E731
     out = ccache_v4(client, realm)
     for server, auth, start, end, renew, flags in tickets:
@@ -333,16 +318,6 @@ def filetime(unix):
     return (unix + 11644473600) * 10_000_000 if unix else 0
 
 
-def unicode(us):
-    """The text of a UNICODE_STRING (Length bytes of UTF-16LE)."""
-    return string_at(ctypes.cast(us.Buffer, c_void_p).value, us.Length).decode("utf-16-le")
-
-
-def lsa_string(text):
-    buf = ctypes.create_string_buffer(text)
-    return S.LSA_STRING(len(text), len(text) + 1, ctypes.cast(buf, S.PCHAR)), buf
-
-
 def test_kerberos_ticket_cache_through_the_lsa(lib, monkeypatch, tmp_path):
     """The sequence klist-like tools and MIT's MSLSA ccache make: LsaConnectUntrusted,
     LsaLookupAuthenticationPackage("Kerberos"), LsaCallAuthenticationPackage with
@@ -356,13 +331,13 @@ def test_kerberos_ticket_cache_through_the_lsa(lib, monkeypatch, tmp_path):
 
     h = c_void_p()
     assert lib.LsaConnectUntrusted(byref(h)) == S.STATUS_SUCCESS and h.value
-    name, _keep = lsa_string(S.MICROSOFT_KERBEROS_NAME_A)
+    name, _keep = S.lsa_string(S.MICROSOFT_KERBEROS_NAME_A)
     package = S.ULONG(99)
     assert lib.LsaLookupAuthenticationPackage(h, byref(name), byref(package)) == S.STATUS_SUCCESS
     kerberos = package.value
-    other, _keep2 = lsa_string(b"NoSuchPackage")
+    other, _keep2 = S.lsa_string(b"NoSuchPackage")
     assert lib.LsaLookupAuthenticationPackage(h, byref(other), byref(package)) == S.STATUS_NO_SUCH_PACKAGE
-    ntlm, _keep3 = lsa_string(b"MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")
+    ntlm, _keep3 = S.lsa_string(b"MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")
     assert lib.LsaLookupAuthenticationPackage(h, byref(ntlm), byref(package)) == S.STATUS_SUCCESS
     assert package.value != kerberos
     msv1_0 = package.value
@@ -387,11 +362,11 @@ def test_kerberos_ticket_cache_through_the_lsa(lib, monkeypatch, tmp_path):
         assert (r.MessageType, r.CountOfTickets) == (message, 2)
         got = []
         for t in r.Tickets:
-            entry = [unicode(t.ServerName), t.StartTime, t.EndTime, t.RenewTime, t.EncryptionType, t.TicketFlags]
+            entry = [S.read_unicode_string(t.ServerName), t.StartTime, t.EndTime, t.RenewTime, t.EncryptionType, t.TicketFlags]
             if info is S.KERB_TICKET_CACHE_INFO:
-                entry.insert(1, unicode(t.RealmName))
+                entry.insert(1, S.read_unicode_string(t.RealmName))
             else:
-                entry[1:1] = [unicode(t.ServerRealm), unicode(t.ClientName), unicode(t.ClientRealm)]
+                entry[1:1] = [S.read_unicode_string(t.ServerRealm), S.read_unicode_string(t.ClientName), S.read_unicode_string(t.ClientRealm)]
             if info is S.KERB_TICKET_CACHE_INFO_EX2:
                 entry.append(t.SessionKeyType)
             got.append(entry)

@@ -315,10 +315,12 @@ pub fn rsa_derive(n: &Nat, e: &Nat, p: &Nat, q: &Nat, given_d: &Nat) -> Option<R
     }
     let lambda = p1_over_g.mul(&q1);
     let is_exponent = |d: &Nat| *d < *n && d.mul(e).rem(&lambda).is_some_and(|r| r.is_one());
-    let d = if is_exponent(given_d) { given_d.clone() } else { e.inverse_mod_via_odd_self(&lambda)? };
-    if !is_exponent(&d) {
-        return None;
-    }
+    let d = if is_exponent(given_d) {
+        given_d.clone()
+    } else {
+        let d = e.inverse_mod_via_odd_self(&lambda)?;
+        is_exponent(&d).then_some(d)?
+    };
     let (dp, dq) = (d.rem(&p1)?, d.rem(&q1)?);
     let qinv = q.inverse_mod_odd(p)?;
     Some(RsaDerived { d, dp, dq, qinv })

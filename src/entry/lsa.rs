@@ -15,7 +15,7 @@
 
 use std::sync::Mutex;
 
-use super::guard_value;
+use super::{encode_str, guard_value, Charset};
 use crate::abi::*;
 use crate::packages::kerberos::package::{cached_tickets, CachedTicket};
 
@@ -134,11 +134,6 @@ pub unsafe extern "system" fn LsaLookupAuthenticationPackage(
     })
 }
 
-/// UTF-16 of `s`, NUL-terminated.
-fn wide(s: &str) -> Vec<u16> {
-    s.encode_utf16().chain([0]).collect()
-}
-
 /// 100-ns intervals since 1601 (FILETIME, as LARGE_INTEGER) of seconds since 1970; 0 stays 0.
 fn filetime(secs: i64) -> i64 {
     if secs == 0 {
@@ -147,6 +142,13 @@ fn filetime(secs: i64) -> i64 {
         secs.saturating_add(11_644_473_600).saturating_mul(10_000_000)
     }
 }
+
+// EX2 begins as EX does: an EX2 entry is written as an EX one, then its SessionKeyType.
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(offset_of!(KERB_TICKET_CACHE_INFO_EX2, TicketFlags) == offset_of!(KERB_TICKET_CACHE_INFO_EX, TicketFlags));
+    assert!(size_of::<KERB_TICKET_CACHE_INFO_EX>() <= size_of::<KERB_TICKET_CACHE_INFO_EX2>());
+};
 
 /// One `KERB_QUERY_TKT_CACHE*_RESPONSE` in a block of `crate::alloc`: the header, the entries,
 /// then their strings (UNICODE_STRINGs pointing into the block). Returns (block, length).
@@ -163,7 +165,8 @@ fn ticket_cache_response(message: u32, tickets: &[CachedTicket]) -> Result<(*mut
     };
     // The basic form names only the server and its realm.
     let with_client = message != KERB_QUERY_TICKET_CACHE;
-    let strings: Vec<[Vec<u16>; 4]> = tickets
+    let wide = |s: &str| encode_str(s, Charset::Wide);
+    let strings: Vec<[Vec<u8>; 4]> = tickets
         .iter()
         .map(|t| {
             let (client, client_realm) =
@@ -171,21 +174,21 @@ fn ticket_cache_response(message: u32, tickets: &[CachedTicket]) -> Result<(*mut
             [client, client_realm, wide(&t.server), wide(&t.server_realm)]
         })
         .collect();
-    let text_len: usize = strings.iter().flatten().map(|w| 2 * w.len()).sum();
+    let text_len: usize = strings.iter().flatten().map(Vec::len).sum();
     let total = first + entry * tickets.len() + text_len;
     let block = crate::alloc::allocate(total).map_err(|_| STATUS_NO_MEMORY)?;
     let mut text_at = first + entry * tickets.len();
-    // A UNICODE_STRING over `w` placed at `text_at` in the block.
-    let mut place = |w: &[u16]| -> UNICODE_STRING {
-        // SAFETY: `text_at + 2 * w.len()` is within the `total` bytes allocated (counted above),
-        // and `w` does not overlap the fresh block.
+    // A UNICODE_STRING over `w` (NUL-terminated UTF-16LE) placed at `text_at` in the block.
+    let mut place = |w: &[u8]| -> UNICODE_STRING {
+        // SAFETY: `text_at + w.len()` is within the `total` bytes allocated (counted above), and
+        // `w` does not overlap the fresh block.
         let p = unsafe {
             let p = block.add(text_at);
-            core::ptr::copy_nonoverlapping(w.as_ptr().cast::<u8>(), p, 2 * w.len());
+            core::ptr::copy_nonoverlapping(w.as_ptr(), p, w.len());
             p
         };
-        text_at += 2 * w.len();
-        let len = (2 * (w.len() - 1)).min(usize::from(u16::MAX - 3)) as u16;
+        text_at += w.len();
+        let len = (w.len() - 2).min(usize::from(u16::MAX - 3)) as u16;
         UNICODE_STRING { Length: len, MaximumLength: len + 2, Buffer: p.cast() }
     };
     // SAFETY: the header and entries lie within the block, which is aligned for them
@@ -197,8 +200,8 @@ fn ticket_cache_response(message: u32, tickets: &[CachedTicket]) -> Result<(*mut
             let at = block.add(first + i * entry);
             let [client, client_realm, server, server_realm] = s;
             let (start, end, renew) = (filetime(t.start), filetime(t.end), filetime(t.renew_until));
-            match message {
-                KERB_QUERY_TICKET_CACHE => at.cast::<KERB_TICKET_CACHE_INFO>().write(KERB_TICKET_CACHE_INFO {
+            if message == KERB_QUERY_TICKET_CACHE {
+                at.cast::<KERB_TICKET_CACHE_INFO>().write(KERB_TICKET_CACHE_INFO {
                     ServerName: place(server),
                     RealmName: place(server_realm),
                     StartTime: start,
@@ -206,30 +209,25 @@ fn ticket_cache_response(message: u32, tickets: &[CachedTicket]) -> Result<(*mut
                     RenewTime: renew,
                     EncryptionType: t.enctype,
                     TicketFlags: t.flags,
-                }),
-                KERB_QUERY_TICKET_CACHE_EX => at.cast::<KERB_TICKET_CACHE_INFO_EX>().write(KERB_TICKET_CACHE_INFO_EX {
-                    ClientName: place(client),
-                    ClientRealm: place(client_realm),
-                    ServerName: place(server),
-                    ServerRealm: place(server_realm),
-                    StartTime: start,
-                    EndTime: end,
-                    RenewTime: renew,
-                    EncryptionType: t.enctype,
-                    TicketFlags: t.flags,
-                }),
-                _ => at.cast::<KERB_TICKET_CACHE_INFO_EX2>().write(KERB_TICKET_CACHE_INFO_EX2 {
-                    ClientName: place(client),
-                    ClientRealm: place(client_realm),
-                    ServerName: place(server),
-                    ServerRealm: place(server_realm),
-                    StartTime: start,
-                    EndTime: end,
-                    RenewTime: renew,
-                    EncryptionType: t.enctype,
-                    TicketFlags: t.flags,
-                    SessionKeyType: t.enctype as ULONG,
-                }),
+                });
+                continue;
+            }
+            // EX2: the EX fields, then SessionKeyType (see the assertion above).
+            at.cast::<KERB_TICKET_CACHE_INFO_EX>().write(KERB_TICKET_CACHE_INFO_EX {
+                ClientName: place(client),
+                ClientRealm: place(client_realm),
+                ServerName: place(server),
+                ServerRealm: place(server_realm),
+                StartTime: start,
+                EndTime: end,
+                RenewTime: renew,
+                EncryptionType: t.enctype,
+                TicketFlags: t.flags,
+            });
+            if message == KERB_QUERY_TICKET_CACHE_EX2 {
+                at.add(offset_of!(KERB_TICKET_CACHE_INFO_EX2, SessionKeyType))
+                    .cast::<ULONG>()
+                    .write(t.enctype as ULONG);
             }
         }
     }

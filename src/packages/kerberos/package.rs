@@ -718,6 +718,12 @@ impl SecurityContext for KerberosContext {
     }
 }
 
+/// The default credential cache (`KRB5CCNAME`, krb5.conf's `default_ccache_name`), read now;
+/// None when there is none or it does not parse.
+fn default_cache() -> Option<ccache::Cache> {
+    ccache::read(&ccache::file_of(&ccache::default_name(&Config::load())).ok()?).ok()
+}
+
 /// A ticket of the default credential cache as the LSA's ticket-cache queries describe it
 /// (`KerbQueryTicketCacheMessage`); times in seconds since 1970.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -737,10 +743,7 @@ pub struct CachedTicket {
 /// keeps them on Windows); none without a readable cache. Configuration entries are not
 /// tickets.
 pub fn cached_tickets() -> Vec<CachedTicket> {
-    let config = Config::load();
-    let Some(cache) = ccache::file_of(&ccache::default_name(&config)).ok().and_then(|f| ccache::read(&f).ok()) else {
-        return Vec::new();
-    };
+    let Some(cache) = default_cache() else { return Vec::new() };
     cache
         .creds
         .iter()
@@ -763,8 +766,7 @@ pub fn cached_tickets() -> Vec<CachedTicket> {
 /// which is what Windows' logon session names as the user principal (`GetUserNameEx`'s
 /// `NameUserPrincipal`). None without a readable cache.
 pub fn logon_principal() -> Option<String> {
-    let config = Config::load();
-    let cache = ccache::read(&ccache::file_of(&ccache::default_name(&config)).ok()?).ok()?;
+    let cache = default_cache()?;
     (!cache.principal.components.is_empty() && !cache.realm.is_empty())
         .then(|| format!("{}@{}", cache.principal.to_text(), cache.realm))
 }
